@@ -1,0 +1,39 @@
+//! System registers and maintenance instructions the kernel uses outside the boot code.
+
+use aarch64_cpu::asm::barrier;
+use aarch64_cpu::registers::{ELR_EL1, ESR_EL1, FAR_EL1, TTBR0_EL1};
+use core::arch::asm;
+use tock_registers::interfaces::{Readable, Writeable};
+
+/// The syndrome of the exception being handled.
+pub fn esr() -> u64 {
+    ESR_EL1.get()
+}
+
+/// The faulting virtual address of the abort being handled.
+pub fn far() -> u64 {
+    FAR_EL1.get()
+}
+
+/// The address the exception being handled returns to.
+pub fn elr() -> u64 {
+    ELR_EL1.get()
+}
+
+/// Makes the VSpace at `root_pa` with `asid` the user address space.
+pub fn set_user_vspace(root_pa: u64, asid: u16) {
+    TTBR0_EL1.set(root_pa | (asid as u64) << 48);
+    barrier::isb(barrier::SY);
+}
+
+/// Orders page-table writes before later walks and drops every EL1&0 TLB entry.
+pub fn flush_tlb() {
+    // SAFETY: barriers and TLB invalidation change no memory and no register the compiler
+    // knows about; they only make earlier page-table writes take effect.
+    unsafe { asm!("dsb ishst", "tlbi vmalle1", "dsb ish", "isb", options(nostack, preserves_flags)) };
+}
+
+/// Waits for an interrupt or event (power saving while there is nothing to do).
+pub fn wait_for_event() {
+    aarch64_cpu::asm::wfe();
+}

@@ -1,0 +1,189 @@
+//! Kernel entry points from assembly: boot (`kernel_main`), exceptions from user level
+//! (`el0_exception`), exceptions in the kernel, and the panic handler.
+
+use super::machine::{KernelMachine, DEFAULT_UART};
+use super::{cpu, esr, power, vectors, KERNEL_WINDOW};
+use crate::api::{self, Event, Fault};
+use crate::kernel::boot::{self, dtb, regions::Region, BootParams};
+use crate::machine::{exit_status, Machine, Memory};
+use crate::model::KernelState;
+use crate::object::{tcb, Cap};
+use crate::kprintln;
+
+/// Where QEMU puts the device tree for an ELF kernel on `virt`: the start of RAM.
+const DTB_PA: u64 = 0x4000_0000;
+
+unsafe extern "C" {
+    static __kernel_start: u8;
+    static __kernel_end: u8;
+    static mut boot_l1_high: [u64; 512];
+    static empty_vspace: u8;
+}
+
+/// The kernel's global state and machine. Only the entry functions below reach them, once
+/// per kernel entry, through [`globals`].
+static mut STATE: KernelState = KernelState { current: None };
+static mut MACHINE: Option<KernelMachine> = None;
+
+/// The global state and machine, for one kernel entry.
+fn globals() -> (&'static mut KernelState, &'static mut KernelMachine) {
+    // SAFETY: one core; the kernel runs with interrupts masked, so kernel entries never
+    // nest, and each entry function calls this once and drops the borrows before it leaves
+    // the kernel (returning to user level does not return here).
+    unsafe {
+        let m = &mut *core::ptr::addr_of_mut!(MACHINE);
+        (&mut *core::ptr::addr_of_mut!(STATE), m.get_or_insert_with(|| KernelMachine::new(Some(DEFAULT_UART))))
+    }
+}
+
+fn symbol_pa(sym: &u8) -> u64 {
+    sym as *const u8 as u64 - KERNEL_WINDOW
+}
+
+/// Physical range of the kernel image.
+fn symbol_range() -> core::ops::Range<u64> {
+    // SAFETY: linker-defined symbols; only their addresses are used.
+    unsafe { symbol_pa(&__kernel_start)..symbol_pa(&__kernel_end) }
+}
+
+/// Maps every gigabyte of RAM into the kernel window (boot mapped only the kernel's own).
+fn map_ram(ram: &boot::regions::RegionList) {
+    const NORMAL_BLOCK: u64 = 1 | super::vspace::ATTR_NORMAL << 2 | 3 << 8 | 1 << 10 | 1 << 54;
+    for r in ram.iter() {
+        for g in (r.start >> 30)..=((r.end - 1) >> 30) {
+            if (1..512).contains(&g) {
+                // SAFETY: boot_l1_high is the live level-1 table of the kernel window; this
+                // adds block entries for RAM and changes no existing mapping of RAM.
+                unsafe { (*core::ptr::addr_of_mut!(boot_l1_high))[g as usize] = g << 30 | NORMAL_BLOCK };
+            }
+        }
+    }
+    cpu::flush_tlb();
+}
+
+/// Boot: called by `_start` on the kernel stack with the MMU on.
+#[unsafe(no_mangle)]
+extern "C" fn kernel_main(entry_el: u64) -> ! {
+    let (ks, m) = globals();
+    let header = m.bytes(DTB_PA, 8);
+    if header[..4] != [0xd0, 0x0d, 0xfe, 0xed] {
+        panic!("no device tree at {DTB_PA:#x}; boot the kernel as an ELF on QEMU's virt board");
+    }
+    let total = u32::from_be_bytes(header[4..8].try_into().unwrap()) as u64;
+    let platform = match dtb::parse(m.bytes(DTB_PA, total)) {
+        Ok(p) => p,
+        Err(e) => panic!("cannot read the device tree: {e:?}"),
+    };
+    *m = KernelMachine::new(platform.uart);
+    power::set_psci(platform.psci);
+    map_ram(&platform.ram);
+    kprintln!(m, "kernel: seL4 16.0.0 ABI kernel for AArch64 (non-MCS), entered at EL{entry_el}, running at EL1");
+    kprintln!(
+        m,
+        "kernel: {} MiB of RAM, GICv{}, console PL011 at {:#x}",
+        platform.ram.total() >> 20,
+        if platform.gic_v3 { 3 } else { 2 },
+        platform.uart.unwrap_or(0)
+    );
+    let core::ops::Range { start, end } = symbol_range();
+    let params = BootParams {
+        ram: platform.ram,
+        kernel_image: Region::new(start, end),
+        dtb: Region::sized(DTB_PA, platform.size),
+        root_elf: end, // the loader puts it right after the kernel (kernel/link.ld)
+        kernel_devices: platform.gic,
+    };
+    let r = match boot::init(m, &params) {
+        Ok(r) => r,
+        Err(e) => {
+            kprintln!(m, "kernel: refusing root task: {e}");
+            m.halt(exit_status::BAD_ROOT_TASK)
+        }
+    };
+    kprintln!(
+        m,
+        "kernel: root task image {:#x}..{:#x}, {} untypeds ({} MiB RAM, {} MiB device){}",
+        r.image.start,
+        r.image.end,
+        r.untyped_count,
+        r.ram_bytes >> 20,
+        r.device_bytes >> 20,
+        if r.untyped_dropped > 0 { " [some memory left out: BootInfo full]" } else { "" }
+    );
+    ks.current = Some(r.tcb);
+    return_to_user(ks, m)
+}
+
+/// Leaves the kernel: resumes the current thread, or idles if there is none.
+fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
+    let Some(t) = ks.current else { idle(m) };
+    match t.cap(m, tcb::slot::VTABLE) {
+        Cap::VSpace { base, asid: Some(asid) } => cpu::set_user_vspace(base, asid),
+        // A thread without a valid VSpace runs in an empty one: every access faults.
+        // SAFETY: linker-defined symbol; only its address is used.
+        _ => cpu::set_user_vspace(unsafe { symbol_pa(&empty_vspace) }, 0),
+    }
+    // SAFETY: t is a live TCB; its context area holds a complete user context (boot or the
+    // entry path wrote it) with an EL0 SPSR, so the eret goes to user level.
+    unsafe { vectors::restore_user_context(KERNEL_WINDOW + t.context()) }
+}
+
+/// No thread can run. Nothing can wake one either: no interrupt is delivered to user level
+/// yet, so the system is finished.
+fn idle(m: &mut KernelMachine) -> ! {
+    kprintln!(m, "kernel: no thread can run and no interrupt can wake one; halting");
+    m.halt(exit_status::ALL_THREADS_STOPPED)
+}
+
+/// An exception from user level; `kind` 0 sync, 1 IRQ, 2 FIQ, 3 SError.
+#[unsafe(no_mangle)]
+extern "C" fn el0_exception(kind: u64) -> ! {
+    let (ks, m) = globals();
+    if kind == 0 {
+        let syndrome = cpu::esr();
+        let event = match esr::class(syndrome) {
+            esr::EC_SVC64 => Event::Syscall,
+            esr::EC_DABT_LOWER => Event::Fault(Fault::VmFault { addr: cpu::far(), fsr: syndrome, instruction: false }),
+            esr::EC_IABT_LOWER => Event::Fault(Fault::VmFault { addr: cpu::far(), fsr: syndrome, instruction: true }),
+            _ => Event::Fault(Fault::UserException { number: syndrome, code: 0 }),
+        };
+        api::handle_event(ks, m, event);
+    } else {
+        // No interrupt source is enabled yet; an SError or FIQ would be a machine error.
+        kprintln!(m, "kernel: ignoring unexpected {} from user level", ["", "IRQ", "FIQ", "SError"][kind as usize & 3]);
+    }
+    return_to_user(ks, m)
+}
+
+/// A synchronous exception inside the kernel: a kernel bug, unless it is the semihosting
+/// `hlt` trapping because QEMU runs without semihosting.
+#[unsafe(no_mangle)]
+extern "C" fn kernel_exception() -> ! {
+    let (syndrome, pc) = (cpu::esr(), cpu::elr());
+    let (_, m) = globals();
+    let pa = pc.wrapping_sub(KERNEL_WINDOW);
+    let kernel_text = symbol_range();
+    let instruction = kernel_text.contains(&pa).then(|| u32::from_le_bytes(m.bytes(pa, 4).try_into().unwrap()));
+    if esr::class(syndrome) == esr::EC_UNKNOWN && instruction == Some(power::HLT_SEMIHOSTING) {
+        kprintln!(m, "kernel: semihosting is off (run QEMU with -semihosting-config enable=on); powering off, exit status lost");
+        power::system_off();
+    }
+    panic!(
+        "kernel exception: {} (ESR {syndrome:#x}) at pc {pc:#x}, address {:#x}",
+        esr::class_name(syndrome),
+        cpu::far()
+    );
+}
+
+/// An exception through a vector the kernel never expects.
+#[unsafe(no_mangle)]
+extern "C" fn kernel_bad_exception() -> ! {
+    panic!("unexpected exception vector (ESR {:#x}, pc {:#x})", cpu::esr(), cpu::elr());
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    let mut m = KernelMachine::new(Some(DEFAULT_UART));
+    kprintln!(&mut m, "kernel: panic: {info}");
+    m.halt(exit_status::KERNEL_PANIC)
+}

@@ -1,0 +1,80 @@
+//! The kernel's [`Machine`]: physical memory through the kernel window, the PL011 console,
+//! semihosting/PSCI power-off.
+
+use super::pl011::Pl011;
+use super::{cpu, power, KERNEL_WINDOW};
+use crate::machine::{Machine, Memory};
+
+/// The real machine. One exists; the entry code owns it.
+pub struct KernelMachine {
+    uart: Option<Pl011>,
+}
+
+/// Where QEMU's `virt` board puts its PL011, used until the device tree has been read.
+pub const DEFAULT_UART: u64 = 0x0900_0000;
+
+impl KernelMachine {
+    /// A machine printing to the PL011 at physical address `uart`.
+    pub fn new(uart: Option<u64>) -> Self {
+        // SAFETY: boot maps gigabyte 0 of physical memory (all of the `virt` board's MMIO,
+        // including every PL011 its device tree can name) as device memory in the window.
+        let uart = uart.filter(|&pa| pa < 1 << 30).map(|pa| unsafe { Pl011::new(KERNEL_WINDOW + pa) });
+        KernelMachine { uart }
+    }
+}
+
+fn window(pa: u64) -> *mut u8 {
+    (KERNEL_WINDOW + pa) as *mut u8
+}
+
+// SAFETY (for every block below): the portable core passes only physical addresses of
+// memory it owns: kernel objects it created from untyped memory, frames it is filling, and
+// the DTB and root ELF at boot. All RAM is mapped read-write in the kernel window
+// (entry::map_ram), so each address is valid and suitably aligned (the core aligns words).
+// The kernel is single-core and runs with interrupts masked, so nothing else accesses the
+// memory meanwhile.
+impl Memory for KernelMachine {
+    fn read_word(&self, pa: u64) -> u64 {
+        // SAFETY: see above.
+        unsafe { (window(pa) as *const u64).read() }
+    }
+    fn write_word(&mut self, pa: u64, value: u64) {
+        // SAFETY: see above.
+        unsafe { (window(pa) as *mut u64).write(value) }
+    }
+    fn read_byte(&self, pa: u64) -> u8 {
+        // SAFETY: see above.
+        unsafe { window(pa).read() }
+    }
+    fn write_byte(&mut self, pa: u64, value: u8) {
+        // SAFETY: see above.
+        unsafe { window(pa).write(value) }
+    }
+    fn zero(&mut self, pa: u64, len: u64) {
+        // SAFETY: see above.
+        unsafe { window(pa).write_bytes(0, len as usize) }
+    }
+    fn copy(&mut self, dst: u64, src: u64, len: u64) {
+        // SAFETY: see above; the core never copies between overlapping ranges.
+        unsafe { core::ptr::copy_nonoverlapping(window(src), window(dst), len as usize) }
+    }
+    fn bytes(&self, pa: u64, len: u64) -> &[u8] {
+        // SAFETY: see above; the slice borrows self, so no write through this machine can
+        // happen while it lives.
+        unsafe { core::slice::from_raw_parts(window(pa), len as usize) }
+    }
+}
+
+impl Machine for KernelMachine {
+    fn putchar(&mut self, c: u8) {
+        if let Some(u) = &self.uart {
+            u.putc(c);
+        }
+    }
+    fn halt(&mut self, status: u32) -> ! {
+        power::exit(status)
+    }
+    fn sync_page_tables(&mut self) {
+        cpu::flush_tlb();
+    }
+}

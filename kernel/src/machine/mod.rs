@@ -1,0 +1,58 @@
+//! The machine interface: what the portable core needs from hardware, as two traits.
+//!
+//! The core is generic over [`Machine`]; the kernel implements it in `arch::aarch64` on the
+//! kernel's physical-memory window, and host tests implement it on a simulated memory
+//! ([`sim::SimMachine`]). Physical addresses are plain `u64`s: every kernel object is named
+//! by its physical address, as in the spec.
+
+pub mod console;
+#[cfg(test)]
+pub mod sim;
+
+pub use console::Console;
+
+/// Physical memory as the kernel sees it through its window. Addresses are physical.
+///
+/// The implementation trusts the core to access only memory it owns (kernel objects and
+/// frames it is loading); the core validates every address that comes from user level
+/// before it gets here.
+pub trait Memory {
+    /// Reads the 64-bit word at `pa` (8-byte aligned).
+    fn read_word(&self, pa: u64) -> u64;
+    /// Writes the 64-bit word at `pa` (8-byte aligned).
+    fn write_word(&mut self, pa: u64, value: u64);
+    /// Reads the byte at `pa`.
+    fn read_byte(&self, pa: u64) -> u8;
+    /// Writes the byte at `pa`.
+    fn write_byte(&mut self, pa: u64, value: u8);
+    /// Fills `len` bytes at `pa` with zero.
+    fn zero(&mut self, pa: u64, len: u64);
+    /// Copies `len` bytes from `src` to `dst` (the ranges do not overlap).
+    fn copy(&mut self, dst: u64, src: u64, len: u64);
+    /// The `len` bytes at `pa`, for parsing data that sits in memory (the DTB, the root ELF).
+    fn bytes(&self, pa: u64, len: u64) -> &[u8];
+}
+
+/// Everything else the core asks of the hardware.
+pub trait Machine: Memory {
+    /// Writes one byte to the kernel's debug console.
+    fn putchar(&mut self, c: u8);
+    /// Ends the emulated machine with an exit status (semihosting), or powers it off.
+    fn halt(&mut self, status: u32) -> !;
+    /// Makes page-table writes visible to the table walker and drops stale translations.
+    fn sync_page_tables(&mut self);
+}
+
+/// Exit statuses the kernel ends QEMU with (xtask and the tests read them).
+pub mod exit_status {
+    /// The root task asked to halt with status 0 (success).
+    pub const SUCCESS: u32 = 0;
+    /// The root task panicked (its runtime halts with this status).
+    pub const ROOT_TASK_FAILED: u32 = 1;
+    /// The kernel refused to start the root task (bad ELF, no memory).
+    pub const BAD_ROOT_TASK: u32 = 2;
+    /// The kernel panicked: a kernel bug.
+    pub const KERNEL_PANIC: u32 = 3;
+    /// No thread can ever run again (all stopped, no interrupt can wake one).
+    pub const ALL_THREADS_STOPPED: u32 = 4;
+}

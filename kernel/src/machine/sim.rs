@@ -1,0 +1,72 @@
+//! A simulated machine for host tests: a flat RAM window, a captured console, no devices.
+
+use super::{Machine, Memory};
+
+/// RAM from `base` to `base + ram.len()`, and the console output as a string.
+pub struct SimMachine {
+    /// Physical address of the first byte of `ram`.
+    pub base: u64,
+    /// The simulated RAM.
+    pub ram: Vec<u8>,
+    /// Everything written to the console.
+    pub console: String,
+}
+
+impl SimMachine {
+    /// A machine with `size` bytes of zeroed RAM at physical address `base`.
+    pub fn new(base: u64, size: usize) -> Self {
+        Self { base, ram: vec![0; size], console: String::new() }
+    }
+
+    fn index(&self, pa: u64, len: u64) -> usize {
+        assert!(
+            pa >= self.base && pa + len <= self.base + self.ram.len() as u64,
+            "simulated access at {pa:#x}+{len:#x} is outside RAM"
+        );
+        (pa - self.base) as usize
+    }
+}
+
+impl Memory for SimMachine {
+    fn read_word(&self, pa: u64) -> u64 {
+        assert_eq!(pa % 8, 0, "unaligned word read at {pa:#x}");
+        let i = self.index(pa, 8);
+        u64::from_le_bytes(self.ram[i..i + 8].try_into().unwrap())
+    }
+    fn write_word(&mut self, pa: u64, value: u64) {
+        assert_eq!(pa % 8, 0, "unaligned word write at {pa:#x}");
+        let i = self.index(pa, 8);
+        self.ram[i..i + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    fn read_byte(&self, pa: u64) -> u8 {
+        self.ram[self.index(pa, 1)]
+    }
+    fn write_byte(&mut self, pa: u64, value: u8) {
+        let i = self.index(pa, 1);
+        self.ram[i] = value;
+    }
+    fn zero(&mut self, pa: u64, len: u64) {
+        let i = self.index(pa, len);
+        self.ram[i..i + len as usize].fill(0);
+    }
+    fn copy(&mut self, dst: u64, src: u64, len: u64) {
+        let (d, s) = (self.index(dst, len), self.index(src, len));
+        self.ram.copy_within(s..s + len as usize, d);
+    }
+    fn bytes(&self, pa: u64, len: u64) -> &[u8] {
+        let i = self.index(pa, len);
+        &self.ram[i..i + len as usize]
+    }
+}
+
+impl Machine for SimMachine {
+    fn putchar(&mut self, c: u8) {
+        if c != b'\r' {
+            self.console.push(c as char);
+        }
+    }
+    fn halt(&mut self, status: u32) -> ! {
+        panic!("simulated machine halted with status {status}");
+    }
+    fn sync_page_tables(&mut self) {}
+}

@@ -1,0 +1,303 @@
+//! Capabilities: the typed [`Cap`] value and its two-word encoding in a CNode slot.
+//!
+//! The type tag sits in bits 63..59 of the first word and uses seL4's AArch64 tag numbers,
+//! so `DebugCapIdentify` returns it unchanged. The other fields are packed per type; every
+//! field keeps its full seL4 range (48-bit physical addresses, 64-bit badges and guards).
+
+use sel4_abi::{CapRights, CapType};
+
+/// The size of a frame (seL4's frame sizes on AArch64).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameSize {
+    /// 4 KiB (seL4_ARM_SmallPageObject).
+    Small = 0,
+    /// 2 MiB (seL4_ARM_LargePageObject).
+    Large = 1,
+    /// 1 GiB (seL4_ARM_HugePageObject).
+    Huge = 2,
+}
+
+impl FrameSize {
+    /// log2 of the frame's size in bytes.
+    pub const fn bits(self) -> u64 {
+        match self {
+            FrameSize::Small => sel4_abi::PAGE_BITS,
+            FrameSize::Large => sel4_abi::LARGE_PAGE_BITS,
+            FrameSize::Huge => sel4_abi::HUGE_PAGE_BITS,
+        }
+    }
+    const fn from_bits(v: u64) -> FrameSize {
+        match v {
+            0 => FrameSize::Small,
+            1 => FrameSize::Large,
+            _ => FrameSize::Huge,
+        }
+    }
+}
+
+/// Access rights a frame cap grants to mappings (seL4's vm_rights).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VmRights {
+    /// No user access (VMKernelOnly).
+    KernelOnly = 1,
+    /// User read and execute (VMReadOnly).
+    ReadOnly = 2,
+    /// User read, write and execute (VMReadWrite).
+    ReadWrite = 3,
+}
+
+impl VmRights {
+    const fn from_bits(v: u64) -> VmRights {
+        match v {
+            2 => VmRights::ReadOnly,
+            3 => VmRights::ReadWrite,
+            _ => VmRights::KernelOnly,
+        }
+    }
+}
+
+/// Where a frame or page table is mapped: its address space and virtual address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mapping {
+    /// The ASID of the VSpace it is mapped in.
+    pub asid: u16,
+    /// The virtual address it is mapped at (for a page table, the start of what it covers).
+    pub vaddr: u64,
+}
+
+/// A capability, decoded from its slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cap {
+    /// The empty slot.
+    Null,
+    /// Untyped memory: `2^size_bits` bytes at `ptr`, of which `free_index` bytes are used.
+    Untyped { ptr: u64, size_bits: u8, is_device: bool, free_index: u64 },
+    /// An endpoint with a badge and the rights Send (Write), Receive (Read), Grant, GrantReply.
+    Endpoint { ptr: u64, badge: u64, rights: CapRights },
+    /// A notification with a badge and Send (Write) / Receive (Read) rights.
+    Notification { ptr: u64, badge: u64, rights: CapRights },
+    /// A reply cap to `tcb`; `master` marks the caller's own slot copy (seL4's replyMaster).
+    Reply { tcb: u64, master: bool, can_grant: bool },
+    /// A CNode of 2^radix slots, with a guard of `guard_size` bits.
+    CNode { ptr: u64, radix: u8, guard_size: u8, guard: u64 },
+    /// A thread (TCB object at `tcb`).
+    Thread { tcb: u64 },
+    /// The authority to create IRQ handler caps.
+    IrqControl,
+    /// The authority over one interrupt line.
+    IrqHandler { irq: u64 },
+    /// A TCB or CNode being destroyed; `number` slots remain to clear.
+    Zombie { ptr: u64, is_tcb: bool, radix: u8, number: u64 },
+    /// The authority to set threads' scheduling domains.
+    Domain,
+    /// A frame of memory, possibly mapped.
+    Frame { base: u64, size: FrameSize, rights: VmRights, is_device: bool, mapping: Option<Mapping> },
+    /// A page table (any level below the VSpace root), possibly mapped.
+    PageTable { base: u64, mapping: Option<Mapping> },
+    /// A VSpace root table, with the ASID it was assigned, if any.
+    VSpace { base: u64, asid: Option<u16> },
+    /// The authority to create ASID pools.
+    AsidControl,
+    /// A pool of 512 ASIDs starting at `asid_base`.
+    AsidPool { base: u64, asid_base: u16 },
+}
+
+const ADDR_MASK: u64 = (1 << 48) - 1;
+const fn field(w: u64, shift: u32, bits: u32) -> u64 {
+    (w >> shift) & ((1 << bits) - 1)
+}
+
+impl Cap {
+    /// seL4's capability type tag (the value `DebugCapIdentify` returns).
+    pub const fn cap_type(&self) -> CapType {
+        match self {
+            Cap::Null => CapType::Null,
+            Cap::Untyped { .. } => CapType::Untyped,
+            Cap::Endpoint { .. } => CapType::Endpoint,
+            Cap::Notification { .. } => CapType::Notification,
+            Cap::Reply { .. } => CapType::Reply,
+            Cap::CNode { .. } => CapType::CNode,
+            Cap::Thread { .. } => CapType::Thread,
+            Cap::IrqControl => CapType::IrqControl,
+            Cap::IrqHandler { .. } => CapType::IrqHandler,
+            Cap::Zombie { .. } => CapType::Zombie,
+            Cap::Domain => CapType::Domain,
+            Cap::Frame { .. } => CapType::Frame,
+            Cap::PageTable { .. } => CapType::PageTable,
+            Cap::VSpace { .. } => CapType::VSpace,
+            Cap::AsidControl => CapType::AsidControl,
+            Cap::AsidPool { .. } => CapType::AsidPool,
+        }
+    }
+
+    /// Packs the cap into the two words of a slot.
+    pub fn encode(&self) -> [u64; 2] {
+        let tag = (self.cap_type() as u64) << 59;
+        let mapping = |m: &Option<Mapping>| match m {
+            Some(m) => 1 << 53 | (m.asid as u64) << 37 | (m.vaddr >> 12) & ((1 << 36) - 1),
+            None => 0,
+        };
+        match *self {
+            Cap::Null => [0, 0],
+            Cap::Untyped { ptr, size_bits, is_device, free_index } => [
+                tag | (is_device as u64) << 58 | (size_bits as u64) << 52 | (free_index >> 4),
+                ptr,
+            ],
+            Cap::Endpoint { ptr, badge, rights } | Cap::Notification { ptr, badge, rights } => {
+                [tag | (rights.bits() & 0xf) << 48 | ptr & ADDR_MASK, badge]
+            }
+            Cap::Reply { tcb, master, can_grant } => {
+                [tag | (master as u64) << 1 | can_grant as u64, tcb]
+            }
+            Cap::CNode { ptr, radix, guard_size, guard } => [
+                tag | (radix as u64) << 53 | (guard_size as u64) << 47 | (ptr & ADDR_MASK) >> 5,
+                guard,
+            ],
+            Cap::Thread { tcb } => [tag, tcb],
+            Cap::IrqControl | Cap::Domain | Cap::AsidControl => [tag, 0],
+            Cap::IrqHandler { irq } => [tag, irq],
+            Cap::Zombie { ptr, is_tcb, radix, number } => {
+                [tag | (is_tcb as u64) << 58 | (radix as u64) << 52 | number & ADDR_MASK, ptr]
+            }
+            Cap::Frame { base, size, rights, is_device, mapping: m } => [
+                tag | (size as u64) << 57 | (rights as u64) << 55 | (is_device as u64) << 54 | mapping(&m),
+                base,
+            ],
+            Cap::PageTable { base, mapping: m } => [tag | mapping(&m), base],
+            Cap::VSpace { base, asid } => [
+                tag | match asid {
+                    Some(a) => 1 << 53 | (a as u64) << 37,
+                    None => 0,
+                },
+                base,
+            ],
+            Cap::AsidPool { base, asid_base } => [tag | asid_base as u64, base],
+        }
+    }
+
+    /// Unpacks a cap from the two words of a slot. Words the kernel never wrote decode as
+    /// the Null cap, never as an invalid value.
+    pub fn decode(w: [u64; 2]) -> Cap {
+        let [w0, w1] = w;
+        let mapping = || {
+            (field(w0, 53, 1) == 1).then(|| Mapping {
+                asid: field(w0, 37, 16) as u16,
+                vaddr: field(w0, 0, 36) << 12,
+            })
+        };
+        let Some(t) = CapType::from_word(w0 >> 59) else { return Cap::Null };
+        match t {
+            CapType::Null => Cap::Null,
+            CapType::Untyped => Cap::Untyped {
+                ptr: w1,
+                size_bits: field(w0, 52, 6) as u8,
+                is_device: field(w0, 58, 1) == 1,
+                free_index: field(w0, 0, 48) << 4,
+            },
+            CapType::Endpoint => Cap::Endpoint {
+                ptr: w0 & ADDR_MASK,
+                badge: w1,
+                rights: CapRights::from_bits_truncate(field(w0, 48, 4)),
+            },
+            CapType::Notification => Cap::Notification {
+                ptr: w0 & ADDR_MASK,
+                badge: w1,
+                rights: CapRights::from_bits_truncate(field(w0, 48, 4)),
+            },
+            CapType::Reply => {
+                Cap::Reply { tcb: w1, master: field(w0, 1, 1) == 1, can_grant: field(w0, 0, 1) == 1 }
+            }
+            CapType::CNode => Cap::CNode {
+                ptr: field(w0, 0, 43) << 5,
+                radix: field(w0, 53, 6) as u8,
+                guard_size: field(w0, 47, 6) as u8,
+                guard: w1,
+            },
+            CapType::Thread => Cap::Thread { tcb: w1 },
+            CapType::IrqControl => Cap::IrqControl,
+            CapType::IrqHandler => Cap::IrqHandler { irq: w1 },
+            CapType::Zombie => Cap::Zombie {
+                ptr: w1,
+                is_tcb: field(w0, 58, 1) == 1,
+                radix: field(w0, 52, 6) as u8,
+                number: w0 & ADDR_MASK,
+            },
+            CapType::Domain => Cap::Domain,
+            CapType::Frame => Cap::Frame {
+                base: w1,
+                size: FrameSize::from_bits(field(w0, 57, 2)),
+                rights: VmRights::from_bits(field(w0, 55, 2)),
+                is_device: field(w0, 54, 1) == 1,
+                mapping: mapping(),
+            },
+            CapType::PageTable => Cap::PageTable { base: w1, mapping: mapping() },
+            CapType::VSpace => Cap::VSpace {
+                base: w1,
+                asid: (field(w0, 53, 1) == 1).then(|| field(w0, 37, 16) as u16),
+            },
+            CapType::AsidControl => Cap::AsidControl,
+            CapType::AsidPool => Cap::AsidPool { base: w1, asid_base: field(w0, 0, 16) as u16 },
+            // Types this kernel never creates (SGI signal, SMC, VCPU, ...) read as empty.
+            _ => Cap::Null,
+        }
+    }
+
+    /// True for the Null cap.
+    pub const fn is_null(&self) -> bool {
+        matches!(self, Cap::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(c: Cap) {
+        assert_eq!(Cap::decode(c.encode()), c, "{c:?}");
+    }
+
+    #[test]
+    fn every_cap_type_round_trips_with_extreme_fields() {
+        let top = (1u64 << 48) - 1;
+        round_trip(Cap::Null);
+        for (ptr, bits, dev, free) in [(0, 4, false, 0), (top & !0xf, 47, true, 1 << 47)] {
+            round_trip(Cap::Untyped { ptr, size_bits: bits, is_device: dev, free_index: free });
+        }
+        for badge in [0, 1, u64::MAX] {
+            for r in 0..16 {
+                let rights = CapRights::from_bits_truncate(r);
+                round_trip(Cap::Endpoint { ptr: top & !0xf, badge, rights });
+                round_trip(Cap::Notification { ptr: 0x4000_0020, badge, rights });
+            }
+        }
+        round_trip(Cap::Reply { tcb: 0x4000_0800, master: true, can_grant: false });
+        round_trip(Cap::Reply { tcb: 0x4000_0800, master: false, can_grant: true });
+        round_trip(Cap::CNode { ptr: top & !0x1f, radix: 63, guard_size: 63, guard: u64::MAX });
+        round_trip(Cap::CNode { ptr: 0x4001_0000, radix: 12, guard_size: 52, guard: 0 });
+        round_trip(Cap::Thread { tcb: 0x4000_0800 });
+        round_trip(Cap::IrqControl);
+        round_trip(Cap::IrqHandler { irq: 1019 });
+        round_trip(Cap::Zombie { ptr: 0x4000_0800, is_tcb: true, radix: 0, number: 5 });
+        round_trip(Cap::Domain);
+        for size in [FrameSize::Small, FrameSize::Large, FrameSize::Huge] {
+            for rights in [VmRights::KernelOnly, VmRights::ReadOnly, VmRights::ReadWrite] {
+                let mapping = Some(Mapping { asid: u16::MAX, vaddr: 0x7fff_ffff_f000 });
+                round_trip(Cap::Frame { base: top & !0xfff, size, rights, is_device: true, mapping });
+                round_trip(Cap::Frame { base: 0, size, rights, is_device: false, mapping: None });
+            }
+        }
+        round_trip(Cap::PageTable { base: 0x4000_1000, mapping: Some(Mapping { asid: 1, vaddr: 0x20_0000 }) });
+        round_trip(Cap::PageTable { base: 0x4000_1000, mapping: None });
+        round_trip(Cap::VSpace { base: 0x4000_2000, asid: Some(1) });
+        round_trip(Cap::VSpace { base: 0x4000_2000, asid: None });
+        round_trip(Cap::AsidControl);
+        round_trip(Cap::AsidPool { base: 0x4000_3000, asid_base: 512 });
+    }
+
+    #[test]
+    fn tag_is_sel4s_cap_type_in_the_top_five_bits() {
+        let c = Cap::Thread { tcb: 0x4000_0800 };
+        assert_eq!(c.encode()[0] >> 59, CapType::Thread as u64);
+        assert_eq!(Cap::Null.encode(), [0, 0]);
+    }
+}

@@ -1,0 +1,60 @@
+//! Thread numbers: priorities, TCB flags, and the register counts of Read/WriteRegisters.
+
+use crate::context::USER_CONTEXT_WORDS;
+
+/// Lowest priority (`seL4_MinPrio`).
+pub const MIN_PRIO: u64 = 0;
+/// Highest priority (`seL4_MaxPrio` = `CONFIG_NUM_PRIORITIES - 1`).
+pub const MAX_PRIO: u64 = 255;
+/// Number of priority levels (`CONFIG_NUM_PRIORITIES`, default 256).
+pub const NUM_PRIORITIES: u64 = 256;
+
+/// No flag set (`seL4_TCBFlag_NoFlag`).
+pub const TCB_FLAG_NO_FLAG: u64 = 0;
+/// The thread may not use the FPU; the kernel then never saves or restores its FP/SIMD state
+/// (`seL4_TCBFlag_fpuDisabled`).
+pub const TCB_FLAG_FPU_DISABLED: u64 = 1;
+/// Every flag this configuration knows (`seL4_TCBFlag_MASK`); TCB SetFlags ignores the rest
+/// and replies with the thread's new flags in mr0.
+pub const TCB_FLAG_MASK: u64 = TCB_FLAG_FPU_DISABLED;
+
+/// Registers in the "frame" part of a [`crate::UserContext`]: `pc` through `x30`, the first
+/// 17 words (seL4's `n_frameRegisters`). CopyRegisters' `transfer_frame` copies these.
+pub const FRAME_REGISTERS: usize = 17;
+/// Registers in the "gp" part: `x9` through `tpidrro_el0`, the last 19 words (seL4's
+/// `n_gpRegisters`). CopyRegisters' `transfer_integer` copies these.
+pub const GP_REGISTERS: usize = 19;
+/// Most registers ReadRegisters returns or WriteRegisters takes; a larger `count` to
+/// ReadRegisters is a RangeError `[1, 36]`.
+pub const READ_REGISTERS_MAX: usize = FRAME_REGISTERS + GP_REGISTERS;
+
+const _: () = assert!(READ_REGISTERS_MAX == USER_CONTEXT_WORDS);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_are_pinned() {
+        assert_eq!(MIN_PRIO, 0);
+        assert_eq!(MAX_PRIO, 255);
+        assert_eq!(NUM_PRIORITIES, 256);
+        assert_eq!(MAX_PRIO, NUM_PRIORITIES - 1);
+    }
+
+    #[test]
+    fn flags_are_pinned() {
+        assert_eq!(TCB_FLAG_NO_FLAG, 0);
+        assert_eq!(TCB_FLAG_FPU_DISABLED, 1);
+        assert_eq!(TCB_FLAG_MASK, 1);
+    }
+
+    #[test]
+    fn register_counts_are_pinned() {
+        assert_eq!(FRAME_REGISTERS, 17);
+        assert_eq!(GP_REGISTERS, 19);
+        assert_eq!(READ_REGISTERS_MAX, 36);
+        assert_eq!(crate::context::index::X30 + 1, FRAME_REGISTERS);
+        assert_eq!(crate::context::index::X9, FRAME_REGISTERS);
+    }
+}
