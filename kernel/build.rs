@@ -6,9 +6,10 @@ fn main() {
     // seL4's CONFIG_ROOT_CNODE_SIZE_BITS: the root task's CNode has 2^N slots.
     println!("cargo:rerun-if-env-changed=SEL4_ROOT_CNODE_SIZE_BITS");
     let bits: u32 = match env::var("SEL4_ROOT_CNODE_SIZE_BITS") {
-        Ok(s) => s.trim().parse().unwrap_or_else(|_| {
-            panic!("SEL4_ROOT_CNODE_SIZE_BITS must be a number, got {s:?}")
-        }),
+        Ok(s) => s
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("SEL4_ROOT_CNODE_SIZE_BITS must be a number, got {s:?}")),
         Err(_) => 12,
     };
     // The CNode must hold the 16 initial caps plus room to work, and its size in bytes
@@ -31,6 +32,9 @@ fn main() {
     if target.starts_with("aarch64") && target.ends_with("-none-softfloat") {
         let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
         println!("cargo:rerun-if-changed=link.ld");
-        println!("cargo:rustc-link-arg-bins=-T{}", dir.join("link.ld").display());
+        println!(
+            "cargo:rustc-link-arg-bins=-T{}",
+            dir.join("link.ld").display()
+        );
     }
 }

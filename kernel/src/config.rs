@@ -11,4 +11,4 @@ pub const ROOT_CNODE_SLOTS: u64 = 1 << ROOT_CNODE_SIZE_BITS;
 pub const PADDR_USER_DEVICE_TOP: u64 = 1 << 40;
 
 /// Priority of the root task's thread (seL4_MaxPrio), also its maximum controlled priority.
-pub const ROOT_TASK_PRIORITY: u64 = sel4_abi::MAX_PRIO as u64;
+pub const ROOT_TASK_PRIORITY: u64 = sel4_abi::MAX_PRIO;

@@ -26,12 +26,41 @@ fn main(bi: &BootInfo) {
     let empty = bi.empty();
     let frames = bi.user_image_frames();
     println!("BootInfo:");
-    println!("  untyped caps:       {} in slots {}..{}", untyped.len(), untyped.start, untyped.end);
-    println!("  normal memory:      {} MiB in {} untypeds ({} bytes)", normal >> 20, n_normal, normal);
-    println!("  device memory:      {} GiB in {} untypeds ({} bytes)", device >> 30, n_device, device);
-    println!("  root CNode:         {} slots (2^{})", 1u64 << bi.cnode_size_bits(), bi.cnode_size_bits());
-    println!("  empty slots:        {}..{} ({} free)", empty.start, empty.end, empty.len());
-    println!("  user image frames:  {}..{} ({} frames)", frames.start, frames.end, frames.len());
+    println!(
+        "  untyped caps:       {} in slots {}..{}",
+        untyped.len(),
+        untyped.start,
+        untyped.end
+    );
+    println!(
+        "  normal memory:      {} MiB in {} untypeds ({} bytes)",
+        normal >> 20,
+        n_normal,
+        normal
+    );
+    println!(
+        "  device memory:      {} GiB in {} untypeds ({} bytes)",
+        device >> 30,
+        n_device,
+        device
+    );
+    println!(
+        "  root CNode:         {} slots (2^{})",
+        1u64 << bi.cnode_size_bits(),
+        bi.cnode_size_bits()
+    );
+    println!(
+        "  empty slots:        {}..{} ({} free)",
+        empty.start,
+        empty.end,
+        empty.len()
+    );
+    println!(
+        "  user image frames:  {}..{} ({} frames)",
+        frames.start,
+        frames.end,
+        frames.len()
+    );
     println!("  IPC buffer:         {:#x}", bi.ipc_buffer());
     match bi.device_tree() {
         Some(dtb) => println!("  device tree:        {} bytes", dtb.len()),
@@ -39,6 +68,9 @@ fn main(bi: &BootInfo) {
     }
     let tcb = sel4::syscall::debug_cap_identify(init_cap::INIT_THREAD_TCB);
     let is_thread = tcb == CapType::Thread as u64;
-    println!("  slot 1 holds:       cap type {tcb} ({})", if is_thread { "thread" } else { "unexpected" });
+    println!(
+        "  slot 1 holds:       cap type {tcb} ({})",
+        if is_thread { "thread" } else { "unexpected" }
+    );
     println!("Goodbye.");
 }

@@ -7,21 +7,29 @@
 use crate::kernel::cspace::LookupFault;
 use crate::kprintln;
 use crate::machine::Machine;
-use crate::object::tcb::{reg, ThreadState};
 use crate::object::Tcb;
+use crate::object::tcb::{ThreadState, reg};
 use sel4_abi::FaultType;
 
 /// A fault, with what seL4's fault message reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// A capability lookup failed on `addr` (in the receive phase if `in_recv`).
-    CapFault { addr: u64, in_recv: bool, lookup: LookupFault },
+    CapFault {
+        addr: u64,
+        in_recv: bool,
+        lookup: LookupFault,
+    },
     /// A syscall number the kernel does not know.
     UnknownSyscall { number: u64 },
     /// A user exception: `number` is the exception syndrome (ESR), `code` 0.
     UserException { number: u64, code: u64 },
     /// A translation or permission fault at `addr`; `instruction` for fetches.
-    VmFault { addr: u64, fsr: u64, instruction: bool },
+    VmFault {
+        addr: u64,
+        fsr: u64,
+        instruction: bool,
+    },
 }
 
 impl Fault {
@@ -65,9 +73,16 @@ fn report_unhandled<M: Machine>(m: &mut M, t: Tcb, f: Fault) {
     let pc = t.reg(m, reg::PC);
     crate::kprint!(m, "kernel: thread \"{name}\" (tcb {:#x}): ", t.0);
     match f {
-        Fault::CapFault { addr, in_recv, lookup } => {
+        Fault::CapFault {
+            addr,
+            in_recv,
+            lookup,
+        } => {
             let phase = if in_recv { "receive" } else { "send" };
-            crate::kprint!(m, "cap fault in {phase} phase on cptr {addr:#x} ({lookup:?})")
+            crate::kprint!(
+                m,
+                "cap fault in {phase} phase on cptr {addr:#x} ({lookup:?})"
+            )
         }
         Fault::UnknownSyscall { number } => crate::kprint!(m, "unknown syscall {}", number as i64),
         Fault::UserException { number, .. } => crate::kprint!(
@@ -75,8 +90,16 @@ fn report_unhandled<M: Machine>(m: &mut M, t: Tcb, f: Fault) {
             "user exception {} (ESR {number:#x})",
             crate::arch::esr_class_name(number)
         ),
-        Fault::VmFault { addr, fsr, instruction } => {
-            let kind = if instruction { "instruction fetch" } else { "data access" };
+        Fault::VmFault {
+            addr,
+            fsr,
+            instruction,
+        } => {
+            let kind = if instruction {
+                "instruction fetch"
+            } else {
+                "data access"
+            };
             crate::kprint!(m, "vm fault on {kind} at address {addr:#x} (FSR {fsr:#x})")
         }
     }

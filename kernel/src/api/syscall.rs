@@ -1,10 +1,10 @@
 //! Syscall dispatch (seL4's handleSyscall) and the debug syscalls of a debug build.
 
-use super::fault::{handle_fault, Fault};
+use super::fault::{Fault, handle_fault};
 use crate::kernel::cspace;
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
-use crate::object::tcb::{reg, slot as tcb_slot, ThreadState};
+use crate::object::tcb::{ThreadState, reg, slot as tcb_slot};
 use crate::object::{Cap, Tcb, VmRights};
 use crate::{kprint, kprintln};
 use sel4_abi::{Error, MessageInfo, Syscall};
@@ -19,7 +19,11 @@ pub fn handle_syscall<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
     match sys {
         Syscall::DebugPutChar => m.putchar(x0 as u8),
         Syscall::DebugHalt => {
-            kprintln!(m, "kernel: halt requested by a user thread, status {}", x0 as u32);
+            kprintln!(
+                m,
+                "kernel: halt requested by a user thread, status {}",
+                x0 as u32
+            );
             m.halt(x0 as u32)
         }
         Syscall::DebugCapIdentify => {
@@ -56,7 +60,14 @@ fn not_yet<M: Machine>(m: &mut M, t: Tcb, sys: Syscall) {
 /// cap allows the access (a receiver needs ReadWrite, a sender ReadOnly or better) and is
 /// not device memory.
 pub fn ipc_buffer_pa(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
-    let Cap::Frame { base, size, rights, is_device: false, .. } = t.cap(m, tcb_slot::BUFFER) else {
+    let Cap::Frame {
+        base,
+        size,
+        rights,
+        is_device: false,
+        ..
+    } = t.cap(m, tcb_slot::BUFFER)
+    else {
         return None;
     };
     let allowed = rights == VmRights::ReadWrite || (!receiver && rights == VmRights::ReadOnly);
@@ -69,17 +80,26 @@ pub fn ipc_buffer_pa(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
 /// stop the system.
 fn debug_name_thread<M: Machine>(m: &mut M, t: Tcb, tcb_cptr: u64) {
     let Ok(Cap::Thread { tcb }) = cspace::lookup_cap(m, t, tcb_cptr) else {
-        kprintln!(m, "kernel: DebugNameThread: cptr {tcb_cptr:#x} is not a TCB cap; ignored");
+        kprintln!(
+            m,
+            "kernel: DebugNameThread: cptr {tcb_cptr:#x} is not a TCB cap; ignored"
+        );
         return;
     };
     let Some(buf) = ipc_buffer_pa(m, t, true) else {
-        kprintln!(m, "kernel: DebugNameThread: caller has no usable IPC buffer; ignored");
+        kprintln!(
+            m,
+            "kernel: DebugNameThread: caller has no usable IPC buffer; ignored"
+        );
         return;
     };
     let max = (sel4_abi::MSG_MAX_LENGTH * 8) as u64;
     let bytes = m.bytes(buf + 8, max);
     let Some(len) = bytes.iter().position(|&b| b == 0) else {
-        kprintln!(m, "kernel: DebugNameThread: name is not NUL-terminated within {max} bytes; ignored");
+        kprintln!(
+            m,
+            "kernel: DebugNameThread: name is not NUL-terminated within {max} bytes; ignored"
+        );
         return;
     };
     let mut name = [0u8; 960];
@@ -89,7 +109,14 @@ fn debug_name_thread<M: Machine>(m: &mut M, t: Tcb, tcb_cptr: u64) {
 
 /// seL4_DebugDumpScheduler: a table of the threads the kernel knows are runnable.
 fn dump_scheduler<M: Machine>(ks: &KernelState, m: &mut M) {
-    kprintln!(m, "kernel: {:<20} {:<18} {:<12} {:>4}", "name", "tcb", "state", "prio");
+    kprintln!(
+        m,
+        "kernel: {:<20} {:<18} {:<12} {:>4}",
+        "name",
+        "tcb",
+        "state",
+        "prio"
+    );
     if let Some(t) = ks.current {
         let (state, prio) = (t.state(m), t.priority(m));
         let mut name = [0u8; 20];
@@ -113,4 +140,3 @@ fn state_name(s: ThreadState) -> &'static str {
         ThreadState::Idle => "idle",
     }
 }
-

@@ -16,7 +16,11 @@ pub enum LookupFault {
     /// met with bits still to resolve (`bits_found` 0).
     DepthMismatch { bits_left: u64, bits_found: u64 },
     /// The guard bits in the pointer differ from the CNode's guard.
-    GuardMismatch { bits_left: u64, guard_found: u64, guard_size: u64 },
+    GuardMismatch {
+        bits_left: u64,
+        guard_found: u64,
+        guard_size: u64,
+    },
 }
 
 impl LookupFault {
@@ -41,7 +45,11 @@ pub struct Resolved {
 }
 
 const fn mask(bits: u64) -> u64 {
-    if bits >= 64 { u64::MAX } else { (1 << bits) - 1 }
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1 << bits) - 1
+    }
 }
 
 /// Resolves the low `depth` bits of `cptr` starting at the CNode cap `root`.
@@ -51,33 +59,56 @@ pub fn resolve_address_bits(
     cptr: u64,
     depth: u64,
 ) -> Result<Resolved, LookupFault> {
-    let Cap::CNode { .. } = root else { return Err(LookupFault::InvalidRoot) };
+    let Cap::CNode { .. } = root else {
+        return Err(LookupFault::InvalidRoot);
+    };
     let mut node = root;
     let mut n_bits = depth;
     loop {
-        let Cap::CNode { ptr, radix, guard_size, guard } = node else { unreachable!() };
+        let Cap::CNode {
+            ptr,
+            radix,
+            guard_size,
+            guard,
+        } = node
+        else {
+            unreachable!()
+        };
         let (radix, guard_size) = (radix as u64, guard_size as u64);
         let level_bits = radix + guard_size;
         // The guard is compared first: a pointer must name the CNode's guard exactly, and
         // a guard longer than the bits left cannot match.
         let found = (cptr >> (n_bits.wrapping_sub(guard_size) & 63)) & mask(guard_size);
         if guard_size > n_bits || found != guard {
-            return Err(LookupFault::GuardMismatch { bits_left: n_bits, guard_found: guard, guard_size });
+            return Err(LookupFault::GuardMismatch {
+                bits_left: n_bits,
+                guard_found: guard,
+                guard_size,
+            });
         }
         // A level consumes its guard and radix together; fewer bits left is a depth error.
         if level_bits > n_bits {
-            return Err(LookupFault::DepthMismatch { bits_left: n_bits, bits_found: level_bits });
+            return Err(LookupFault::DepthMismatch {
+                bits_left: n_bits,
+                bits_found: level_bits,
+            });
         }
         let index = (cptr >> (n_bits - level_bits)) & mask(radix);
         let slot = Slot::of(ptr, index);
         if n_bits == level_bits {
-            return Ok(Resolved { slot, bits_remaining: 0 });
+            return Ok(Resolved {
+                slot,
+                bits_remaining: 0,
+            });
         }
         n_bits -= level_bits;
         let next = slot.cap(m);
         // Only a CNode cap continues the walk; anything else ends it with bits left over.
         if !matches!(next, Cap::CNode { .. }) {
-            return Ok(Resolved { slot, bits_remaining: n_bits });
+            return Ok(Resolved {
+                slot,
+                bits_remaining: n_bits,
+            });
         }
         node = next;
     }
@@ -104,9 +135,19 @@ mod tests {
 
     fn two_levels() -> (SimMachine, Cap) {
         let mut m = SimMachine::new(0x10000, 0x20000);
-        let root = Cap::CNode { ptr: L1, radix: 8, guard_size: 56, guard: 0 };
+        let root = Cap::CNode {
+            ptr: L1,
+            radix: 8,
+            guard_size: 56,
+            guard: 0,
+        };
         Slot::of(L1, 7).write_original(&mut m, Cap::Thread { tcb: 0x9000 });
-        let l2 = Cap::CNode { ptr: L2, radix: 4, guard_size: 3, guard: 0b101 };
+        let l2 = Cap::CNode {
+            ptr: L2,
+            radix: 4,
+            guard_size: 3,
+            guard: 0b101,
+        };
         Slot::of(L1, 9).write_original(&mut m, l2);
         Slot::of(L2, 3).write_original(&mut m, Cap::Domain);
         (m, root)
@@ -116,7 +157,13 @@ mod tests {
     fn single_level_full_depth() {
         let (m, root) = two_levels();
         let r = resolve_address_bits(&m, root, 7, 64).unwrap();
-        assert_eq!(r, Resolved { slot: Slot::of(L1, 7), bits_remaining: 0 });
+        assert_eq!(
+            r,
+            Resolved {
+                slot: Slot::of(L1, 7),
+                bits_remaining: 0
+            }
+        );
         assert_eq!(r.slot.cap(&m), Cap::Thread { tcb: 0x9000 });
     }
 
@@ -125,7 +172,12 @@ mod tests {
         let (m, root) = two_levels();
         // 64 = 56 (guard) + 8 (index 9) at level 1 leaves nothing: to reach level 2 the
         // pointer must be resolved at depth 64 + 7, impossible, so use a 32-bit root.
-        let root32 = Cap::CNode { ptr: L1, radix: 8, guard_size: 17, guard: 0 };
+        let root32 = Cap::CNode {
+            ptr: L1,
+            radix: 8,
+            guard_size: 17,
+            guard: 0,
+        };
         let cptr = (9 << 7) | (0b101 << 4) | 3; // 8 + 3 + 4 = 15 bits below a 17-bit guard
         let r = resolve_address_bits(&m, root32, cptr, 32).unwrap();
         assert_eq!(r.slot, Slot::of(L2, 3));
@@ -136,16 +188,36 @@ mod tests {
     #[test]
     fn failures_carry_sel4_payloads() {
         let (m, root) = two_levels();
-        assert_eq!(resolve_address_bits(&m, Cap::Domain, 0, 64), Err(LookupFault::InvalidRoot));
+        assert_eq!(
+            resolve_address_bits(&m, Cap::Domain, 0, 64),
+            Err(LookupFault::InvalidRoot)
+        );
         // Bits above the index must match the 56-bit guard 0.
         assert_eq!(
             resolve_address_bits(&m, root, 1 << 63 | 7, 64),
-            Err(LookupFault::GuardMismatch { bits_left: 64, guard_found: 0, guard_size: 56 })
+            Err(LookupFault::GuardMismatch {
+                bits_left: 64,
+                guard_found: 0,
+                guard_size: 56
+            })
         );
         // Depth 60 leaves 4 bits after the guard for an 8-bit radix.
         assert_eq!(
-            resolve_address_bits(&m, Cap::CNode { ptr: L1, radix: 8, guard_size: 54, guard: 0 }, 7, 60),
-            Err(LookupFault::DepthMismatch { bits_left: 60, bits_found: 62 })
+            resolve_address_bits(
+                &m,
+                Cap::CNode {
+                    ptr: L1,
+                    radix: 8,
+                    guard_size: 54,
+                    guard: 0
+                },
+                7,
+                60
+            ),
+            Err(LookupFault::DepthMismatch {
+                bits_left: 60,
+                bits_found: 62
+            })
         );
         // A guard longer than the depth never matches.
         assert!(matches!(
@@ -157,8 +229,19 @@ mod tests {
     #[test]
     fn non_cnode_cap_ends_the_walk_with_bits_left() {
         let (m, _) = two_levels();
-        let root32 = Cap::CNode { ptr: L1, radix: 8, guard_size: 17, guard: 0 };
+        let root32 = Cap::CNode {
+            ptr: L1,
+            radix: 8,
+            guard_size: 17,
+            guard: 0,
+        };
         let r = resolve_address_bits(&m, root32, 7 << 7, 32).unwrap();
-        assert_eq!(r, Resolved { slot: Slot::of(L1, 7), bits_remaining: 7 });
+        assert_eq!(
+            r,
+            Resolved {
+                slot: Slot::of(L1, 7),
+                bits_remaining: 7
+            }
+        );
     }
 }

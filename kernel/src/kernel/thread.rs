@@ -8,9 +8,9 @@ use crate::model::KernelState;
 
 /// seL4's schedule(): keep the current thread if it can still run, else go idle.
 pub fn schedule(ks: &mut KernelState, m: &impl Memory) {
-    if let Some(t) = ks.current {
-        if !t.state(m).is_runnable() {
-            ks.current = None;
-        }
+    if let Some(t) = ks.current
+        && !t.state(m).is_runnable()
+    {
+        ks.current = None;
     }
 }

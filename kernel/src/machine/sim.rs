@@ -15,7 +15,11 @@ pub struct SimMachine {
 impl SimMachine {
     /// A machine with `size` bytes of zeroed RAM at physical address `base`.
     pub fn new(base: u64, size: usize) -> Self {
-        Self { base, ram: vec![0; size], console: String::new() }
+        Self {
+            base,
+            ram: vec![0; size],
+            console: String::new(),
+        }
     }
 
     fn index(&self, pa: u64, len: u64) -> usize {

@@ -71,15 +71,37 @@ pub enum Cap {
     /// The empty slot.
     Null,
     /// Untyped memory: `2^size_bits` bytes at `ptr`, of which `free_index` bytes are used.
-    Untyped { ptr: u64, size_bits: u8, is_device: bool, free_index: u64 },
+    Untyped {
+        ptr: u64,
+        size_bits: u8,
+        is_device: bool,
+        free_index: u64,
+    },
     /// An endpoint with a badge and the rights Send (Write), Receive (Read), Grant, GrantReply.
-    Endpoint { ptr: u64, badge: u64, rights: CapRights },
+    Endpoint {
+        ptr: u64,
+        badge: u64,
+        rights: CapRights,
+    },
     /// A notification with a badge and Send (Write) / Receive (Read) rights.
-    Notification { ptr: u64, badge: u64, rights: CapRights },
+    Notification {
+        ptr: u64,
+        badge: u64,
+        rights: CapRights,
+    },
     /// A reply cap to `tcb`; `master` marks the caller's own slot copy (seL4's replyMaster).
-    Reply { tcb: u64, master: bool, can_grant: bool },
+    Reply {
+        tcb: u64,
+        master: bool,
+        can_grant: bool,
+    },
     /// A CNode of 2^radix slots, with a guard of `guard_size` bits.
-    CNode { ptr: u64, radix: u8, guard_size: u8, guard: u64 },
+    CNode {
+        ptr: u64,
+        radix: u8,
+        guard_size: u8,
+        guard: u64,
+    },
     /// A thread (TCB object at `tcb`).
     Thread { tcb: u64 },
     /// The authority to create IRQ handler caps.
@@ -87,11 +109,22 @@ pub enum Cap {
     /// The authority over one interrupt line.
     IrqHandler { irq: u64 },
     /// A TCB or CNode being destroyed; `number` slots remain to clear.
-    Zombie { ptr: u64, is_tcb: bool, radix: u8, number: u64 },
+    Zombie {
+        ptr: u64,
+        is_tcb: bool,
+        radix: u8,
+        number: u64,
+    },
     /// The authority to set threads' scheduling domains.
     Domain,
     /// A frame of memory, possibly mapped.
-    Frame { base: u64, size: FrameSize, rights: VmRights, is_device: bool, mapping: Option<Mapping> },
+    Frame {
+        base: u64,
+        size: FrameSize,
+        rights: VmRights,
+        is_device: bool,
+        mapping: Option<Mapping>,
+    },
     /// A page table (any level below the VSpace root), possibly mapped.
     PageTable { base: u64, mapping: Option<Mapping> },
     /// A VSpace root table, with the ASID it was assigned, if any.
@@ -139,28 +172,55 @@ impl Cap {
         };
         match *self {
             Cap::Null => [0, 0],
-            Cap::Untyped { ptr, size_bits, is_device, free_index } => [
+            Cap::Untyped {
+                ptr,
+                size_bits,
+                is_device,
+                free_index,
+            } => [
                 tag | (is_device as u64) << 58 | (size_bits as u64) << 52 | (free_index >> 4),
                 ptr,
             ],
             Cap::Endpoint { ptr, badge, rights } | Cap::Notification { ptr, badge, rights } => {
                 [tag | (rights.bits() & 0xf) << 48 | ptr & ADDR_MASK, badge]
             }
-            Cap::Reply { tcb, master, can_grant } => {
-                [tag | (master as u64) << 1 | can_grant as u64, tcb]
-            }
-            Cap::CNode { ptr, radix, guard_size, guard } => [
+            Cap::Reply {
+                tcb,
+                master,
+                can_grant,
+            } => [tag | (master as u64) << 1 | can_grant as u64, tcb],
+            Cap::CNode {
+                ptr,
+                radix,
+                guard_size,
+                guard,
+            } => [
                 tag | (radix as u64) << 53 | (guard_size as u64) << 47 | (ptr & ADDR_MASK) >> 5,
                 guard,
             ],
             Cap::Thread { tcb } => [tag, tcb],
             Cap::IrqControl | Cap::Domain | Cap::AsidControl => [tag, 0],
             Cap::IrqHandler { irq } => [tag, irq],
-            Cap::Zombie { ptr, is_tcb, radix, number } => {
-                [tag | (is_tcb as u64) << 58 | (radix as u64) << 52 | number & ADDR_MASK, ptr]
-            }
-            Cap::Frame { base, size, rights, is_device, mapping: m } => [
-                tag | (size as u64) << 57 | (rights as u64) << 55 | (is_device as u64) << 54 | mapping(&m),
+            Cap::Zombie {
+                ptr,
+                is_tcb,
+                radix,
+                number,
+            } => [
+                tag | (is_tcb as u64) << 58 | (radix as u64) << 52 | number & ADDR_MASK,
+                ptr,
+            ],
+            Cap::Frame {
+                base,
+                size,
+                rights,
+                is_device,
+                mapping: m,
+            } => [
+                tag | (size as u64) << 57
+                    | (rights as u64) << 55
+                    | (is_device as u64) << 54
+                    | mapping(&m),
                 base,
             ],
             Cap::PageTable { base, mapping: m } => [tag | mapping(&m), base],
@@ -185,7 +245,9 @@ impl Cap {
                 vaddr: field(w0, 0, 36) << 12,
             })
         };
-        let Some(t) = CapType::from_word(w0 >> 59) else { return Cap::Null };
+        let Some(t) = CapType::from_word(w0 >> 59) else {
+            return Cap::Null;
+        };
         match t {
             CapType::Null => Cap::Null,
             CapType::Untyped => Cap::Untyped {
@@ -204,9 +266,11 @@ impl Cap {
                 badge: w1,
                 rights: CapRights::from_bits_truncate(field(w0, 48, 4)),
             },
-            CapType::Reply => {
-                Cap::Reply { tcb: w1, master: field(w0, 1, 1) == 1, can_grant: field(w0, 0, 1) == 1 }
-            }
+            CapType::Reply => Cap::Reply {
+                tcb: w1,
+                master: field(w0, 1, 1) == 1,
+                can_grant: field(w0, 0, 1) == 1,
+            },
             CapType::CNode => Cap::CNode {
                 ptr: field(w0, 0, 43) << 5,
                 radix: field(w0, 53, 6) as u8,
@@ -230,13 +294,19 @@ impl Cap {
                 is_device: field(w0, 54, 1) == 1,
                 mapping: mapping(),
             },
-            CapType::PageTable => Cap::PageTable { base: w1, mapping: mapping() },
+            CapType::PageTable => Cap::PageTable {
+                base: w1,
+                mapping: mapping(),
+            },
             CapType::VSpace => Cap::VSpace {
                 base: w1,
                 asid: (field(w0, 53, 1) == 1).then(|| field(w0, 37, 16) as u16),
             },
             CapType::AsidControl => Cap::AsidControl,
-            CapType::AsidPool => Cap::AsidPool { base: w1, asid_base: field(w0, 0, 16) as u16 },
+            CapType::AsidPool => Cap::AsidPool {
+                base: w1,
+                asid_base: field(w0, 0, 16) as u16,
+            },
             // Types this kernel never creates (SGI signal, SMC, VCPU, ...) read as empty.
             _ => Cap::Null,
         }
@@ -261,37 +331,110 @@ mod tests {
         let top = (1u64 << 48) - 1;
         round_trip(Cap::Null);
         for (ptr, bits, dev, free) in [(0, 4, false, 0), (top & !0xf, 47, true, 1 << 47)] {
-            round_trip(Cap::Untyped { ptr, size_bits: bits, is_device: dev, free_index: free });
+            round_trip(Cap::Untyped {
+                ptr,
+                size_bits: bits,
+                is_device: dev,
+                free_index: free,
+            });
         }
         for badge in [0, 1, u64::MAX] {
             for r in 0..16 {
                 let rights = CapRights::from_bits_truncate(r);
-                round_trip(Cap::Endpoint { ptr: top & !0xf, badge, rights });
-                round_trip(Cap::Notification { ptr: 0x4000_0020, badge, rights });
+                round_trip(Cap::Endpoint {
+                    ptr: top & !0xf,
+                    badge,
+                    rights,
+                });
+                round_trip(Cap::Notification {
+                    ptr: 0x4000_0020,
+                    badge,
+                    rights,
+                });
             }
         }
-        round_trip(Cap::Reply { tcb: 0x4000_0800, master: true, can_grant: false });
-        round_trip(Cap::Reply { tcb: 0x4000_0800, master: false, can_grant: true });
-        round_trip(Cap::CNode { ptr: top & !0x1f, radix: 63, guard_size: 63, guard: u64::MAX });
-        round_trip(Cap::CNode { ptr: 0x4001_0000, radix: 12, guard_size: 52, guard: 0 });
+        round_trip(Cap::Reply {
+            tcb: 0x4000_0800,
+            master: true,
+            can_grant: false,
+        });
+        round_trip(Cap::Reply {
+            tcb: 0x4000_0800,
+            master: false,
+            can_grant: true,
+        });
+        round_trip(Cap::CNode {
+            ptr: top & !0x1f,
+            radix: 63,
+            guard_size: 63,
+            guard: u64::MAX,
+        });
+        round_trip(Cap::CNode {
+            ptr: 0x4001_0000,
+            radix: 12,
+            guard_size: 52,
+            guard: 0,
+        });
         round_trip(Cap::Thread { tcb: 0x4000_0800 });
         round_trip(Cap::IrqControl);
         round_trip(Cap::IrqHandler { irq: 1019 });
-        round_trip(Cap::Zombie { ptr: 0x4000_0800, is_tcb: true, radix: 0, number: 5 });
+        round_trip(Cap::Zombie {
+            ptr: 0x4000_0800,
+            is_tcb: true,
+            radix: 0,
+            number: 5,
+        });
         round_trip(Cap::Domain);
         for size in [FrameSize::Small, FrameSize::Large, FrameSize::Huge] {
-            for rights in [VmRights::KernelOnly, VmRights::ReadOnly, VmRights::ReadWrite] {
-                let mapping = Some(Mapping { asid: u16::MAX, vaddr: 0x7fff_ffff_f000 });
-                round_trip(Cap::Frame { base: top & !0xfff, size, rights, is_device: true, mapping });
-                round_trip(Cap::Frame { base: 0, size, rights, is_device: false, mapping: None });
+            for rights in [
+                VmRights::KernelOnly,
+                VmRights::ReadOnly,
+                VmRights::ReadWrite,
+            ] {
+                let mapping = Some(Mapping {
+                    asid: u16::MAX,
+                    vaddr: 0x7fff_ffff_f000,
+                });
+                round_trip(Cap::Frame {
+                    base: top & !0xfff,
+                    size,
+                    rights,
+                    is_device: true,
+                    mapping,
+                });
+                round_trip(Cap::Frame {
+                    base: 0,
+                    size,
+                    rights,
+                    is_device: false,
+                    mapping: None,
+                });
             }
         }
-        round_trip(Cap::PageTable { base: 0x4000_1000, mapping: Some(Mapping { asid: 1, vaddr: 0x20_0000 }) });
-        round_trip(Cap::PageTable { base: 0x4000_1000, mapping: None });
-        round_trip(Cap::VSpace { base: 0x4000_2000, asid: Some(1) });
-        round_trip(Cap::VSpace { base: 0x4000_2000, asid: None });
+        round_trip(Cap::PageTable {
+            base: 0x4000_1000,
+            mapping: Some(Mapping {
+                asid: 1,
+                vaddr: 0x20_0000,
+            }),
+        });
+        round_trip(Cap::PageTable {
+            base: 0x4000_1000,
+            mapping: None,
+        });
+        round_trip(Cap::VSpace {
+            base: 0x4000_2000,
+            asid: Some(1),
+        });
+        round_trip(Cap::VSpace {
+            base: 0x4000_2000,
+            asid: None,
+        });
         round_trip(Cap::AsidControl);
-        round_trip(Cap::AsidPool { base: 0x4000_3000, asid_base: 512 });
+        round_trip(Cap::AsidPool {
+            base: 0x4000_3000,
+            asid_base: 512,
+        });
     }
 
     #[test]

@@ -63,7 +63,8 @@ impl Slot {
     }
     fn set_flags(self, m: &mut impl Memory, revocable: bool, first_badged: bool) {
         let next = m.read_word(self.0 + 24) & !FLAGS;
-        let flags = if revocable { REVOCABLE } else { 0 } | if first_badged { FIRST_BADGED } else { 0 };
+        let flags =
+            if revocable { REVOCABLE } else { 0 } | if first_badged { FIRST_BADGED } else { 0 };
         m.write_word(self.0 + 24, next | flags);
     }
 
@@ -79,7 +80,11 @@ impl Slot {
     /// seL4's cteInsert: puts `cap`, derived from the cap in `src`, into the empty slot
     /// `self`, right after `src` in the derivation list so it becomes `src`'s child.
     pub fn insert_derived(self, m: &mut impl Memory, cap: Cap, src: Slot) {
-        debug_assert!(self.cap(m).is_null(), "cteInsert into a full slot {:#x}", self.0);
+        debug_assert!(
+            self.cap(m).is_null(),
+            "cteInsert into a full slot {:#x}",
+            self.0
+        );
         let src_cap = src.cap(m);
         // A new cap is revocable (can have children of its own) when it is a new badge on
         // an endpoint or notification, an IRQ handler from IRQControl, or an untyped.
@@ -131,9 +136,21 @@ mod tests {
     fn new_badge_and_untyped_are_revocable() {
         let mut m = SimMachine::new(0x1000, 0x1000);
         let rights = sel4_abi::CapRights::all();
-        let ep = Cap::Endpoint { ptr: 0x9000, badge: 0, rights };
+        let ep = Cap::Endpoint {
+            ptr: 0x9000,
+            badge: 0,
+            rights,
+        };
         Slot(0x1000).write_original(&mut m, ep);
-        Slot(0x1020).insert_derived(&mut m, Cap::Endpoint { ptr: 0x9000, badge: 5, rights }, Slot(0x1000));
+        Slot(0x1020).insert_derived(
+            &mut m,
+            Cap::Endpoint {
+                ptr: 0x9000,
+                badge: 5,
+                rights,
+            },
+            Slot(0x1000),
+        );
         assert!(Slot(0x1020).revocable(&m) && Slot(0x1020).first_badged(&m));
         Slot(0x1040).insert_derived(&mut m, ep, Slot(0x1000));
         assert!(!Slot(0x1040).revocable(&m));

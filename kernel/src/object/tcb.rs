@@ -171,7 +171,11 @@ impl Tcb {
     }
     /// Sets the debug name, cut to fit; bytes after the first NUL are ignored.
     pub fn set_name(self, m: &mut impl Memory, name: &[u8]) {
-        let len = name.iter().position(|&b| b == 0).unwrap_or(name.len()).min(NAME_LEN as usize - 1);
+        let len = name
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(name.len())
+            .min(NAME_LEN as usize - 1);
         for (i, &b) in name[..len].iter().enumerate() {
             m.write_byte(self.0 + NAME_OFFSET + i as u64, b);
         }
@@ -201,10 +205,17 @@ mod tests {
             t.set_reg(&mut m, r, 100 + r as u64);
         }
         assert_eq!(t.state(&m), ThreadState::Running);
-        assert_eq!((t.priority(&m), t.mcp(&m), t.ipc_buffer(&m)), (255, 254, 0x1000));
+        assert_eq!(
+            (t.priority(&m), t.mcp(&m), t.ipc_buffer(&m)),
+            (255, 254, 0x1000)
+        );
         assert_eq!(t.reg(&m, reg::PC), 132);
         assert_eq!(t.fault_handler(&m), 0);
-        assert_eq!(t.context() - t.0, 1024, "the trap path saves registers here");
+        assert_eq!(
+            t.context() - t.0,
+            1024,
+            "the trap path saves registers here"
+        );
     }
 
     #[test]

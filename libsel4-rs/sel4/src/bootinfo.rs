@@ -74,6 +74,8 @@ impl BootInfo {
     }
     /// The flattened device tree the kernel booted with, if it passed one.
     pub fn device_tree(&self) -> Option<&[u8]> {
-        self.extra().find(|(id, _)| *id == BOOTINFO_HEADER_FDT).map(|(_, b)| b)
+        self.extra()
+            .find(|(id, _)| *id == BOOTINFO_HEADER_FDT)
+            .map(|(_, b)| b)
     }
 }

@@ -20,7 +20,10 @@ pub unsafe fn set(buf: *mut IpcBuffer) {
 /// Runs `f` with the IPC buffer. Panics if no buffer was recorded.
 pub fn with<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> R {
     let p = IPC_BUFFER.load(Ordering::Relaxed);
-    assert!(!p.is_null(), "no IPC buffer recorded: the runtime sets it from BootInfo");
+    assert!(
+        !p.is_null(),
+        "no IPC buffer recorded: the runtime sets it from BootInfo"
+    );
     // SAFETY: `set`'s contract: the pointer is this thread's mapped IPC buffer, and this is
     // the only place that makes a reference to it, for the duration of `f` only (single
     // thread, not re-entered: `f` gets the buffer, not access to `with`'s caller).

@@ -26,6 +26,7 @@ pub fn raw(sys: Syscall, regs: Regs) -> Regs {
 /// Performs the syscall with raw number `number` (for tests of unknown syscalls).
 #[inline(always)]
 pub fn raw_number(number: u64, regs: Regs) -> Regs {
+    #[cfg_attr(not(target_arch = "aarch64"), allow(unused_mut))] // written by the svc only
     let mut r = regs;
     #[cfg(target_arch = "aarch64")]
     // SAFETY: `svc #0` enters the kernel, which reads x0..x7 and writes back only x0..x5,
@@ -51,13 +52,25 @@ pub fn raw_number(number: u64, regs: Regs) -> Regs {
 
 /// seL4_DebugPutChar: writes one byte to the kernel console.
 pub fn debug_put_char(c: u8) {
-    raw(Syscall::DebugPutChar, Regs { x0: c as u64, ..Regs::default() });
+    raw(
+        Syscall::DebugPutChar,
+        Regs {
+            x0: c as u64,
+            ..Regs::default()
+        },
+    );
 }
 
 /// seL4_DebugHalt: stops the machine. This kernel reads `status` from x0 and ends QEMU
 /// with it (0 = success); seL4 itself ignores it.
 pub fn debug_halt(status: u32) -> ! {
-    raw(Syscall::DebugHalt, Regs { x0: status as u64, ..Regs::default() });
+    raw(
+        Syscall::DebugHalt,
+        Regs {
+            x0: status as u64,
+            ..Regs::default()
+        },
+    );
     // The kernel does not return from DebugHalt; if it ever did, stop here.
     #[allow(clippy::empty_loop)] // nothing else to do, and no way to wait without the kernel
     loop {}
@@ -66,7 +79,14 @@ pub fn debug_halt(status: u32) -> ! {
 /// seL4_DebugCapIdentify: the type tag of the cap `cptr` names (0 for an empty slot or a
 /// failed lookup); compare with [`sel4_abi::CapType`].
 pub fn debug_cap_identify(cptr: u64) -> u64 {
-    raw(Syscall::DebugCapIdentify, Regs { x0: cptr, ..Regs::default() }).x0
+    raw(
+        Syscall::DebugCapIdentify,
+        Regs {
+            x0: cptr,
+            ..Regs::default()
+        },
+    )
+    .x0
 }
 
 /// seL4_DebugNameThread: names the thread `tcb` for kernel diagnostics. The name goes
@@ -85,7 +105,13 @@ pub fn debug_name_thread(tcb: u64, name: &str) {
             *w = u64::from_le_bytes(word);
         }
     });
-    raw(Syscall::DebugNameThread, Regs { x0: tcb, ..Regs::default() });
+    raw(
+        Syscall::DebugNameThread,
+        Regs {
+            x0: tcb,
+            ..Regs::default()
+        },
+    );
 }
 
 /// seL4_DebugDumpScheduler: the kernel prints its table of threads.
@@ -100,5 +126,11 @@ pub fn yield_now() {
 
 /// seL4_SetTLSBase: sets this thread's TPIDR_EL0.
 pub fn set_tls_base(base: u64) {
-    raw(Syscall::SetTLSBase, Regs { x0: base, ..Regs::default() });
+    raw(
+        Syscall::SetTLSBase,
+        Regs {
+            x0: base,
+            ..Regs::default()
+        },
+    );
 }

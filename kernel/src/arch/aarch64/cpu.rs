@@ -30,7 +30,15 @@ pub fn set_user_vspace(root_pa: u64, asid: u16) {
 pub fn flush_tlb() {
     // SAFETY: barriers and TLB invalidation change no memory and no register the compiler
     // knows about; they only make earlier page-table writes take effect.
-    unsafe { asm!("dsb ishst", "tlbi vmalle1", "dsb ish", "isb", options(nostack, preserves_flags)) };
+    unsafe {
+        asm!(
+            "dsb ishst",
+            "tlbi vmalle1",
+            "dsb ish",
+            "isb",
+            options(nostack, preserves_flags)
+        )
+    };
 }
 
 /// Waits for an interrupt or event (power saving while there is nothing to do).

@@ -1,14 +1,14 @@
 //! Kernel entry points from assembly: boot (`kernel_main`), exceptions from user level
 //! (`el0_exception`), exceptions in the kernel, and the panic handler.
 
-use super::machine::{KernelMachine, DEFAULT_UART};
-use super::{cpu, esr, power, vectors, KERNEL_WINDOW};
+use super::machine::{DEFAULT_UART, KernelMachine};
+use super::{KERNEL_WINDOW, cpu, esr, power, vectors};
 use crate::api::{self, Event, Fault};
-use crate::kernel::boot::{self, dtb, regions::Region, BootParams};
-use crate::machine::{exit_status, Machine, Memory};
-use crate::model::KernelState;
-use crate::object::{tcb, Cap};
+use crate::kernel::boot::{self, BootParams, dtb, regions::Region};
 use crate::kprintln;
+use crate::machine::{Machine, Memory, exit_status};
+use crate::model::KernelState;
+use crate::object::{Cap, tcb};
 
 /// Where QEMU puts the device tree for an ELF kernel on `virt`: the start of RAM.
 const DTB_PA: u64 = 0x4000_0000;
@@ -32,7 +32,10 @@ fn globals() -> (&'static mut KernelState, &'static mut KernelMachine) {
     // the kernel (returning to user level does not return here).
     unsafe {
         let m = &mut *core::ptr::addr_of_mut!(MACHINE);
-        (&mut *core::ptr::addr_of_mut!(STATE), m.get_or_insert_with(|| KernelMachine::new(Some(DEFAULT_UART))))
+        (
+            &mut *core::ptr::addr_of_mut!(STATE),
+            m.get_or_insert_with(|| KernelMachine::new(Some(DEFAULT_UART))),
+        )
     }
 }
 
@@ -54,7 +57,9 @@ fn map_ram(ram: &boot::regions::RegionList) {
             if (1..512).contains(&g) {
                 // SAFETY: boot_l1_high is the live level-1 table of the kernel window; this
                 // adds block entries for RAM and changes no existing mapping of RAM.
-                unsafe { (*core::ptr::addr_of_mut!(boot_l1_high))[g as usize] = g << 30 | NORMAL_BLOCK };
+                unsafe {
+                    (*core::ptr::addr_of_mut!(boot_l1_high))[g as usize] = g << 30 | NORMAL_BLOCK
+                };
             }
         }
     }
@@ -77,7 +82,10 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     *m = KernelMachine::new(platform.uart);
     power::set_psci(platform.psci);
     map_ram(&platform.ram);
-    kprintln!(m, "kernel: seL4 16.0.0 ABI kernel for AArch64 (non-MCS), entered at EL{entry_el}, running at EL1");
+    kprintln!(
+        m,
+        "kernel: seL4 16.0.0 ABI kernel for AArch64 (non-MCS), entered at EL{entry_el}, running at EL1"
+    );
     kprintln!(
         m,
         "kernel: {} MiB of RAM, GICv{}, console PL011 at {:#x}",
@@ -108,7 +116,11 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
         r.untyped_count,
         r.ram_bytes >> 20,
         r.device_bytes >> 20,
-        if r.untyped_dropped > 0 { " [some memory left out: BootInfo full]" } else { "" }
+        if r.untyped_dropped > 0 {
+            " [some memory left out: BootInfo full]"
+        } else {
+            ""
+        }
     );
     ks.current = Some(r.tcb);
     return_to_user(ks, m)
@@ -118,7 +130,10 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
 fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
     let Some(t) = ks.current else { idle(m) };
     match t.cap(m, tcb::slot::VTABLE) {
-        Cap::VSpace { base, asid: Some(asid) } => cpu::set_user_vspace(base, asid),
+        Cap::VSpace {
+            base,
+            asid: Some(asid),
+        } => cpu::set_user_vspace(base, asid),
         // A thread without a valid VSpace runs in an empty one: every access faults.
         // SAFETY: linker-defined symbol; only its address is used.
         _ => cpu::set_user_vspace(unsafe { symbol_pa(&empty_vspace) }, 0),
@@ -131,7 +146,10 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
 /// No thread can run. Nothing can wake one either: no interrupt is delivered to user level
 /// yet, so the system is finished.
 fn idle(m: &mut KernelMachine) -> ! {
-    kprintln!(m, "kernel: no thread can run and no interrupt can wake one; halting");
+    kprintln!(
+        m,
+        "kernel: no thread can run and no interrupt can wake one; halting"
+    );
     m.halt(exit_status::ALL_THREADS_STOPPED)
 }
 
@@ -143,14 +161,29 @@ extern "C" fn el0_exception(kind: u64) -> ! {
         let syndrome = cpu::esr();
         let event = match esr::class(syndrome) {
             esr::EC_SVC64 => Event::Syscall,
-            esr::EC_DABT_LOWER => Event::Fault(Fault::VmFault { addr: cpu::far(), fsr: syndrome, instruction: false }),
-            esr::EC_IABT_LOWER => Event::Fault(Fault::VmFault { addr: cpu::far(), fsr: syndrome, instruction: true }),
-            _ => Event::Fault(Fault::UserException { number: syndrome, code: 0 }),
+            esr::EC_DABT_LOWER => Event::Fault(Fault::VmFault {
+                addr: cpu::far(),
+                fsr: syndrome,
+                instruction: false,
+            }),
+            esr::EC_IABT_LOWER => Event::Fault(Fault::VmFault {
+                addr: cpu::far(),
+                fsr: syndrome,
+                instruction: true,
+            }),
+            _ => Event::Fault(Fault::UserException {
+                number: syndrome,
+                code: 0,
+            }),
         };
         api::handle_event(ks, m, event);
     } else {
         // No interrupt source is enabled yet; an SError or FIQ would be a machine error.
-        kprintln!(m, "kernel: ignoring unexpected {} from user level", ["", "IRQ", "FIQ", "SError"][kind as usize & 3]);
+        kprintln!(
+            m,
+            "kernel: ignoring unexpected {} from user level",
+            ["", "IRQ", "FIQ", "SError"][kind as usize & 3]
+        );
     }
     return_to_user(ks, m)
 }
@@ -163,9 +196,14 @@ extern "C" fn kernel_exception() -> ! {
     let (_, m) = globals();
     let pa = pc.wrapping_sub(KERNEL_WINDOW);
     let kernel_text = symbol_range();
-    let instruction = kernel_text.contains(&pa).then(|| u32::from_le_bytes(m.bytes(pa, 4).try_into().unwrap()));
+    let instruction = kernel_text
+        .contains(&pa)
+        .then(|| u32::from_le_bytes(m.bytes(pa, 4).try_into().unwrap()));
     if esr::class(syndrome) == esr::EC_UNKNOWN && instruction == Some(power::HLT_SEMIHOSTING) {
-        kprintln!(m, "kernel: semihosting is off (run QEMU with -semihosting-config enable=on); powering off, exit status lost");
+        kprintln!(
+            m,
+            "kernel: semihosting is off (run QEMU with -semihosting-config enable=on); powering off, exit status lost"
+        );
         power::system_off();
     }
     panic!(
@@ -178,7 +216,11 @@ extern "C" fn kernel_exception() -> ! {
 /// An exception through a vector the kernel never expects.
 #[unsafe(no_mangle)]
 extern "C" fn kernel_bad_exception() -> ! {
-    panic!("unexpected exception vector (ESR {:#x}, pc {:#x})", cpu::esr(), cpu::elr());
+    panic!(
+        "unexpected exception vector (ESR {:#x}, pc {:#x})",
+        cpu::esr(),
+        cpu::elr()
+    );
 }
 
 #[panic_handler]

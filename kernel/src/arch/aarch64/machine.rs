@@ -2,7 +2,7 @@
 //! semihosting/PSCI power-off.
 
 use super::pl011::Pl011;
-use super::{cpu, power, KERNEL_WINDOW};
+use super::{KERNEL_WINDOW, cpu, power};
 use crate::machine::{Machine, Memory};
 
 /// The real machine. One exists; the entry code owns it.
@@ -18,7 +18,9 @@ impl KernelMachine {
     pub fn new(uart: Option<u64>) -> Self {
         // SAFETY: boot maps gigabyte 0 of physical memory (all of the `virt` board's MMIO,
         // including every PL011 its device tree can name) as device memory in the window.
-        let uart = uart.filter(|&pa| pa < 1 << 30).map(|pa| unsafe { Pl011::new(KERNEL_WINDOW + pa) });
+        let uart = uart
+            .filter(|&pa| pa < 1 << 30)
+            .map(|pa| unsafe { Pl011::new(KERNEL_WINDOW + pa) });
         KernelMachine { uart }
     }
 }

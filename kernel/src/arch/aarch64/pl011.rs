@@ -33,7 +33,8 @@ impl Pl011 {
     /// device memory for the kernel's whole life.
     pub unsafe fn new(base: u64) -> Pl011 {
         // SAFETY: the caller guarantees a live, device-mapped PL011 register block.
-        Pl011 { regs: unsafe { &*(base as *const Registers) } }
+        let regs = unsafe { &*(base as *const Registers) };
+        Pl011 { regs }
     }
 
     /// Sends one byte, waiting for room in the FIFO.

@@ -16,7 +16,8 @@ pub const ATTR_NORMAL: u64 = 2;
 /// MAIR index: Normal memory, non-cacheable.
 pub const ATTR_NORMAL_NC: u64 = 3;
 /// The MAIR_EL1 value that defines the indices above.
-pub const MAIR_VALUE: u64 = 0x00 | 0x04 << 8 | 0xff << 16 | 0x44 << 24;
+/// (Attribute 0, Device-nGnRnE, is encoded as 0x00.)
+pub const MAIR_VALUE: u64 = 0x04 << 8 | 0xff << 16 | 0x44 << 24;
 
 const VALID: u64 = 1 << 0;
 const TABLE_OR_PAGE: u64 = 1 << 1;
@@ -55,7 +56,11 @@ pub const fn page_desc(pa: u64, rights: VmRights, executable: bool, cacheable: b
         VmRights::ReadOnly => AP_RO,
         VmRights::ReadWrite => AP_EL0_RW,
     };
-    let attr = if cacheable { ATTR_NORMAL << 2 | SH_INNER } else { ATTR_DEVICE_NGNRNE << 2 };
+    let attr = if cacheable {
+        ATTR_NORMAL << 2 | SH_INNER
+    } else {
+        ATTR_DEVICE_NGNRNE << 2
+    };
     let xn = if executable { PXN } else { PXN | UXN };
     pa & OUTPUT_MASK | VALID | TABLE_OR_PAGE | AF | NG | ap | attr | xn
 }
@@ -92,7 +97,13 @@ pub fn table_for(m: &impl Memory, vspace: u64, vaddr: u64, level: u32) -> Result
 
 /// Links the table at `table_pa` into `vspace` as the level-`level` table covering `vaddr`
 /// (its parent at `level - 1` must exist).
-pub fn install_table(m: &mut impl Memory, vspace: u64, vaddr: u64, level: u32, table_pa: u64) -> Result<(), u64> {
+pub fn install_table(
+    m: &mut impl Memory,
+    vspace: u64,
+    vaddr: u64,
+    level: u32,
+    table_pa: u64,
+) -> Result<(), u64> {
     let parent = table_for(m, vspace, vaddr, level - 1)?;
     m.write_word(parent + index(vaddr, level - 1) * 8, table_desc(table_pa));
     Ok(())
@@ -159,7 +170,13 @@ mod tests {
         install_table(&mut m, l0, va, 2, l2).unwrap();
         assert_eq!(map_page(&mut m, l0, va, 0), Err(21));
         install_table(&mut m, l0, va, 3, l3).unwrap();
-        map_page(&mut m, l0, va, page_desc(0x10_8000, VmRights::ReadWrite, false, true)).unwrap();
+        map_page(
+            &mut m,
+            l0,
+            va,
+            page_desc(0x10_8000, VmRights::ReadWrite, false, true),
+        )
+        .unwrap();
         assert_eq!(translate(&m, l0, va + 0x123), Some(0x10_8123));
         assert_eq!(translate(&m, l0, va + 0x1000), None);
     }

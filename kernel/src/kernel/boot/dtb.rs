@@ -47,7 +47,8 @@ pub fn parse(blob: &[u8]) -> Result<Platform, DtbError> {
     for r in fdt.memory().regions() {
         let start = r.starting_address as u64;
         let size = r.size.unwrap_or(0) as u64;
-        ram.add(Region::sized(start, size)).map_err(|_| DtbError::Invalid)?;
+        ram.add(Region::sized(start, size))
+            .map_err(|_| DtbError::Invalid)?;
     }
     if ram.total() == 0 {
         return Err(DtbError::NoMemory);
@@ -58,30 +59,48 @@ pub fn parse(blob: &[u8]) -> Result<Platform, DtbError> {
         .map(|r| r.starting_address as u64);
     let mut gic = RegionList::new();
     let gic_node = fdt.find_compatible(&["arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400"]);
-    let gic_v3 = gic_node.is_some_and(|n| n.compatible().is_some_and(|c| c.all().any(|s| s == "arm,gic-v3")));
+    let gic_v3 = gic_node.is_some_and(|n| {
+        n.compatible()
+            .is_some_and(|c| c.all().any(|s| s == "arm,gic-v3"))
+    });
     if let Some(regs) = gic_node.and_then(|n| n.reg()) {
         for r in regs {
-            gic.add(Region::sized(r.starting_address as u64, r.size.unwrap_or(0) as u64))
-                .map_err(|_| DtbError::Invalid)?;
+            gic.add(Region::sized(
+                r.starting_address as u64,
+                r.size.unwrap_or(0) as u64,
+            ))
+            .map_err(|_| DtbError::Invalid)?;
         }
     }
-    let psci = fdt.find_node("/psci").and_then(|n| n.property("method")).and_then(|p| p.as_str()).and_then(|s| {
-        match s {
+    let psci = fdt
+        .find_node("/psci")
+        .and_then(|n| n.property("method"))
+        .and_then(|p| p.as_str())
+        .and_then(|s| match s {
             "hvc" => Some(PsciConduit::Hvc),
             "smc" => Some(PsciConduit::Smc),
             _ => None,
-        }
-    });
-    Ok(Platform { ram, uart, gic, gic_v3, psci, size: packed_size(blob).ok_or(DtbError::Invalid)? })
+        });
+    Ok(Platform {
+        ram,
+        uart,
+        gic,
+        gic_v3,
+        psci,
+        size: packed_size(blob).ok_or(DtbError::Invalid)?,
+    })
 }
 
 /// The end of the DTB's last block (memory reservations, structure, strings), which is
 /// where `fdt_pack` would cut it. The header words are big-endian.
 pub fn packed_size(blob: &[u8]) -> Option<u64> {
-    let word = |i: usize| Some(u32::from_be_bytes(blob.get(i * 4..i * 4 + 4)?.try_into().ok()?) as u64);
+    let word =
+        |i: usize| Some(u32::from_be_bytes(blob.get(i * 4..i * 4 + 4)?.try_into().ok()?) as u64);
     let (total, off_struct, off_strings, off_rsv) = (word(1)?, word(2)?, word(3)?, word(4)?);
     let (size_strings, size_struct) = (word(8)?, word(9)?);
-    let used = (off_struct + size_struct).max(off_strings + size_strings).max(off_rsv + 16);
+    let used = (off_struct + size_struct)
+        .max(off_strings + size_strings)
+        .max(off_rsv + 16);
     (used <= total).then_some(used)
 }
 
@@ -98,7 +117,10 @@ mod tests {
     #[test]
     fn reads_qemu_virt() {
         let p = parse(VIRT).unwrap();
-        assert_eq!(p.ram.iter().copied().collect::<Vec<_>>(), [Region::new(0x4000_0000, 0x8000_0000)]);
+        assert_eq!(
+            p.ram.iter().copied().collect::<Vec<_>>(),
+            [Region::new(0x4000_0000, 0x8000_0000)]
+        );
         assert_eq!(p.uart, Some(0x900_0000));
         assert!(!p.gic_v3);
         assert_eq!(p.gic.iter().next().unwrap().start, 0x800_0000);

@@ -73,22 +73,37 @@ impl fmt::Display for ElfError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             ElfError::NotElf => write!(f, "no ELF file found (bad magic number)"),
-            ElfError::Not64Bit => write!(f, "32-bit ELF; the root task must be an ELF64 AArch64 executable"),
-            ElfError::BigEndian => write!(f, "big-endian ELF; the root task must be little-endian AArch64"),
-            ElfError::WrongMachine(m) => write!(f, "ELF for machine {m}, not AArch64 ({EM_AARCH64})"),
+            ElfError::Not64Bit => write!(
+                f,
+                "32-bit ELF; the root task must be an ELF64 AArch64 executable"
+            ),
+            ElfError::BigEndian => write!(
+                f,
+                "big-endian ELF; the root task must be little-endian AArch64"
+            ),
+            ElfError::WrongMachine(m) => {
+                write!(f, "ELF for machine {m}, not AArch64 ({EM_AARCH64})")
+            }
             ElfError::NotExecutable(t) if t == ET_DYN => {
-                write!(f, "position-independent ELF (ET_DYN); link the root task statically at fixed addresses")
+                write!(
+                    f,
+                    "position-independent ELF (ET_DYN); link the root task statically at fixed addresses"
+                )
             }
             ElfError::NotExecutable(t) => write!(f, "ELF type {t} is not an executable (ET_EXEC)"),
             ElfError::Malformed(why) => write!(f, "malformed ELF: {why}"),
             ElfError::NoLoadableSegments => write!(f, "ELF has no loadable segment"),
-            ElfError::TooManySegments => write!(f, "ELF has more than {MAX_SEGMENTS} loadable segments"),
+            ElfError::TooManySegments => {
+                write!(f, "ELF has more than {MAX_SEGMENTS} loadable segments")
+            }
             ElfError::KernelAddress { vaddr, end } => write!(
                 f,
                 "segment at {vaddr:#x}..{end:#x} overlaps the kernel's address range (user addresses end at {:#x})",
                 sel4_abi::USER_TOP
             ),
-            ElfError::EntryOutside(e) => write!(f, "entry point {e:#x} is outside every loadable segment"),
+            ElfError::EntryOutside(e) => {
+                write!(f, "entry point {e:#x} is outside every loadable segment")
+            }
         }
     }
 }
@@ -108,7 +123,8 @@ pub fn parse(bytes: &[u8]) -> Result<UserImage, ElfError> {
     if bytes[5] != 1 {
         return Err(ElfError::BigEndian);
     }
-    let file = ElfBytes::<LittleEndian>::minimal_parse(bytes).map_err(|_| ElfError::Malformed("bad ELF header"))?;
+    let file = ElfBytes::<LittleEndian>::minimal_parse(bytes)
+        .map_err(|_| ElfError::Malformed("bad ELF header"))?;
     let h = &file.ehdr;
     if h.e_machine != EM_AARCH64 {
         return Err(ElfError::WrongMachine(h.e_machine));
@@ -116,7 +132,8 @@ pub fn parse(bytes: &[u8]) -> Result<UserImage, ElfError> {
     if h.e_type != ET_EXEC {
         return Err(ElfError::NotExecutable(h.e_type));
     }
-    let table_end = |off: u64, n: u64, size: u64| n.checked_mul(size).and_then(|s| s.checked_add(off));
+    let table_end =
+        |off: u64, n: u64, size: u64| n.checked_mul(size).and_then(|s| s.checked_add(off));
     let mut file_len = 64u64;
     let ph_end = table_end(h.e_phoff, h.e_phnum as u64, h.e_phentsize as u64)
         .ok_or(ElfError::Malformed("program header table overflows"))?;
@@ -135,20 +152,38 @@ pub fn parse(bytes: &[u8]) -> Result<UserImage, ElfError> {
         segments: [Segment::default(); MAX_SEGMENTS],
         count: 0,
     };
-    for ph in phdrs.iter().filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0) {
+    for ph in phdrs
+        .iter()
+        .filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0)
+    {
         if ph.p_filesz > ph.p_memsz {
-            return Err(ElfError::Malformed("segment has more file bytes than memory bytes"));
+            return Err(ElfError::Malformed(
+                "segment has more file bytes than memory bytes",
+            ));
         }
-        let data_end = ph.p_offset.checked_add(ph.p_filesz).ok_or(ElfError::Malformed("segment data overflows"))?;
-        let end = ph.p_vaddr.checked_add(ph.p_memsz).filter(|&e| e <= sel4_abi::USER_TOP + 1);
+        let data_end = ph
+            .p_offset
+            .checked_add(ph.p_filesz)
+            .ok_or(ElfError::Malformed("segment data overflows"))?;
+        let end = ph
+            .p_vaddr
+            .checked_add(ph.p_memsz)
+            .filter(|&e| e <= sel4_abi::USER_TOP + 1);
         let Some(end) = end else {
-            return Err(ElfError::KernelAddress { vaddr: ph.p_vaddr, end: ph.p_vaddr.wrapping_add(ph.p_memsz) });
+            return Err(ElfError::KernelAddress {
+                vaddr: ph.p_vaddr,
+                end: ph.p_vaddr.wrapping_add(ph.p_memsz),
+            });
         };
         if image.count == MAX_SEGMENTS {
             return Err(ElfError::TooManySegments);
         }
-        image.segments[image.count] =
-            Segment { vaddr: ph.p_vaddr, memsz: ph.p_memsz, offset: ph.p_offset, filesz: ph.p_filesz };
+        image.segments[image.count] = Segment {
+            vaddr: ph.p_vaddr,
+            memsz: ph.p_memsz,
+            offset: ph.p_offset,
+            filesz: ph.p_filesz,
+        };
         image.count += 1;
         image.file_len = image.file_len.max(data_end);
         image.v_start = image.v_start.min(ph.p_vaddr & !(PAGE - 1));
@@ -158,9 +193,15 @@ pub fn parse(bytes: &[u8]) -> Result<UserImage, ElfError> {
         return Err(ElfError::NoLoadableSegments);
     }
     if image.file_len > bytes.len() as u64 {
-        return Err(ElfError::Malformed("file is larger than the memory it was loaded into"));
+        return Err(ElfError::Malformed(
+            "file is larger than the memory it was loaded into",
+        ));
     }
-    if !image.segments().iter().any(|s| (s.vaddr..s.vaddr + s.memsz).contains(&image.entry)) {
+    if !image
+        .segments()
+        .iter()
+        .any(|s| (s.vaddr..s.vaddr + s.memsz).contains(&image.entry))
+    {
         return Err(ElfError::EntryOutside(image.entry));
     }
     Ok(image)
@@ -219,12 +260,23 @@ mod tests {
 
     #[test]
     fn accepts_a_two_segment_executable() {
-        let f = padded(testelf::build(0x40_0010, &[(0x40_0000, &[1; 100], 100), (0x41_0800, &[2; 8], 0x2000)]));
+        let f = padded(testelf::build(
+            0x40_0010,
+            &[(0x40_0000, &[1; 100], 100), (0x41_0800, &[2; 8], 0x2000)],
+        ));
         let img = parse(&f).unwrap();
         assert_eq!(img.entry, 0x40_0010);
         assert_eq!((img.v_start, img.v_end), (0x40_0000, 0x41_3000));
         assert_eq!(img.segments().len(), 2);
-        assert_eq!(img.segments()[1], Segment { vaddr: 0x41_0800, memsz: 0x2000, offset: 64 + 112 + 100, filesz: 8 });
+        assert_eq!(
+            img.segments()[1],
+            Segment {
+                vaddr: 0x41_0800,
+                memsz: 0x2000,
+                offset: 64 + 112 + 100,
+                filesz: 8
+            }
+        );
         assert_eq!(img.file_len, 64 + 112 + 108);
     }
 
@@ -241,18 +293,36 @@ mod tests {
         assert_eq!(with(5, &[2]), ElfError::BigEndian);
         assert_eq!(with(18, &62u16.to_le_bytes()), ElfError::WrongMachine(62));
         assert_eq!(with(16, &3u16.to_le_bytes()), ElfError::NotExecutable(3));
-        assert_eq!(with(24, &0x9999u64.to_le_bytes()), ElfError::EntryOutside(0x9999));
-        assert_eq!(parse(&padded(testelf::build(0, &[]))).unwrap_err(), ElfError::NoLoadableSegments);
-        let kernel = testelf::build(0xffff_8000_0000_0000, &[(0xffff_8000_0000_0000, &[0; 4], 4)]);
-        assert!(matches!(parse(&padded(kernel)).unwrap_err(), ElfError::KernelAddress { .. }));
+        assert_eq!(
+            with(24, &0x9999u64.to_le_bytes()),
+            ElfError::EntryOutside(0x9999)
+        );
+        assert_eq!(
+            parse(&padded(testelf::build(0, &[]))).unwrap_err(),
+            ElfError::NoLoadableSegments
+        );
+        let kernel = testelf::build(
+            0xffff_8000_0000_0000,
+            &[(0xffff_8000_0000_0000, &[0; 4], 4)],
+        );
+        assert!(matches!(
+            parse(&padded(kernel)).unwrap_err(),
+            ElfError::KernelAddress { .. }
+        ));
         let straddle = testelf::build(0x7fff_ffff_f000, &[(0x7fff_ffff_f000, &[], 0x2000)]);
-        assert!(matches!(parse(&padded(straddle)).unwrap_err(), ElfError::KernelAddress { .. }));
+        assert!(matches!(
+            parse(&padded(straddle)).unwrap_err(),
+            ElfError::KernelAddress { .. }
+        ));
     }
 
     #[test]
     fn refuses_a_file_cut_short() {
         let f = testelf::build(0x1000, &[(0x1000, &[7; 64], 64)]);
-        assert_eq!(parse(&f[..f.len() - 1]).unwrap_err(), ElfError::Malformed("file is larger than the memory it was loaded into"));
+        assert_eq!(
+            parse(&f[..f.len() - 1]).unwrap_err(),
+            ElfError::Malformed("file is larger than the memory it was loaded into")
+        );
     }
 
     #[test]

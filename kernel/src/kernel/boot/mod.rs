@@ -12,12 +12,12 @@ use crate::arch::vspace;
 use crate::config;
 use crate::machine::Machine;
 use crate::object::cap::Mapping;
-use crate::object::tcb::{reg, slot as tcb_slot, ThreadState};
+use crate::object::tcb::{ThreadState, reg, slot as tcb_slot};
 use crate::object::{Cap, FrameSize, Slot, Tcb, VmRights};
 use core::fmt;
 use core::mem::offset_of;
 use regions::{Region, RegionList};
-use sel4_abi::{init_cap, BootInfo, SlotRegion, UntypedDesc};
+use sel4_abi::{BootInfo, SlotRegion, UntypedDesc, init_cap};
 
 const PAGE_BITS: u64 = sel4_abi::PAGE_BITS;
 const PAGE: u64 = 1 << PAGE_BITS;
@@ -67,7 +67,10 @@ impl fmt::Display for BootError {
             BootError::BadElf(e) => write!(f, "{e}"),
             BootError::ElfNotInRam(pa) => write!(f, "ELF address {pa:#x} is not in RAM"),
             BootError::ImageTooHigh(end) => {
-                write!(f, "image and boot frames end at {end:#x}, above the user address range")
+                write!(
+                    f,
+                    "image and boot frames end at {end:#x}, above the user address range"
+                )
             }
             BootError::NotEnoughMemory(n) => write!(
                 f,
@@ -130,9 +133,13 @@ impl SlotCursor {
 /// Builds the initial thread. On success the root task is ready to run.
 pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootError> {
     // The ELF sits in RAM; it may extend to the end of the RAM bank, no further.
-    let bank = p.ram.iter().find(|r| r.start <= p.root_elf && p.root_elf < r.end);
+    let bank = p
+        .ram
+        .iter()
+        .find(|r| r.start <= p.root_elf && p.root_elf < r.end);
     let bank = *bank.ok_or(BootError::ElfNotInRam(p.root_elf))?;
-    let image = elf::parse(m.bytes(p.root_elf, bank.end - p.root_elf)).map_err(BootError::BadElf)?;
+    let image =
+        elf::parse(m.bytes(p.root_elf, bank.end - p.root_elf)).map_err(BootError::BadElf)?;
 
     // Virtual layout, as seL4: image, then IPC buffer, BootInfo, extra BootInfo.
     let ipc_vptr = image.v_end;
@@ -162,16 +169,24 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
     };
     let layout = rootserver::plan(&free, needs).map_err(BootError::NotEnoughMemory)?;
     let slots = config::ROOT_CNODE_SLOTS;
-    let fixed_caps = init_cap::NUM_INITIAL_CAPS + n_paging + (1 << (extra_bits - PAGE_BITS)) + image_pages;
+    let fixed_caps =
+        init_cap::NUM_INITIAL_CAPS + n_paging + (1 << (extra_bits - PAGE_BITS)) + image_pages;
     if fixed_caps > slots {
-        return Err(BootError::CNodeTooSmall { needed: fixed_caps, slots });
+        return Err(BootError::CNodeTooSmall {
+            needed: fixed_caps,
+            slots,
+        });
     }
     free.remove(layout.region)?;
     m.zero(layout.region.start, layout.region.len());
 
     let cnode = layout.cnode;
     let root = |i: u64| Slot::of(cnode, i);
-    let mut cursor = SlotCursor { cnode, next: init_cap::NUM_INITIAL_CAPS, end: slots };
+    let mut cursor = SlotCursor {
+        cnode,
+        next: init_cap::NUM_INITIAL_CAPS,
+        end: slots,
+    };
     let cnode_cap = Cap::CNode {
         ptr: cnode,
         radix: config::ROOT_CNODE_SIZE_BITS as u8,
@@ -185,7 +200,13 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
     // The address space: the VSpace root, then every table level below it, in seL4's
     // order (all level-1 tables, then level 2, then level 3), caps in userImagePaging.
     let vspace = layout.vspace;
-    root(init_cap::INIT_THREAD_VSPACE).write_original(m, Cap::VSpace { base: vspace, asid: Some(IT_ASID) });
+    root(init_cap::INIT_THREAD_VSPACE).write_original(
+        m,
+        Cap::VSpace {
+            base: vspace,
+            asid: Some(IT_ASID),
+        },
+    );
     let paging_start = cursor.next;
     let mut next_table = layout.paging;
     for level in 1..=3u32 {
@@ -193,13 +214,25 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
         let mut va = image.v_start & !((1 << bits) - 1);
         while va < it_end {
             install_table_or_panic(m, vspace, va, level, next_table);
-            let mapping = Some(Mapping { asid: IT_ASID, vaddr: va });
-            cursor.take().unwrap().write_original(m, Cap::PageTable { base: next_table, mapping });
+            let mapping = Some(Mapping {
+                asid: IT_ASID,
+                vaddr: va,
+            });
+            cursor.take().unwrap().write_original(
+                m,
+                Cap::PageTable {
+                    base: next_table,
+                    mapping,
+                },
+            );
             next_table += PAGE;
             va += 1 << bits;
         }
     }
-    let paging_region = SlotRegion { start: paging_start, end: cursor.next };
+    let paging_region = SlotRegion {
+        start: paging_start,
+        end: cursor.next,
+    };
 
     // Each frame is mapped and gets a cap recording the mapping.
     let map_frame = |m: &mut M, slot: Slot, pa: u64, va: u64, executable: bool| {
@@ -207,19 +240,43 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
         if vspace::map_page(m, vspace, va, desc).is_err() {
             unreachable!("boot page tables cover the initial thread's range");
         }
-        let mapping = Some(Mapping { asid: IT_ASID, vaddr: va });
-        let cap = Cap::Frame { base: pa, size: FrameSize::Small, rights: VmRights::ReadWrite, is_device: false, mapping };
+        let mapping = Some(Mapping {
+            asid: IT_ASID,
+            vaddr: va,
+        });
+        let cap = Cap::Frame {
+            base: pa,
+            size: FrameSize::Small,
+            rights: VmRights::ReadWrite,
+            is_device: false,
+            mapping,
+        };
         slot.write_original(m, cap);
     };
-    map_frame(m, root(init_cap::BOOT_INFO_FRAME), layout.boot_info, bi_vptr, false);
+    map_frame(
+        m,
+        root(init_cap::BOOT_INFO_FRAME),
+        layout.boot_info,
+        bi_vptr,
+        false,
+    );
 
     // Extra BootInfo: one FDT chunk holding a copy of the device tree, then padding.
     let extra_start = cursor.next;
     for i in 0..(1u64 << (extra_bits - PAGE_BITS)) {
         let slot = cursor.take().unwrap();
-        map_frame(m, slot, layout.extra_bi + i * PAGE, extra_vptr + i * PAGE, false);
+        map_frame(
+            m,
+            slot,
+            layout.extra_bi + i * PAGE,
+            extra_vptr + i * PAGE,
+            false,
+        );
     }
-    let extra_region = SlotRegion { start: extra_start, end: cursor.next };
+    let extra_region = SlotRegion {
+        start: extra_start,
+        end: cursor.next,
+    };
     m.write_word(layout.extra_bi, sel4_abi::bootinfo::BOOTINFO_HEADER_FDT);
     m.write_word(layout.extra_bi + 8, extra_len);
     m.copy(layout.extra_bi + 16, p.dtb.start, p.dtb.len());
@@ -234,21 +291,46 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
         m.write_word(pad_at + 8, layout.extra_bi + (1 << extra_bits) - pad_at);
     }
 
-    map_frame(m, root(init_cap::INIT_THREAD_IPC_BUFFER), layout.ipc_buffer, ipc_vptr, false);
+    map_frame(
+        m,
+        root(init_cap::INIT_THREAD_IPC_BUFFER),
+        layout.ipc_buffer,
+        ipc_vptr,
+        false,
+    );
 
     // The user image: contiguous frames, the segments copied in, the rest left zero.
     let frames_start = cursor.next;
     for i in 0..image_pages {
         let slot = cursor.take().unwrap();
-        map_frame(m, slot, layout.image + i * PAGE, image.v_start + i * PAGE, true);
+        map_frame(
+            m,
+            slot,
+            layout.image + i * PAGE,
+            image.v_start + i * PAGE,
+            true,
+        );
     }
-    let frames_region = SlotRegion { start: frames_start, end: cursor.next };
+    let frames_region = SlotRegion {
+        start: frames_start,
+        end: cursor.next,
+    };
     for s in image.segments() {
-        m.copy(layout.image + (s.vaddr - image.v_start), p.root_elf + s.offset, s.filesz);
+        m.copy(
+            layout.image + (s.vaddr - image.v_start),
+            p.root_elf + s.offset,
+            s.filesz,
+        );
     }
 
     // The ASID pool holding the root VSpace's ASID, and the authority to make more pools.
-    root(init_cap::INIT_THREAD_ASID_POOL).write_original(m, Cap::AsidPool { base: layout.asid_pool, asid_base: 0 });
+    root(init_cap::INIT_THREAD_ASID_POOL).write_original(
+        m,
+        Cap::AsidPool {
+            base: layout.asid_pool,
+            asid_base: 0,
+        },
+    );
     m.write_word(layout.asid_pool + IT_ASID as u64 * 8, vspace);
     root(init_cap::ASID_CONTROL).write_original(m, Cap::AsidControl);
 
@@ -256,11 +338,14 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
     // CNode's, entry point and BootInfo pointer in its registers.
     let tcb = Tcb(layout.tcb);
     root(init_cap::INIT_THREAD_TCB).write_original(m, Cap::Thread { tcb: tcb.0 });
-    tcb.slot(tcb_slot::CTABLE).insert_derived(m, cnode_cap, root(init_cap::INIT_THREAD_CNODE));
+    tcb.slot(tcb_slot::CTABLE)
+        .insert_derived(m, cnode_cap, root(init_cap::INIT_THREAD_CNODE));
     let vspace_cap = root(init_cap::INIT_THREAD_VSPACE).cap(m);
-    tcb.slot(tcb_slot::VTABLE).insert_derived(m, vspace_cap, root(init_cap::INIT_THREAD_VSPACE));
+    tcb.slot(tcb_slot::VTABLE)
+        .insert_derived(m, vspace_cap, root(init_cap::INIT_THREAD_VSPACE));
     let ipc_cap = root(init_cap::INIT_THREAD_IPC_BUFFER).cap(m);
-    tcb.slot(tcb_slot::BUFFER).insert_derived(m, ipc_cap, root(init_cap::INIT_THREAD_IPC_BUFFER));
+    tcb.slot(tcb_slot::BUFFER)
+        .insert_derived(m, ipc_cap, root(init_cap::INIT_THREAD_IPC_BUFFER));
     tcb.set_reg(m, reg::PC, image.entry);
     tcb.set_reg(m, reg::X0, bi_vptr);
     tcb.set_reg(m, reg::SPSR, PSTATE_USER);
@@ -287,17 +372,33 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
     let bi = layout.boot_info;
     let untyped_start = cursor.next;
     let (mut count, mut ram_bytes, mut device_bytes, mut dropped) = (0u64, 0u64, 0u64, 0u64);
-    let sources = devices.iter().map(|r| (r, true)).chain(free.iter().map(|r| (r, false)));
+    let sources = devices
+        .iter()
+        .map(|r| (r, true))
+        .chain(free.iter().map(|r| (r, false)));
     for (r, is_device) in sources {
-        for (paddr, bits) in regions::untyped_blocks(*r, sel4_abi::MIN_UNTYPED_BITS, sel4_abi::MAX_UNTYPED_BITS) {
-            let slot = if count < sel4_abi::MAX_NUM_BOOTINFO_UNTYPED_CAPS as u64 { cursor.take() } else { None };
+        for (paddr, bits) in
+            regions::untyped_blocks(*r, sel4_abi::MIN_UNTYPED_BITS, sel4_abi::MAX_UNTYPED_BITS)
+        {
+            let slot = if count < sel4_abi::MAX_NUM_BOOTINFO_UNTYPED_CAPS as u64 {
+                cursor.take()
+            } else {
+                None
+            };
             let Some(slot) = slot else {
                 dropped += 1;
                 continue;
             };
-            let cap = Cap::Untyped { ptr: paddr, size_bits: bits as u8, is_device, free_index: 0 };
+            let cap = Cap::Untyped {
+                ptr: paddr,
+                size_bits: bits as u8,
+                is_device,
+                free_index: 0,
+            };
             slot.write_original(m, cap);
-            let desc = bi + offset_of!(BootInfo, untyped_list) as u64 + count * size_of::<UntypedDesc>() as u64;
+            let desc = bi
+                + offset_of!(BootInfo, untyped_list) as u64
+                + count * size_of::<UntypedDesc>() as u64;
             m.write_word(desc, paddr);
             m.write_word(desc + 8, bits | (is_device as u64) << 8);
             count += 1;
@@ -308,7 +409,10 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
             }
         }
     }
-    let untyped_region = SlotRegion { start: untyped_start, end: cursor.next };
+    let untyped_region = SlotRegion {
+        start: untyped_start,
+        end: cursor.next,
+    };
 
     // The BootInfo frame's words.
     let w = |m: &mut M, off: usize, v: u64| m.write_word(bi + off as u64, v);
@@ -321,13 +425,32 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
     w(m, offset_of!(BootInfo, num_nodes), 1);
     w(m, offset_of!(BootInfo, num_io_pt_levels), 0);
     w(m, offset_of!(BootInfo, ipc_buffer), ipc_vptr);
-    region(m, offset_of!(BootInfo, empty), SlotRegion { start: cursor.next, end: slots });
-    region(m, offset_of!(BootInfo, shared_frames), SlotRegion { start: 0, end: 0 });
+    region(
+        m,
+        offset_of!(BootInfo, empty),
+        SlotRegion {
+            start: cursor.next,
+            end: slots,
+        },
+    );
+    region(
+        m,
+        offset_of!(BootInfo, shared_frames),
+        SlotRegion { start: 0, end: 0 },
+    );
     region(m, offset_of!(BootInfo, user_image_frames), frames_region);
     region(m, offset_of!(BootInfo, user_image_paging), paging_region);
-    region(m, offset_of!(BootInfo, io_space_caps), SlotRegion { start: 0, end: 0 });
+    region(
+        m,
+        offset_of!(BootInfo, io_space_caps),
+        SlotRegion { start: 0, end: 0 },
+    );
     region(m, offset_of!(BootInfo, extra_bi_pages), extra_region);
-    w(m, offset_of!(BootInfo, init_thread_cnode_size_bits), config::ROOT_CNODE_SIZE_BITS);
+    w(
+        m,
+        offset_of!(BootInfo, init_thread_cnode_size_bits),
+        config::ROOT_CNODE_SIZE_BITS,
+    );
     w(m, offset_of!(BootInfo, init_thread_domain), 0);
     region(m, offset_of!(BootInfo, untyped), untyped_region);
 

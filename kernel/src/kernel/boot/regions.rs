@@ -17,7 +17,10 @@ impl Region {
     }
     /// `len` bytes from `start`.
     pub const fn sized(start: u64, len: u64) -> Region {
-        Region { start, end: start + len }
+        Region {
+            start,
+            end: start + len,
+        }
     }
     /// Bytes in the range.
     pub const fn len(&self) -> u64 {
@@ -34,7 +37,10 @@ impl Region {
     /// The range widened to whole pages of `2^bits` bytes.
     pub const fn page_aligned_out(&self, bits: u64) -> Region {
         let m = (1 << bits) - 1;
-        Region { start: self.start & !m, end: (self.end + m) & !m }
+        Region {
+            start: self.start & !m,
+            end: (self.end + m) & !m,
+        }
     }
 }
 
@@ -57,7 +63,10 @@ impl Default for RegionList {
 impl RegionList {
     /// An empty list.
     pub const fn new() -> Self {
-        RegionList { regions: [Region::new(0, 0); MAX_REGIONS], len: 0 }
+        RegionList {
+            regions: [Region::new(0, 0); MAX_REGIONS],
+            len: 0,
+        }
     }
     /// The ranges, lowest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Region> {

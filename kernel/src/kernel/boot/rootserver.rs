@@ -57,12 +57,19 @@ pub struct NoRoom {
 /// first so that each stays aligned to its own size.
 pub fn plan(free: &RegionList, n: Needs) -> Result<Layout, NoRoom> {
     let cnode_size = 1u64 << (n.cnode_bits + sel4_abi::SLOT_BITS);
-    let extra_size = if n.extra_bi_bits == 0 { 0 } else { 1u64 << n.extra_bi_bits };
+    let extra_size = if n.extra_bi_bits == 0 {
+        0
+    } else {
+        1u64 << n.extra_bi_bits
+    };
     let tcb_size = 1u64 << sel4_abi::TCB_BITS;
     let align = cnode_size.max(extra_size).max(PAGE);
     let size = cnode_size + extra_size + PAGE * (4 + n.paging + n.image_pages) + tcb_size;
     let largest = free.iter().map(Region::len).max().unwrap_or(0);
-    let no_room = NoRoom { needed: size, largest };
+    let no_room = NoRoom {
+        needed: size,
+        largest,
+    };
     let start = free
         .iter()
         .rev()
@@ -122,7 +129,12 @@ mod tests {
         let mut free = RegionList::new();
         free.add(Region::new(0x4000_0000, 0x4800_0000)).unwrap();
         free.add(Region::new(0x5000_0000, 0x5000_8000)).unwrap(); // too small, above
-        let n = Needs { cnode_bits: 12, extra_bi_bits: 21, paging: 3, image_pages: 10 };
+        let n = Needs {
+            cnode_bits: 12,
+            extra_bi_bits: 21,
+            paging: 3,
+            image_pages: 10,
+        };
         let l = plan(&free, n).unwrap();
         assert!(l.region.end <= 0x4800_0000 && l.region.start >= 0x4000_0000);
         assert_eq!(l.extra_bi % (1 << 21), 0);
@@ -150,7 +162,12 @@ mod tests {
     fn reports_the_largest_region_when_nothing_fits() {
         let mut free = RegionList::new();
         free.add(Region::new(0x4000_0000, 0x4001_0000)).unwrap();
-        let n = Needs { cnode_bits: 12, extra_bi_bits: 0, paging: 3, image_pages: 1 };
+        let n = Needs {
+            cnode_bits: 12,
+            extra_bi_bits: 0,
+            paging: 3,
+            image_pages: 1,
+        };
         let e = plan(&free, n).unwrap_err();
         assert_eq!(e.largest, 0x1_0000);
         assert!(e.needed > e.largest);

@@ -1,0 +1,13 @@
+# Recipes for `just`: each calls the same `cargo xtask` command CI and the README use.
+
+# Build the kernel and an example (default: hello), boot it under QEMU.
+run *ARGS:
+    cargo xtask run {{ARGS}}
+
+# Host tests, then every QEMU test case; ends with `N passed, M failed`.
+test *ARGS:
+    cargo xtask test {{ARGS}}
+
+# Boot EXAMPLE with QEMU waiting for gdb (the attach command is printed first).
+debug EXAMPLE *ARGS:
+    cargo xtask debug {{EXAMPLE}} {{ARGS}}

@@ -1,0 +1,126 @@
+//! The cargo invocations: the kernel, a root task, and the host tests.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// The kernel's target: no FP/SIMD in kernel code (DESIGN.md, decision 6).
+pub const KERNEL_TARGET: &str = "aarch64-unknown-none-softfloat";
+/// The root tasks' target: user code may use FP/SIMD.
+pub const USER_TARGET: &str = "aarch64-unknown-none";
+/// The kernel build option read by the kernel's build script.
+pub const CNODE_BITS_ENV: &str = "SEL4_ROOT_CNODE_SIZE_BITS";
+
+/// A cargo command and the file it produces.
+pub struct Build {
+    /// What is built, for messages (`kernel`, `hello`, ...).
+    pub what: String,
+    /// The cargo invocation, run from the workspace root.
+    pub command: Command,
+    /// The ELF the command leaves behind.
+    pub output: PathBuf,
+}
+
+impl Build {
+    /// Runs the build with cargo's output on the terminal and returns the ELF's path.
+    pub fn run_inherited(mut self) -> Result<PathBuf> {
+        let status = self.command.status().context("starting cargo")?;
+        if !status.success() {
+            bail!("building {} failed ({status})", self.what);
+        }
+        self.output_if_present()
+    }
+
+    /// The ELF's path, or an error if cargo succeeded without producing it.
+    pub fn output_if_present(&self) -> Result<PathBuf> {
+        if !self.output.is_file() {
+            bail!(
+                "building {} succeeded but {} is missing",
+                self.what,
+                self.output.display()
+            );
+        }
+        Ok(self.output.clone())
+    }
+}
+
+/// `cargo`, the same one that runs xtask when there is one.
+pub fn cargo(root: &Path) -> Command {
+    let mut command =
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")));
+    command.current_dir(root);
+    command
+}
+
+/// Builds the kernel; with `cnode_bits` set, into a target folder of its own, so the
+/// default kernel stays built and neither build undoes the other.
+pub fn kernel(root: &Path, cnode_bits: Option<u32>) -> Build {
+    let target_dir = match cnode_bits {
+        None => root.join("target"),
+        Some(bits) => root
+            .join("target")
+            .join("xtask")
+            .join(format!("root-cnode-bits-{bits}")),
+    };
+    let mut command = cargo(root);
+    command.args([
+        "build",
+        "--release",
+        "--package",
+        "kernel",
+        "--target",
+        KERNEL_TARGET,
+    ]);
+    command.arg("--target-dir").arg(&target_dir);
+    match cnode_bits {
+        Some(bits) => command.env(CNODE_BITS_ENV, bits.to_string()),
+        // The default kernel must be the default even if the caller's shell sets the option.
+        None => command.env_remove(CNODE_BITS_ENV),
+    };
+    Build {
+        what: match cnode_bits {
+            None => "kernel".to_owned(),
+            Some(bits) => format!("kernel ({CNODE_BITS_ENV}={bits})"),
+        },
+        command,
+        output: target_dir
+            .join(KERNEL_TARGET)
+            .join("release")
+            .join("kernel"),
+    }
+}
+
+/// Builds one root task (an example or a test program).
+pub fn program(root: &Path, program: &crate::programs::Program) -> Build {
+    let target_dir = root.join("target");
+    let mut command = cargo(root);
+    command.args([
+        "build",
+        "--release",
+        "--package",
+        &program.package,
+        "--bin",
+        &program.bin,
+        "--target",
+        USER_TARGET,
+    ]);
+    command.arg("--target-dir").arg(&target_dir);
+    Build {
+        what: program.name.clone(),
+        command,
+        output: target_dir
+            .join(USER_TARGET)
+            .join("release")
+            .join(&program.bin),
+    }
+}
+
+/// The host tests: `cargo test` over the workspace's default members, which are the crates
+/// that build for the host (`--workspace` would also take in the bare-metal examples).
+pub fn host_tests(root: &Path) -> Command {
+    let mut command = cargo(root);
+    command.arg("test");
+    command
+}

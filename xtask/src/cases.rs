@@ -1,0 +1,177 @@
+//! The QEMU test cases: every program with an `expected.txt`, plus the table of extra cases.
+
+use crate::badelf::BadElf;
+use crate::programs::Program;
+use crate::qemu::Machine;
+
+/// The expected-output file beside a program's `Cargo.toml`.
+pub const EXPECTED_FILE: &str = "expected.txt";
+/// The status the kernel ends QEMU with when it refuses the root task.
+pub const REFUSED_STATUS: i32 = 2;
+/// The console line the kernel prints when it refuses the root task.
+pub const REFUSED_LINE_PREFIX: &str = "kernel: refusing root task:";
+
+/// The extra cases, beyond one per program with an `expected.txt`. Add rows here.
+pub fn extra_cases() -> Vec<Case> {
+    vec![
+        Case::program("hello-cortex-a72", "hello").cpu("cortex-a72"),
+        Case::program("hello-cpu-max", "hello").cpu("max"),
+        Case::program("hello-el2", "hello").virtualization(),
+        Case::program("hello-gicv3", "hello").gic_version(3),
+        Case::program("hello-2g", "hello")
+            .memory("2G")
+            .expect(Expect::File("expected-2g.txt")),
+        Case::program("hello-cnode-bits-13", "hello")
+            .root_cnode_bits(13)
+            .expect(Expect::File("expected-cnode13.txt")),
+        Case::refused("refuse-garbage", BadElf::Garbage),
+        Case::refused("refuse-foreign-arch", BadElf::ForeignArch),
+        Case::refused("refuse-64gib-segment", BadElf::HugeSegment),
+        Case::refused("refuse-kernel-address", BadElf::KernelAddress),
+    ]
+}
+
+/// What boots as the root task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootTask {
+    /// An example or test program, by crate name.
+    Program(String),
+    /// A file the kernel must refuse.
+    Bad(BadElf),
+}
+
+/// What a case must show to pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// Status 0, and the output matches this file beside the program's `Cargo.toml`.
+    File(&'static str),
+    /// Status 2, and a console line starting with `kernel: refusing root task:`.
+    Refused,
+}
+
+/// One boot under QEMU and what it must show.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Unique name, shown in progress and reports (and matched by `test FILTER`).
+    pub name: String,
+    /// The root task.
+    pub root_task: RootTask,
+    /// The emulated machine.
+    pub machine: Machine,
+    /// Kernel build option: `SEL4_ROOT_CNODE_SIZE_BITS`, if not the default.
+    pub root_cnode_bits: Option<u32>,
+    /// The verdict rule.
+    pub expect: Expect,
+}
+
+impl Case {
+    /// A program on the default machine, checked against its `expected.txt`.
+    pub fn program(name: &str, program: &str) -> Case {
+        Case {
+            name: name.to_owned(),
+            root_task: RootTask::Program(program.to_owned()),
+            machine: Machine::default(),
+            root_cnode_bits: None,
+            expect: Expect::File(EXPECTED_FILE),
+        }
+    }
+
+    /// A root-task file the kernel must refuse, on the default machine.
+    pub fn refused(name: &str, file: BadElf) -> Case {
+        Case {
+            root_task: RootTask::Bad(file),
+            expect: Expect::Refused,
+            ..Case::program(name, "")
+        }
+    }
+
+    /// With this `-cpu`.
+    pub fn cpu(mut self, cpu: &str) -> Case {
+        self.machine.cpu = cpu.to_owned();
+        self
+    }
+
+    /// With this `-m`.
+    pub fn memory(mut self, memory: &str) -> Case {
+        self.machine.memory = memory.to_owned();
+        self
+    }
+
+    /// With EL2 (`virtualization=on`).
+    pub fn virtualization(mut self) -> Case {
+        self.machine.virtualization = true;
+        self
+    }
+
+    /// With this GIC version.
+    pub fn gic_version(mut self, version: u8) -> Case {
+        self.machine.gic_version = Some(version);
+        self
+    }
+
+    /// With the kernel built for a root CNode of 2^bits slots.
+    pub fn root_cnode_bits(mut self, bits: u32) -> Case {
+        self.root_cnode_bits = Some(bits);
+        self
+    }
+
+    /// With this verdict rule.
+    pub fn expect(mut self, expect: Expect) -> Case {
+        self.expect = expect;
+        self
+    }
+
+    /// The program this case boots, if it boots one.
+    pub fn program_name(&self) -> Option<&str> {
+        match &self.root_task {
+            RootTask::Program(name) => Some(name),
+            RootTask::Bad(_) => None,
+        }
+    }
+}
+
+/// Every case: one per program that has an `expected.txt`, then the extra cases, keeping
+/// those whose name contains `filter`.
+pub fn all(programs: &[Program], filter: Option<&str>) -> Vec<Case> {
+    programs
+        .iter()
+        .filter(|p| p.expected_file(EXPECTED_FILE).is_file())
+        .map(|p| Case::program(&p.name, &p.name))
+        .chain(extra_cases())
+        .filter(|case| filter.is_none_or(|f| case.name.contains(f)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_names_are_unique() {
+        let mut names: Vec<String> = extra_cases().into_iter().map(|c| c.name).collect();
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
+
+    #[test]
+    fn rows_change_only_what_they_say() {
+        let case = Case::program("x", "hello").cpu("max").gic_version(3);
+        assert_eq!(
+            case.machine,
+            Machine {
+                cpu: "max".into(),
+                gic_version: Some(3),
+                ..Machine::default()
+            }
+        );
+        assert_eq!(case.expect, Expect::File("expected.txt"));
+        assert_eq!(case.program_name(), Some("hello"));
+        let refused = Case::refused("bad", BadElf::Garbage);
+        assert_eq!(
+            (refused.program_name(), &refused.expect),
+            (None, &Expect::Refused)
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! `cargo xtask`: the project's front door (build, boot under QEMU, test, debug).
+//!
+//! Everything a developer or CI does goes through these commands; the `justfile` and
+//! `.ci/run` only call them. Each module holds one concept:
+//! `programs` finds the root tasks, `cargo_build` builds them and the kernel, `image` reads
+//! the kernel's load address for the root task, `qemu` writes the QEMU command line,
+//! `process` runs a child with a timeout, `install` checks what the machine lacks,
+//! `cases` is the table of QEMU test cases, `expect` matches console output, `badelf`
+//! writes the malformed root tasks, `suite` runs `test` and `verdict` judges each step,
+//! `boot` runs `run` and `debug`.
+
+#![forbid(unsafe_code)]
+
+mod badelf;
+mod boot;
+mod cargo_build;
+mod cases;
+mod expect;
+mod image;
+mod install;
+mod process;
+mod programs;
+mod progress;
+mod qemu;
+mod suite;
+mod verdict;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The project's tooling: build the kernel and root tasks, boot them, test, debug.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the kernel and an example, boot it under QEMU, exit with its status.
+    Run {
+        /// Example (or test program) to boot; `hello` if omitted.
+        #[arg(conflicts_with = "elf")]
+        example: Option<String>,
+        #[command(flatten)]
+        boot: BootOptions,
+    },
+    /// As `run`, but QEMU waits for gdb before the first instruction.
+    Debug {
+        /// Example (or test program) to boot.
+        #[arg(required_unless_present = "elf", conflicts_with = "elf")]
+        example: Option<String>,
+        /// TCP port of QEMU's gdb server.
+        #[arg(long, default_value_t = 1234)]
+        port: u16,
+        #[command(flatten)]
+        boot: BootOptions,
+    },
+    /// Run the host tests, then every QEMU test case; print `N passed, M failed`.
+    Test {
+        /// Run only the cases whose name contains this text (the host tests are `host-tests`).
+        filter: Option<String>,
+        /// Seconds each QEMU case may run before it is killed and failed.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+}
+
+/// How to boot: the machine QEMU emulates, the kernel's build options, the root task.
+#[derive(Args, Debug, Clone)]
+pub struct BootOptions {
+    /// Guest memory size, as QEMU's `-m` takes it (e.g. 1G, 512M).
+    #[arg(long, default_value = "1G")]
+    pub memory: String,
+    /// CPU model, as QEMU's `-cpu` takes it (e.g. cortex-a53, cortex-a72, max).
+    #[arg(long, default_value = "cortex-a53")]
+    pub cpu: String,
+    /// Enable EL2, so the kernel is entered at EL2 (`-M virt,virtualization=on`).
+    #[arg(long)]
+    pub virtualization: bool,
+    /// GIC version of the virt machine (QEMU's default is 2).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub gic_version: Option<u8>,
+    /// Boot this static AArch64 ELF as the root task instead of building an example.
+    #[arg(long, value_name = "FILE")]
+    pub elf: Option<PathBuf>,
+    /// Build the kernel with a root CNode of 2^N slots (SEL4_ROOT_CNODE_SIZE_BITS).
+    #[arg(long, value_name = "N")]
+    pub root_cnode_bits: Option<u32>,
+    /// Seconds before QEMU is killed (0: no limit). `run`: 60; `debug`: no limit.
+    #[arg(long, value_name = "S")]
+    pub timeout: Option<u64>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = repo_root();
+    let status = match cli.command {
+        Command::Run { example, boot } => {
+            let example = example.unwrap_or_else(|| "hello".to_owned());
+            boot::run(&root, &boot::RootTask::choose(example, &boot), &boot, None)
+        }
+        Command::Debug {
+            example,
+            port,
+            boot,
+        } => {
+            // clap makes EXAMPLE required unless --elf is given.
+            let example = example.unwrap_or_default();
+            boot::run(
+                &root,
+                &boot::RootTask::choose(example, &boot),
+                &boot,
+                Some(port),
+            )
+        }
+        Command::Test { filter, timeout } => suite::run(&root, filter.as_deref(), timeout),
+    };
+    match status {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask lives one folder below it.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask's manifest folder has a parent")
+        .to_path_buf()
+}

@@ -1,0 +1,274 @@
+//! `cargo xtask test`: host tests, builds, then every QEMU case, one at a time, with a summary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+
+use crate::cargo_build::{self, Build};
+use crate::cases::{self, Case, RootTask};
+use crate::process::{self, Ending};
+use crate::programs::{self, Program};
+use crate::progress::Progress;
+use crate::qemu::Boot;
+use crate::verdict::{Failure, failure, judge};
+use crate::{image, install};
+
+/// The name of the host-test step, as `test FILTER` matches it.
+const HOST_TESTS: &str = "host-tests";
+/// The name of the build step.
+const BUILD: &str = "build";
+
+/// Runs the suite; returns xtask's exit status (0 if every step passed).
+pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
+    let programs = programs::discover(root)?;
+    let cases = cases::all(&programs, filter);
+    let run_host_tests = filter.is_none_or(|f| HOST_TESTS.contains(f));
+    if let Some(filter) = filter
+        && cases.is_empty()
+        && !run_host_tests
+    {
+        bail!("no test case's name contains `{filter}`");
+    }
+    if !cases.is_empty() {
+        install::require_qemu()?;
+        install::require_targets(root)?;
+    }
+    let steps = usize::from(run_host_tests) + if cases.is_empty() { 0 } else { 1 + cases.len() };
+    let mut suite = Suite {
+        root,
+        progress: Progress::new(steps),
+        passed: 0,
+        failed: Vec::new(),
+    };
+    if run_host_tests {
+        suite.host_tests()?;
+    }
+    if !cases.is_empty() {
+        // Without a filter every program is built, so one that has no case still must build.
+        let to_build: Vec<&Program> = match filter {
+            None => programs.iter().collect(),
+            Some(_) => programs
+                .iter()
+                .filter(|p| cases.iter().any(|c| c.program_name() == Some(&p.name)))
+                .collect(),
+        };
+        let built = suite.build(&to_build, &cases)?;
+        let timeout = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
+        for case in &cases {
+            suite.case(case, &programs, &built, timeout)?;
+        }
+    }
+    Ok(suite.finish())
+}
+
+/// The results so far, and where to show them.
+struct Suite<'a> {
+    root: &'a Path,
+    progress: Progress,
+    passed: usize,
+    failed: Vec<String>,
+}
+
+/// The ELF files the builds produced, or why each is missing.
+struct Built {
+    kernels: BTreeMap<Option<u32>, Result<PathBuf, String>>,
+    programs: BTreeMap<String, Result<PathBuf, String>>,
+}
+
+impl Suite<'_> {
+    /// Records a step's result, printing a report if it failed.
+    fn record(&mut self, name: &str, started: Instant, result: Result<(), Failure>) {
+        self.progress.end(name, result.is_ok(), started.elapsed());
+        match result {
+            Ok(()) => self.passed += 1,
+            Err(failure) => {
+                self.progress.note(&failure.report(name));
+                self.failed.push(name.to_owned());
+            }
+        }
+    }
+
+    /// `cargo test` over the host crates, as one step.
+    fn host_tests(&mut self) -> Result<()> {
+        let started = Instant::now();
+        self.progress.begin(HOST_TESTS);
+        let command = cargo_build::host_tests(self.root);
+        let line = process::render(&command);
+        let run = process::run_captured(command, None)?;
+        let result = if run.ending == Ending::Exited(0) {
+            self.progress.note(&format!(
+                "{HOST_TESTS}: {} tests passed",
+                count_passed(&run.output)
+            ));
+            Ok(())
+        } else {
+            Err(Failure {
+                command: Some(line),
+                ending: Some(run.ending),
+                output: Some(run.output),
+                ..Failure::new("cargo test failed")
+            })
+        };
+        self.record(HOST_TESTS, started, result);
+        Ok(())
+    }
+
+    /// Builds the kernels the cases need and the programs, as one step.
+    fn build(&mut self, programs: &[&Program], cases: &[Case]) -> Result<Built> {
+        let started = Instant::now();
+        self.progress.begin(BUILD);
+        let mut failures = Vec::new();
+        let variants: BTreeSet<Option<u32>> = cases.iter().map(|c| c.root_cnode_bits).collect();
+        let mut built = Built {
+            kernels: BTreeMap::new(),
+            programs: BTreeMap::new(),
+        };
+        for bits in variants {
+            let result = self.build_one(cargo_build::kernel(self.root, bits), &mut failures)?;
+            built.kernels.insert(bits, result);
+        }
+        for program in programs {
+            let result = self.build_one(cargo_build::program(self.root, program), &mut failures)?;
+            built.programs.insert(program.name.clone(), result);
+        }
+        let result = match failures.len() {
+            0 => Ok(()),
+            1 => Err(failures.remove(0)),
+            n => {
+                for failure in &failures {
+                    self.progress.note(&failure.report(BUILD));
+                }
+                Err(Failure::new(format!("{n} builds failed (reports above)")))
+            }
+        };
+        self.record(BUILD, started, result);
+        Ok(built)
+    }
+
+    /// Runs one cargo build with its output captured.
+    fn build_one(
+        &mut self,
+        build: Build,
+        failures: &mut Vec<Failure>,
+    ) -> Result<Result<PathBuf, String>> {
+        self.progress.working(&format!("{BUILD}: {}", build.what));
+        let line = process::render(&build.command);
+        let what = build.what.clone();
+        let output = build.output.clone();
+        let run = process::run_captured(build.command, None)?;
+        let failure = if run.ending != Ending::Exited(0) {
+            Failure {
+                command: Some(line),
+                ending: Some(run.ending),
+                output: Some(run.output),
+                ..Failure::new(format!("building {what} failed"))
+            }
+        } else if !output.is_file() {
+            Failure::new(format!(
+                "building {what} succeeded but {} is missing",
+                output.display()
+            ))
+        } else {
+            return Ok(Ok(output));
+        };
+        failures.push(failure);
+        Ok(Err(format!("not run: building {what} failed")))
+    }
+
+    /// Boots one case and judges it.
+    fn case(
+        &mut self,
+        case: &Case,
+        programs: &[Program],
+        built: &Built,
+        timeout: Option<Duration>,
+    ) -> Result<()> {
+        let started = Instant::now();
+        self.progress.begin(&case.name);
+        let result = self.boot_and_judge(case, programs, built, timeout);
+        self.record(&case.name, started, result);
+        Ok(())
+    }
+
+    fn boot_and_judge(
+        &self,
+        case: &Case,
+        programs: &[Program],
+        built: &Built,
+        timeout: Option<Duration>,
+    ) -> Result<(), Failure> {
+        let kernel = lookup(&built.kernels, &case.root_cnode_bits)?;
+        let program = case
+            .program_name()
+            .map(|name| programs::find(programs, name))
+            .transpose()
+            .map_err(failure)?;
+        let root_elf = match &case.root_task {
+            RootTask::Program(name) => lookup(&built.programs, name)?,
+            RootTask::Bad(file) => file.write(self.root).map_err(failure)?,
+        };
+        let root_paddr = image::root_elf_paddr(&kernel).map_err(failure)?;
+        let boot = Boot {
+            machine: &case.machine,
+            kernel: &kernel,
+            root_elf: &root_elf,
+            root_paddr,
+            gdb_port: None,
+        };
+        let command = boot.command();
+        let line = process::render(&command);
+        let run = process::run_captured(command, timeout).map_err(failure)?;
+        judge(self.root, case, program, &run).map_err(|f| Failure {
+            command: Some(line),
+            ending: Some(run.ending),
+            output: Some(run.output.clone()),
+            ..f
+        })
+    }
+
+    /// Prints the summary and returns the exit status.
+    fn finish(self) -> u8 {
+        self.progress.finish();
+        if !self.failed.is_empty() {
+            println!("failed: {}", self.failed.join(", "));
+        }
+        println!("{} passed, {} failed", self.passed, self.failed.len());
+        u8::from(!self.failed.is_empty())
+    }
+}
+
+/// A build's product, or a failure saying it is missing.
+fn lookup<K: Ord>(map: &BTreeMap<K, Result<PathBuf, String>>, key: &K) -> Result<PathBuf, Failure> {
+    match map.get(key) {
+        Some(Ok(path)) => Ok(path.clone()),
+        Some(Err(reason)) => Err(Failure::new(reason.clone())),
+        None => Err(Failure::new("not run: nothing was built for it")),
+    }
+}
+
+/// The number of tests cargo test reported passed, summed over its `test result:` lines.
+fn count_passed(output: &str) -> usize {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: "))
+        .filter_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            let at = words.iter().position(|w| w.starts_with("passed"))?;
+            words.get(at.checked_sub(1)?)?.parse::<usize>().ok()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_cargo_test_results() {
+        let output = "test result: ok. 12 passed; 0 failed; 0 ignored\n\
+                      noise\ntest result: ok. 3 passed; 0 failed; 1 ignored; 0 measured\n";
+        assert_eq!(count_passed(output), 15);
+    }
+}
