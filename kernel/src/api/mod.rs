@@ -1,6 +1,9 @@
-//! The user-visible surface: kernel events, syscalls and faults.
+//! The user-visible surface: kernel events, syscalls, invocations, errors and faults.
 
+pub mod debug;
+pub mod error;
 pub mod fault;
+pub mod invocation;
 pub mod syscall;
 
 use crate::kernel::thread;
@@ -15,16 +18,19 @@ pub enum Event {
     Syscall,
     /// A synchronous exception from user level that is not a syscall.
     Fault(Fault),
+    /// The kernel's timer ticked.
+    TimerTick,
 }
 
-/// seL4's handleEvent: performs `event` for the current thread, then schedules. Afterwards
-/// `ks.current` is the thread to resume, or None to idle.
+/// seL4's handleEvent: performs `event` for the current thread, then schedules and
+/// activates the thread to run. Afterwards `ks.current` is that thread, or None to idle.
 pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
-    if let Some(t) = ks.current {
-        match event {
-            Event::Syscall => syscall::handle_syscall(ks, m, t),
-            Event::Fault(f) => fault::handle_fault(m, t, f),
-        }
+    match (event, ks.current) {
+        (Event::Syscall, Some(t)) => syscall::handle_syscall(ks, m, t),
+        (Event::Fault(f), Some(t)) => fault::handle_fault(ks, m, t, f),
+        (Event::TimerTick, _) => thread::timer_tick(ks, m),
+        _ => {}
     }
     thread::schedule(ks, m);
+    thread::activate(ks, m);
 }

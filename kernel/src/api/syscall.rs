@@ -1,29 +1,41 @@
-//! Syscall dispatch (seL4's handleSyscall) and the debug syscalls of a debug build.
+//! Syscall dispatch, as seL4's syscall.c: invocations (Send, NBSend, Call), receives,
+//! replies, Yield, and the debug syscalls of a debug build.
 
-use super::fault::{Fault, handle_fault};
-use crate::kernel::cspace;
+use super::error::SysError;
+use super::fault::{handle_fault, Fault};
+use super::invocation::Invocation;
+use crate::kernel::cspace::{self, LookupFault};
+use crate::kernel::ipc::{self, BADGE_REGISTER, INFO_REGISTER};
+use crate::kernel::thread::{self, set_thread_state};
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
-use crate::object::tcb::{ThreadState, reg, slot as tcb_slot};
-use crate::object::{Cap, Tcb, VmRights};
-use crate::{kprint, kprintln};
-use sel4_abi::{Error, MessageInfo, Syscall};
+use crate::object::tcb::{reg, slot as tcb_slot, ThreadState};
+use crate::object::{cnode_inv, endpoint, notification, tcb_inv, untyped, Cap, Tcb};
+use crate::kprintln;
+use sel4_abi::{CapRights, MessageInfo, Syscall};
 
 /// Handles the syscall whose number `t` left in x7.
 pub fn handle_syscall<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
     let number = t.reg(m, 7);
     let Some(sys) = Syscall::from_word(number) else {
-        return handle_fault(m, t, Fault::UnknownSyscall { number });
+        return handle_fault(ks, m, t, Fault::UnknownSyscall { number });
     };
     let x0 = t.reg(m, reg::X0);
     match sys {
+        Syscall::Send => handle_invocation(ks, m, t, false, true),
+        Syscall::NBSend => handle_invocation(ks, m, t, false, false),
+        Syscall::Call => handle_invocation(ks, m, t, true, true),
+        Syscall::Recv => handle_recv(ks, m, t, true),
+        Syscall::NBRecv => handle_recv(ks, m, t, false),
+        Syscall::Reply => handle_reply(ks, m, t),
+        Syscall::ReplyRecv => {
+            handle_reply(ks, m, t);
+            handle_recv(ks, m, t, true);
+        }
+        Syscall::Yield => thread::yield_current(ks, m),
         Syscall::DebugPutChar => m.putchar(x0 as u8),
         Syscall::DebugHalt => {
-            kprintln!(
-                m,
-                "kernel: halt requested by a user thread, status {}",
-                x0 as u32
-            );
+            kprintln!(m, "kernel: halt requested by a user thread, status {}", x0 as u32);
             m.halt(x0 as u32)
         }
         Syscall::DebugCapIdentify => {
@@ -33,45 +45,171 @@ pub fn handle_syscall<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
             t.set_reg(m, reg::X0, cap.cap_type() as u64);
         }
         Syscall::DebugNameThread => debug_name_thread(m, t, x0),
-        Syscall::DebugDumpScheduler => dump_scheduler(ks, m),
-        Syscall::DebugSnapshot | Syscall::BenchmarkNullSyscall | Syscall::Yield => {}
+        Syscall::DebugDumpScheduler => super::debug::dump_scheduler(ks, m),
+        Syscall::DebugSnapshot | Syscall::BenchmarkNullSyscall => {}
         Syscall::SetTLSBase => t.set_reg(m, reg::TPIDR_EL0, x0),
-        Syscall::Call
-        | Syscall::ReplyRecv
-        | Syscall::Send
-        | Syscall::NBSend
-        | Syscall::Recv
-        | Syscall::Reply
-        | Syscall::NBRecv => not_yet(m, t, sys),
     }
 }
 
-/// IPC and invocations come with the kernel-core work. Until then a Call is answered with
-/// IllegalOperation so the caller sees an error rather than a silent success.
-fn not_yet<M: Machine>(m: &mut M, t: Tcb, sys: Syscall) {
-    kprintln!(m, "kernel: {sys:?} is not implemented yet");
-    if matches!(sys, Syscall::Call) {
-        let info = MessageInfo::new(Error::IllegalOperation as u64, 0, 0, 0);
-        t.set_reg(m, 1, info.to_word());
-    }
-}
-
-/// seL4's lookupIPCBuffer: the physical address of `t`'s IPC buffer, if its buffer frame
-/// cap allows the access (a receiver needs ReadWrite, a sender ReadOnly or better) and is
-/// not device memory.
-pub fn ipc_buffer_pa(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
-    let Cap::Frame {
-        base,
-        size,
-        rights,
-        is_device: false,
-        ..
-    } = t.cap(m, tcb_slot::BUFFER)
-    else {
-        return None;
+/// seL4's handleInvocation: the invoked cap must resolve (else a cap fault, if blocking),
+/// and so must the message's extra caps; then the object decodes and performs it.
+fn handle_invocation<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, call: bool, blocking: bool) {
+    let info = ipc::message_info(m, t);
+    let cptr = t.reg(m, reg::X0);
+    let slot = match cspace::lookup_slot(m, t, cptr) {
+        Ok(s) => s,
+        Err(lookup) => {
+            if blocking {
+                handle_fault(ks, m, t, Fault::CapFault { addr: cptr, in_recv: false, lookup });
+            }
+            return;
+        }
     };
-    let allowed = rights == VmRights::ReadWrite || (!receiver && rights == VmRights::ReadOnly);
-    allowed.then(|| base + (t.ipc_buffer(m) & ((1 << size.bits()) - 1)))
+    let buffer = ipc::ipc_buffer(m, t, false);
+    let extra = match ipc::lookup_extra_caps(m, t, buffer, info) {
+        Ok(e) => e,
+        Err(f) => {
+            if blocking {
+                handle_fault(ks, m, t, f);
+            }
+            return;
+        }
+    };
+    let mut length = info.length as usize;
+    if buffer.is_none() {
+        length = length.min(ipc::MSG_REGISTERS.len());
+    }
+    let inv = Invocation { thread: t, label: info.label, length, buffer, extra, slot, cap: slot.cap(m), call, blocking };
+    match decode_and_invoke(ks, m, &inv) {
+        Err(e) => {
+            if call {
+                reply_error(m, t, e);
+            }
+        }
+        Ok(()) => {
+            // An invocation that finished without blocking the caller replies "done".
+            if t.state(m) == ThreadState::Restart {
+                if call {
+                    t.set_reg(m, BADGE_REGISTER, 0);
+                    t.set_reg(m, INFO_REGISTER, MessageInfo::new(0, 0, 0, 0).to_word());
+                }
+                set_thread_state(ks, m, t, ThreadState::Running);
+            }
+        }
+    }
+}
+
+/// seL4's replyFromKernel_error: the label is the error, the payload the message.
+fn reply_error(m: &mut impl Memory, t: Tcb, e: SysError) {
+    let rbuf = ipc::ipc_buffer(m, t, true);
+    let (words, n) = e.payload();
+    let mut sent = 0;
+    for (i, w) in words[..n].iter().enumerate() {
+        sent = ipc::set_msg_word(m, t, rbuf, i, *w);
+    }
+    t.set_reg(m, BADGE_REGISTER, 0);
+    t.set_reg(m, INFO_REGISTER, MessageInfo::new(e.code() as u64, 0, 0, sent as u64).to_word());
+}
+
+/// seL4's decodeInvocation: by the invoked cap's type. Each decode validates without
+/// changing anything; only then does the caller enter Restart and the operation run.
+fn decode_and_invoke<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Result<(), SysError> {
+    let t = inv.thread;
+    match inv.cap {
+        Cap::Endpoint { ptr, badge, rights } => {
+            // Sending needs Write; without it, it is an invalid cap (not a fault).
+            if !rights.contains(CapRights::WRITE) {
+                return Err(SysError::InvalidCapability(0));
+            }
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            let (grant, grant_reply) = (rights.contains(CapRights::GRANT), rights.contains(CapRights::GRANT_REPLY));
+            endpoint::send_ipc(ks, m, inv.blocking, inv.call, badge, grant, grant_reply, t, ptr);
+        }
+        Cap::Notification { ptr, badge, rights } => {
+            if !rights.contains(CapRights::WRITE) {
+                return Err(SysError::InvalidCapability(0));
+            }
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            notification::send_signal(ks, m, ptr, badge);
+        }
+        Cap::Reply { tcb, master, can_grant } => {
+            // A master reply cap is the thread's own: it replies to nobody.
+            if master {
+                return Err(SysError::InvalidCapability(0));
+            }
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            ipc::do_reply_transfer(ks, m, t, Tcb(tcb), inv.slot, can_grant);
+        }
+        Cap::Untyped { .. } => {
+            let r = untyped::decode(m, inv)?;
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            untyped::invoke(ks, m, r, t);
+        }
+        Cap::CNode { .. } => {
+            let op = cnode_inv::decode(m, inv)?;
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            cnode_inv::invoke(ks, m, op, t);
+        }
+        Cap::Thread { tcb } => {
+            let op = tcb_inv::decode(m, inv)?;
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            tcb_inv::invoke(ks, m, op, Tcb(tcb), inv.slot, t, inv.call, inv.buffer);
+        }
+        Cap::Domain => {
+            // One scheduling domain: DomainSetSet accepts domain 0 for a thread.
+            if inv.label != sel4_abi::InvocationLabel::DomainSetSet as u64 {
+                return Err(SysError::IllegalOperation);
+            }
+            let Some((_, target)) = inv.extra_cap(m, 0).filter(|_| inv.length >= 1) else {
+                return Err(SysError::TruncatedMessage);
+            };
+            if inv.arg(m, 0) >= 1 {
+                return Err(SysError::InvalidArgument(0));
+            }
+            if !matches!(target, Cap::Thread { .. }) {
+                return Err(SysError::InvalidArgument(1));
+            }
+            set_thread_state(ks, m, t, ThreadState::Restart);
+        }
+        Cap::Frame { .. } | Cap::PageTable { .. } | Cap::VSpace { .. } | Cap::AsidControl | Cap::AsidPool { .. } => {
+            crate::arch::decode_and_invoke(ks, m, inv)?;
+        }
+        Cap::IrqControl | Cap::IrqHandler { .. } => crate::arch::decode_irq(ks, m, inv)?,
+        Cap::Null | Cap::Zombie { .. } => return Err(SysError::InvalidCapability(0)),
+    }
+    Ok(())
+}
+
+/// seL4's handleRecv: the cap must be an endpoint or notification this thread may receive
+/// from; anything else is a cap fault in the receive phase.
+fn handle_recv<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, blocking: bool) {
+    let cptr = t.reg(m, reg::X0);
+    let missing = Fault::CapFault { addr: cptr, in_recv: true, lookup: LookupFault::MissingCapability { bits_left: 0 } };
+    let cap = match cspace::lookup_cap(m, t, cptr) {
+        Ok(c) => c,
+        Err(lookup) => return handle_fault(ks, m, t, Fault::CapFault { addr: cptr, in_recv: true, lookup }),
+    };
+    match cap {
+        Cap::Endpoint { rights, .. } if rights.contains(CapRights::READ) => {
+            endpoint::receive_ipc(ks, m, t, cap, blocking);
+        }
+        Cap::Notification { ptr, rights, .. } if rights.contains(CapRights::READ) => {
+            // A notification bound to another thread delivers only to that thread.
+            if notification::bound_tcb(m, ptr).is_some_and(|b| b != t) {
+                return handle_fault(ks, m, t, missing);
+            }
+            notification::receive_signal(ks, m, t, ptr, blocking);
+        }
+        _ => handle_fault(ks, m, t, missing),
+    }
+}
+
+/// seL4's handleReply: replies through the caller cap, if there is one.
+fn handle_reply(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    let slot = t.slot(tcb_slot::CALLER);
+    if let Cap::Reply { tcb, master: false, can_grant } = slot.cap(m) {
+        ipc::do_reply_transfer(ks, m, t, Tcb(tcb), slot, can_grant);
+    }
 }
 
 /// seL4_DebugNameThread: names the thread `tcb_cptr` names after the NUL-terminated string
@@ -80,63 +218,20 @@ pub fn ipc_buffer_pa(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
 /// stop the system.
 fn debug_name_thread<M: Machine>(m: &mut M, t: Tcb, tcb_cptr: u64) {
     let Ok(Cap::Thread { tcb }) = cspace::lookup_cap(m, t, tcb_cptr) else {
-        kprintln!(
-            m,
-            "kernel: DebugNameThread: cptr {tcb_cptr:#x} is not a TCB cap; ignored"
-        );
+        kprintln!(m, "kernel: DebugNameThread: cptr {tcb_cptr:#x} is not a TCB cap; ignored");
         return;
     };
-    let Some(buf) = ipc_buffer_pa(m, t, true) else {
-        kprintln!(
-            m,
-            "kernel: DebugNameThread: caller has no usable IPC buffer; ignored"
-        );
+    let Some(buf) = ipc::ipc_buffer(m, t, true) else {
+        kprintln!(m, "kernel: DebugNameThread: caller has no usable IPC buffer; ignored");
         return;
     };
     let max = (sel4_abi::MSG_MAX_LENGTH * 8) as u64;
     let bytes = m.bytes(buf + 8, max);
     let Some(len) = bytes.iter().position(|&b| b == 0) else {
-        kprintln!(
-            m,
-            "kernel: DebugNameThread: name is not NUL-terminated within {max} bytes; ignored"
-        );
+        kprintln!(m, "kernel: DebugNameThread: name is not NUL-terminated within {max} bytes; ignored");
         return;
     };
     let mut name = [0u8; 960];
     name[..len].copy_from_slice(&bytes[..len]);
     Tcb(tcb).set_name(m, &name[..len]);
-}
-
-/// seL4_DebugDumpScheduler: a table of the threads the kernel knows are runnable.
-fn dump_scheduler<M: Machine>(ks: &KernelState, m: &mut M) {
-    kprintln!(
-        m,
-        "kernel: {:<20} {:<18} {:<12} {:>4}",
-        "name",
-        "tcb",
-        "state",
-        "prio"
-    );
-    if let Some(t) = ks.current {
-        let (state, prio) = (t.state(m), t.priority(m));
-        let mut name = [0u8; 20];
-        let n = t.name(m).len().min(20);
-        name[..n].copy_from_slice(&t.name(m)[..n]);
-        let name = core::str::from_utf8(&name[..n]).unwrap_or("?");
-        kprint!(m, "kernel: {name:<20} {:<#18x} ", t.0);
-        kprintln!(m, "{:<12} {prio:>4}", state_name(state));
-    }
-}
-
-fn state_name(s: ThreadState) -> &'static str {
-    match s {
-        ThreadState::Inactive => "inactive",
-        ThreadState::Running => "running",
-        ThreadState::Restart => "restart",
-        ThreadState::BlockedOnReceive => "blocked-recv",
-        ThreadState::BlockedOnSend => "blocked-send",
-        ThreadState::BlockedOnReply => "blocked-reply",
-        ThreadState::BlockedOnNotification => "blocked-ntfn",
-        ThreadState::Idle => "idle",
-    }
 }

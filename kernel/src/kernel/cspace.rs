@@ -125,6 +125,33 @@ pub fn lookup_cap(m: &impl Memory, thread: Tcb, cptr: u64) -> Result<Cap, Lookup
     lookup_slot(m, thread, cptr).map(|s| s.cap(m))
 }
 
+/// seL4's lookupSlotForCNodeOp: resolves `index` to exactly `depth` bits under the CNode
+/// cap `root`, for a CNode operation's argument. `source` says which argument failed.
+pub fn lookup_slot_for_cnode_op(
+    m: &impl Memory,
+    source: bool,
+    root: Cap,
+    index: u64,
+    depth: u64,
+) -> Result<Slot, crate::api::error::SysError> {
+    use crate::api::error::SysError;
+    let failed = |fault| SysError::FailedLookup { source, fault };
+    // The root must be a CNode.
+    if !matches!(root, Cap::CNode { .. }) {
+        return Err(failed(LookupFault::InvalidRoot));
+    }
+    // A depth names between 1 and 64 bits.
+    if !(1..=sel4_abi::WORD_BITS).contains(&depth) {
+        return Err(SysError::RangeError(1, sel4_abi::WORD_BITS));
+    }
+    let r = resolve_address_bits(m, root, index, depth).map_err(failed)?;
+    // The whole depth must be used: stopping early at a non-CNode cap is a depth error.
+    if r.bits_remaining != 0 {
+        return Err(failed(LookupFault::DepthMismatch { bits_left: r.bits_remaining, bits_found: 0 }));
+    }
+    Ok(r.slot)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,4 +2,5 @@
 
 pub mod boot;
 pub mod cspace;
+pub mod ipc;
 pub mod thread;

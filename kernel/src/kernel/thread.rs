@@ -1,16 +1,347 @@
-//! Threads and scheduling: choosing what runs next.
-//!
-//! For now the only thread is the root task; the ready queues, priorities and timeslices
-//! of seL4's scheduler come with the kernel-core work.
+//! Threads and scheduling, as seL4's kernel/thread.c: ready queues, the scheduler action,
+//! thread states, and choosing what runs next.
 
 use crate::machine::Memory;
-use crate::model::KernelState;
+use crate::model::{KernelState, SchedulerAction};
+use crate::object::tcb::{field, ThreadState};
+use crate::object::Tcb;
 
-/// seL4's schedule(): keep the current thread if it can still run, else go idle.
-pub fn schedule(ks: &mut KernelState, m: &impl Memory) {
-    if let Some(t) = ks.current
-        && !t.state(m).is_runnable()
+/// seL4's CONFIG_TIME_SLICE: timer ticks a thread runs before round-robin moves on.
+pub const TIME_SLICE: u64 = 5;
+
+fn prio(m: &impl Memory, t: Tcb) -> usize {
+    (t.priority(m) & 0xff) as usize
+}
+
+fn link(m: &impl Memory, t: Tcb, f: u64) -> Option<Tcb> {
+    let v = t.get(m, f);
+    (v != 0).then_some(Tcb(v))
+}
+
+/// seL4's tcbSchedEnqueue: puts a runnable thread at the head of its priority's queue.
+pub fn sched_enqueue(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    if t.get(m, field::QUEUED) != 0 {
+        return;
+    }
+    let p = prio(m, t);
+    let q = &mut ks.ready;
+    let head = q.head[p];
+    t.set(m, field::SCHED_PREV, 0);
+    t.set(m, field::SCHED_NEXT, head);
+    if head == 0 {
+        q.tail[p] = t.0;
+        q.bitmap[p / 64] |= 1 << (p % 64);
+    } else {
+        Tcb(head).set(m, field::SCHED_PREV, t.0);
+    }
+    q.head[p] = t.0;
+    t.set(m, field::QUEUED, 1);
+}
+
+/// seL4's tcbSchedAppend: puts a runnable thread at the tail of its priority's queue.
+pub fn sched_append(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    if t.get(m, field::QUEUED) != 0 {
+        return;
+    }
+    let p = prio(m, t);
+    let q = &mut ks.ready;
+    let tail = q.tail[p];
+    t.set(m, field::SCHED_NEXT, 0);
+    t.set(m, field::SCHED_PREV, tail);
+    if tail == 0 {
+        q.head[p] = t.0;
+        q.bitmap[p / 64] |= 1 << (p % 64);
+    } else {
+        Tcb(tail).set(m, field::SCHED_NEXT, t.0);
+    }
+    q.tail[p] = t.0;
+    t.set(m, field::QUEUED, 1);
+}
+
+/// seL4's tcbSchedDequeue: takes a thread out of its ready queue, if it is in one.
+pub fn sched_dequeue(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    if t.get(m, field::QUEUED) == 0 {
+        return;
+    }
+    let p = prio(m, t);
+    let (prev, next) = (link(m, t, field::SCHED_PREV), link(m, t, field::SCHED_NEXT));
+    let q = &mut ks.ready;
+    match prev {
+        Some(pr) => pr.set(m, field::SCHED_NEXT, next.map_or(0, |n| n.0)),
+        None => q.head[p] = next.map_or(0, |n| n.0),
+    }
+    match next {
+        Some(n) => n.set(m, field::SCHED_PREV, prev.map_or(0, |p| p.0)),
+        None => q.tail[p] = prev.map_or(0, |p| p.0),
+    }
+    if q.head[p] == 0 {
+        q.bitmap[p / 64] &= !(1 << (p % 64));
+    }
+    t.set(m, field::QUEUED, 0);
+    t.set(m, field::SCHED_NEXT, 0);
+    t.set(m, field::SCHED_PREV, 0);
+}
+
+/// The highest priority with a ready thread.
+pub fn highest_ready(ks: &KernelState) -> Option<usize> {
+    (0..ks.ready.bitmap.len())
+        .rev()
+        .find(|&i| ks.ready.bitmap[i] != 0)
+        .map(|i| i * 64 + 63 - ks.ready.bitmap[i].leading_zeros() as usize)
+}
+
+/// True if the current thread (None = idle) is the thread `t`.
+fn is_current(ks: &KernelState, t: Tcb) -> bool {
+    ks.current == Some(t)
+}
+
+/// seL4's setThreadState, with scheduleTCB: a current thread that stops being runnable
+/// makes the scheduler choose again.
+pub fn set_thread_state(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, s: ThreadState) {
+    t.set_state(m, s);
+    if is_current(ks, t) && ks.action == SchedulerAction::ResumeCurrent && !s.is_runnable() {
+        ks.action = SchedulerAction::ChooseNew;
+    }
+}
+
+/// seL4's rescheduleRequired: whatever was going to run, choose again (a thread that was
+/// about to be switched to goes back to its queue).
+pub fn reschedule_required(ks: &mut KernelState, m: &mut impl Memory) {
+    if let SchedulerAction::SwitchTo(t) = ks.action {
+        sched_enqueue(ks, m, t);
+    }
+    ks.action = SchedulerAction::ChooseNew;
+}
+
+/// seL4's possibleSwitchTo: a thread just became runnable; run it next if nothing else was
+/// decided, else queue it and choose again.
+pub fn possible_switch_to(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    match ks.action {
+        SchedulerAction::ResumeCurrent => ks.action = SchedulerAction::SwitchTo(t),
+        _ => {
+            sched_enqueue(ks, m, t);
+            reschedule_required(ks, m);
+        }
+    }
+}
+
+/// seL4's isStopped: the thread is not runnable and not about to be.
+pub fn is_stopped(m: &impl Memory, t: Tcb) -> bool {
+    matches!(
+        t.state(m),
+        ThreadState::Inactive | ThreadState::BlockedOnReceive | ThreadState::BlockedOnSend
+            | ThreadState::BlockedOnNotification | ThreadState::BlockedOnReply
+    )
+}
+
+/// seL4's switchToThread: `t` becomes current and leaves its queue.
+fn switch_to(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    sched_dequeue(ks, m, t);
+    ks.current = Some(t);
+}
+
+/// seL4's chooseThread: the head of the highest non-empty queue, or idle.
+fn choose_thread(ks: &mut KernelState, m: &mut impl Memory) {
+    match highest_ready(ks) {
+        Some(p) => switch_to(ks, m, Tcb(ks.ready.head[p])),
+        None => ks.current = None,
+    }
+}
+
+/// seL4's schedule: carries out the scheduler action at the end of a kernel entry.
+pub fn schedule(ks: &mut KernelState, m: &mut impl Memory) {
+    let action = ks.action;
+    if action != SchedulerAction::ResumeCurrent {
+        let was_runnable = ks.current.is_some_and(|c| c.state(m).is_runnable());
+        if let (true, Some(c)) = (was_runnable, ks.current) {
+            sched_enqueue(ks, m, c);
+        }
+        match action {
+            SchedulerAction::SwitchTo(candidate) => {
+                let cur_prio = ks.current.map(|c| prio(m, c));
+                let cand_prio = prio(m, candidate);
+                // A candidate that would not preempt the current thread only runs if no
+                // better thread is ready; an equal priority waits its turn behind it.
+                let fastfail = cur_prio.is_none_or(|p| cand_prio < p);
+                let highest = highest_ready(ks).is_none_or(|p| cand_prio >= p);
+                if fastfail && !highest {
+                    sched_enqueue(ks, m, candidate);
+                    choose_thread(ks, m);
+                } else if was_runnable && cur_prio == Some(cand_prio) {
+                    sched_append(ks, m, candidate);
+                    choose_thread(ks, m);
+                } else {
+                    switch_to(ks, m, candidate);
+                }
+            }
+            _ => choose_thread(ks, m),
+        }
+    } else if let Some(c) = ks.current
+        && !c.state(m).is_runnable()
     {
-        ks.current = None;
+        // Defensive: a current thread that stopped without the action saying so.
+        choose_thread(ks, m);
+    }
+    ks.action = SchedulerAction::ResumeCurrent;
+}
+
+/// seL4's Yield: the current thread goes to the back of its priority's queue.
+pub fn yield_current(ks: &mut KernelState, m: &mut impl Memory) {
+    if let Some(c) = ks.current {
+        sched_dequeue(ks, m, c);
+        sched_append(ks, m, c);
+        reschedule_required(ks, m);
+    }
+}
+
+/// seL4's timerTick (non-MCS): a running thread whose timeslice ends moves to the back of
+/// its queue and the scheduler chooses again.
+pub fn timer_tick(ks: &mut KernelState, m: &mut impl Memory) {
+    let Some(c) = ks.current else { return };
+    if c.state(m) != ThreadState::Running {
+        return;
+    }
+    let left = c.get(m, field::TIME_SLICE);
+    if left > 1 {
+        c.set(m, field::TIME_SLICE, left - 1);
+    } else {
+        c.set(m, field::TIME_SLICE, TIME_SLICE);
+        sched_append(ks, m, c);
+        reschedule_required(ks, m);
+    }
+}
+
+/// seL4's setupReplyMaster: a thread's Reply slot holds the master reply cap its callers'
+/// reply caps derive from.
+pub fn setup_reply_master(m: &mut impl Memory, t: Tcb) {
+    let slot = t.slot(crate::object::tcb::slot::REPLY);
+    if slot.cap(m).is_null() {
+        slot.write_original(m, crate::object::Cap::Reply { tcb: t.0, master: true, can_grant: true });
+    }
+}
+
+/// seL4's suspend: the thread stops whatever it was doing and becomes inactive.
+pub fn suspend(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    crate::kernel::ipc::cancel_ipc(ks, m, t);
+    // A running thread's restart pc is where it would resume.
+    if t.state(m) == ThreadState::Running {
+        let pc = t.reg(m, crate::object::tcb::reg::PC);
+        t.set(m, field::FAULT_IP, pc);
+    }
+    set_thread_state(ks, m, t, ThreadState::Inactive);
+    sched_dequeue(ks, m, t);
+}
+
+/// seL4's restart: a stopped thread runs again from its restart pc.
+pub fn restart(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+    if is_stopped(m, t) {
+        crate::kernel::ipc::cancel_ipc(ks, m, t);
+        setup_reply_master(m, t);
+        set_thread_state(ks, m, t, ThreadState::Restart);
+        sched_enqueue(ks, m, t);
+        possible_switch_to(ks, m, t);
+    }
+}
+
+/// seL4's activateThread: a thread about to run in the Restart state resumes at its
+/// restart pc (re-executing an interrupted syscall) and becomes Running.
+pub fn activate(ks: &KernelState, m: &mut impl Memory) {
+    if let Some(t) = ks.current
+        && t.state(m) == ThreadState::Restart
+    {
+        let pc = t.get(m, field::FAULT_IP);
+        t.set_reg(m, crate::object::tcb::reg::PC, pc);
+        t.set_state(m, ThreadState::Running);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::sim::SimMachine;
+
+    fn threads(m: &mut SimMachine, prios: &[u64]) -> Vec<Tcb> {
+        prios
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| {
+                let t = Tcb(0x10_0000 + i as u64 * 0x800);
+                t.set_priority(m, p);
+                t.set_state(m, ThreadState::Running);
+                t
+            })
+            .collect()
+    }
+
+    #[test]
+    fn queues_are_fifo_per_priority_and_highest_wins() {
+        let mut m = SimMachine::new(0x10_0000, 0x10_000);
+        let mut ks = KernelState::new();
+        let t = threads(&mut m, &[10, 10, 200, 0]);
+        for &x in &t {
+            sched_append(&mut ks, &mut m, x);
+        }
+        assert_eq!(highest_ready(&ks), Some(200));
+        ks.action = SchedulerAction::ChooseNew;
+        schedule(&mut ks, &mut m);
+        assert_eq!(ks.current, Some(t[2]));
+        t[2].set_state(&mut m, ThreadState::Inactive);
+        ks.action = SchedulerAction::ChooseNew;
+        schedule(&mut ks, &mut m);
+        assert_eq!(ks.current, Some(t[0]), "first of priority 10");
+        yield_current(&mut ks, &mut m);
+        schedule(&mut ks, &mut m);
+        assert_eq!(ks.current, Some(t[1]), "yield passes to the next of the same priority");
+    }
+
+    #[test]
+    fn dequeue_unlinks_from_the_middle() {
+        let mut m = SimMachine::new(0x10_0000, 0x10_000);
+        let mut ks = KernelState::new();
+        let t = threads(&mut m, &[5, 5, 5]);
+        for &x in &t {
+            sched_append(&mut ks, &mut m, x);
+        }
+        sched_dequeue(&mut ks, &mut m, t[1]);
+        assert_eq!(ks.ready.head[5], t[0].0);
+        assert_eq!(t[0].get(&m, field::SCHED_NEXT), t[2].0);
+        assert_eq!(t[2].get(&m, field::SCHED_PREV), t[0].0);
+        sched_dequeue(&mut ks, &mut m, t[0]);
+        sched_dequeue(&mut ks, &mut m, t[2]);
+        assert_eq!(highest_ready(&ks), None);
+    }
+
+    #[test]
+    fn a_lower_priority_wakeup_does_not_preempt() {
+        let mut m = SimMachine::new(0x10_0000, 0x10_000);
+        let mut ks = KernelState::new();
+        let t = threads(&mut m, &[100, 50, 150]);
+        ks.current = Some(t[0]);
+        possible_switch_to(&mut ks, &mut m, t[1]);
+        schedule(&mut ks, &mut m);
+        assert_eq!(ks.current, Some(t[0]));
+        assert_eq!(highest_ready(&ks), Some(50));
+        possible_switch_to(&mut ks, &mut m, t[2]);
+        schedule(&mut ks, &mut m);
+        assert_eq!(ks.current, Some(t[2]), "higher priority preempts");
+        assert_eq!(highest_ready(&ks), Some(100), "the preempted thread is ready");
+    }
+
+    #[test]
+    fn timeslice_round_robins_equal_priorities() {
+        let mut m = SimMachine::new(0x10_0000, 0x10_000);
+        let mut ks = KernelState::new();
+        let t = threads(&mut m, &[7, 7]);
+        ks.current = Some(t[0]);
+        t[0].set(&mut m, field::TIME_SLICE, TIME_SLICE);
+        sched_append(&mut ks, &mut m, t[1]);
+        for _ in 0..TIME_SLICE - 1 {
+            timer_tick(&mut ks, &mut m);
+            schedule(&mut ks, &mut m);
+            assert_eq!(ks.current, Some(t[0]));
+        }
+        timer_tick(&mut ks, &mut m);
+        schedule(&mut ks, &mut m);
+        assert_eq!(ks.current, Some(t[1]));
     }
 }

@@ -1,10 +1,70 @@
-//! The kernel's global state (seL4's ksCurThread and friends).
+//! The kernel's global state: what is not inside any object (seL4's ksCurThread,
+//! ksSchedulerAction, ksReadyQueues and their bitmap).
 
 use crate::object::Tcb;
 
-/// State outside any object: which thread runs.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the scheduler does at the end of the kernel entry (seL4's ksSchedulerAction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchedulerAction {
+    /// Keep running the current thread.
+    ResumeCurrent,
+    /// Pick the highest-priority ready thread.
+    ChooseNew,
+    /// Switch to this thread, unless a better one is ready.
+    SwitchTo(Tcb),
+}
+
+/// Number of priorities (seL4_NumPriorities).
+pub const NUM_PRIORITIES: usize = sel4_abi::NUM_PRIORITIES as usize;
+
+/// The ready queues: a FIFO of TCBs per priority, linked through the TCBs' scheduling
+/// fields, and a bitmap of the non-empty ones.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadyQueues {
+    /// First thread of each priority's queue (0 = empty).
+    pub head: [u64; NUM_PRIORITIES],
+    /// Last thread of each priority's queue.
+    pub tail: [u64; NUM_PRIORITIES],
+    /// Bit p set when queue p is non-empty.
+    pub bitmap: [u64; NUM_PRIORITIES / 64],
+}
+
+/// The global state.
+#[derive(Clone, Copy, Debug)]
 pub struct KernelState {
-    /// The thread that entered the kernel, or the one chosen to run next; None = idle.
+    /// The thread running (or that entered the kernel); None = the idle thread.
     pub current: Option<Tcb>,
+    /// What `schedule` does next.
+    pub action: SchedulerAction,
+    /// Threads ready to run, other than the current one.
+    pub ready: ReadyQueues,
+    /// Interrupt lines with a handler cap bound to a notification (may wake a thread).
+    pub irqs_delivered: u64,
+    /// seL4's armKSASIDTable: the ASID pool of each block of 512 ASIDs (0 = none).
+    pub asid_table: [u64; ASID_POOLS],
+    /// First thread of the debug list of all threads (seL4's ksDebugTCBs).
+    pub debug_tcbs: u64,
+}
+
+/// Number of ASID pools (2^asid_high_bits).
+pub const ASID_POOLS: usize = 1 << sel4_abi::ASID_HIGH_BITS;
+
+impl KernelState {
+    /// The state before boot: nothing runs, nothing is ready.
+    pub const fn new() -> Self {
+        KernelState {
+            current: None,
+            action: SchedulerAction::ResumeCurrent,
+            ready: ReadyQueues { head: [0; NUM_PRIORITIES], tail: [0; NUM_PRIORITIES], bitmap: [0; NUM_PRIORITIES / 64] },
+            irqs_delivered: 0,
+            asid_table: [0; ASID_POOLS],
+            debug_tcbs: 0,
+        }
+    }
+}
+
+impl Default for KernelState {
+    fn default() -> Self {
+        Self::new()
+    }
 }

@@ -54,14 +54,14 @@ impl Slot {
     pub fn first_badged(self, m: &impl Memory) -> bool {
         m.read_word(self.0 + 24) & FIRST_BADGED != 0
     }
-    fn set_prev(self, m: &mut impl Memory, prev: Option<Slot>) {
+    pub(crate) fn set_prev(self, m: &mut impl Memory, prev: Option<Slot>) {
         m.write_word(self.0 + 16, prev.map_or(0, |s| s.0));
     }
-    fn set_next(self, m: &mut impl Memory, next: Option<Slot>) {
+    pub(crate) fn set_next(self, m: &mut impl Memory, next: Option<Slot>) {
         let flags = m.read_word(self.0 + 24) & FLAGS;
         m.write_word(self.0 + 24, next.map_or(0, |s| s.0) | flags);
     }
-    fn set_flags(self, m: &mut impl Memory, revocable: bool, first_badged: bool) {
+    pub(crate) fn set_flags(self, m: &mut impl Memory, revocable: bool, first_badged: bool) {
         let next = m.read_word(self.0 + 24) & !FLAGS;
         let flags =
             if revocable { REVOCABLE } else { 0 } | if first_badged { FIRST_BADGED } else { 0 };

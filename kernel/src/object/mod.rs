@@ -5,7 +5,15 @@
 
 pub mod cap;
 pub mod cnode;
+pub mod cnode_inv;
+pub mod cte;
+pub mod endpoint;
+pub mod notification;
+pub mod objecttype;
+pub mod queue;
 pub mod tcb;
+pub mod tcb_inv;
+pub mod untyped;
 
 pub use cap::{Cap, FrameSize, VmRights};
 pub use cnode::Slot;

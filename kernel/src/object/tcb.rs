@@ -22,6 +22,8 @@ pub mod slot {
     pub const BUFFER: u64 = 4;
 }
 
+/// Offset of the links of the debug list of all threads (next, then previous).
+pub const DEBUG_LINKS_OFFSET: u64 = 704;
 /// Offset of the debug name (NUL-terminated) in the TCB object.
 pub const NAME_OFFSET: u64 = 768;
 /// Room for the name, including its terminating NUL.
@@ -33,6 +35,7 @@ pub const FPU_OFFSET: u64 = CONTEXT_OFFSET + 36 * 8;
 /// Offset of the kernel's per-thread fields.
 const FIELDS_OFFSET: u64 = FPU_OFFSET + 32 * 16 + 16;
 const _: () = assert!(FIELDS_OFFSET + field::COUNT * 8 <= 1 << sel4_abi::TCB_BITS);
+const _: () = assert!(DEBUG_LINKS_OFFSET >= 5 * 32 && DEBUG_LINKS_OFFSET + 16 <= NAME_OFFSET);
 
 /// Word index of each register in the saved context. This order is the kernel's (the
 /// exception entry saves x0..x30 in a row); ReadRegisters maps it to seL4's order.
@@ -55,14 +58,128 @@ pub mod reg {
     pub const COUNT: usize = 36;
 }
 
-/// Word index of each kernel field.
-mod field {
+/// Word index of each kernel field, after the FP/SIMD state.
+pub mod field {
+    /// Thread state ([`super::ThreadState`]).
     pub const STATE: u64 = 0;
-    pub const PRIORITY: u64 = 12;
-    pub const MCP: u64 = 13;
-    pub const FAULT_HANDLER: u64 = 14;
-    pub const IPC_BUFFER: u64 = 15;
-    pub const COUNT: u64 = 20;
+    /// The endpoint or notification the thread is blocked on.
+    pub const BLOCKING_OBJECT: u64 = 1;
+    /// Badge of a blocked send.
+    pub const BLOCKING_BADGE: u64 = 2;
+    /// Flags of a blocked IPC: bit 0 can grant, bit 1 can grant reply, bit 2 is call.
+    pub const BLOCKING_FLAGS: u64 = 3;
+    /// The pending fault: type (0 = none), then three words of data, then the lookup
+    /// failure (kind, and up to three words).
+    pub const FAULT: u64 = 4;
+    /// Words of the pending fault.
+    pub const FAULT_WORDS: u64 = 8;
+    /// Next thread in the ready queue.
+    pub const SCHED_NEXT: u64 = 12;
+    /// Previous thread in the ready queue.
+    pub const SCHED_PREV: u64 = 13;
+    /// Next thread in an endpoint or notification queue.
+    pub const EP_NEXT: u64 = 14;
+    /// Previous thread in an endpoint or notification queue.
+    pub const EP_PREV: u64 = 15;
+    /// Priority.
+    pub const PRIORITY: u64 = 16;
+    /// Maximum controlled priority.
+    pub const MCP: u64 = 17;
+    /// Fault endpoint cptr (in the thread's own CSpace).
+    pub const FAULT_HANDLER: u64 = 18;
+    /// IPC buffer virtual address.
+    pub const IPC_BUFFER: u64 = 19;
+    /// Bound notification (physical address, 0 = none).
+    pub const BOUND_NOTIFICATION: u64 = 20;
+    /// Ticks left in the timeslice.
+    pub const TIME_SLICE: u64 = 21;
+    /// TCB flags (seL4_TCBFlag).
+    pub const FLAGS: u64 = 22;
+    /// 1 while the thread is in a ready queue (seL4's tcbQueued).
+    pub const QUEUED: u64 = 23;
+    /// seL4's FaultIP: where the thread restarts (the `svc` of an interrupted syscall, the
+    /// faulting instruction); ReadRegisters reports it as the pc.
+    pub const FAULT_IP: u64 = 24;
+    /// Number of fields.
+    pub const COUNT: u64 = 25;
+}
+
+/// A user register by seL4's name, wherever the kernel keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserReg {
+    /// General register xN (0..=30).
+    X(usize),
+    /// SP_EL0.
+    Sp,
+    /// seL4's FaultIP (the restart pc).
+    FaultIp,
+    /// seL4's NextIP: where the thread resumes (ELR_EL1).
+    NextIp,
+    /// SPSR_EL1.
+    Spsr,
+    /// TPIDR_EL0.
+    TpidrEl0,
+    /// TPIDRRO_EL0.
+    TpidrroEl0,
+}
+
+/// The registers of seL4's UnknownSyscall fault message, in order (n_syscallMessage).
+pub const SYSCALL_MESSAGE: [UserReg; 12] = [
+    UserReg::X(0),
+    UserReg::X(1),
+    UserReg::X(2),
+    UserReg::X(3),
+    UserReg::X(4),
+    UserReg::X(5),
+    UserReg::X(6),
+    UserReg::X(7),
+    UserReg::FaultIp,
+    UserReg::Sp,
+    UserReg::X(30),
+    UserReg::Spsr,
+];
+
+/// The registers of seL4's UserException fault message, in order (n_exceptionMessage).
+pub const EXCEPTION_MESSAGE: [UserReg; 3] = [UserReg::FaultIp, UserReg::Sp, UserReg::Spsr];
+
+/// seL4_UserContext's order (ReadRegisters, WriteRegisters): pc, sp, spsr, x0..x8, x16,
+/// x17, x18, x29, x30, x9..x15, x19..x28, tpidr_el0, tpidrro_el0.
+pub const USER_CONTEXT: [UserReg; 36] = {
+    let mut r = [UserReg::FaultIp; 36];
+    r[1] = UserReg::Sp;
+    r[2] = UserReg::Spsr;
+    let mut i = 0;
+    while i <= 8 {
+        r[3 + i] = UserReg::X(i);
+        i += 1;
+    }
+    r[12] = UserReg::X(16);
+    r[13] = UserReg::X(17);
+    r[14] = UserReg::X(18);
+    r[15] = UserReg::X(29);
+    r[16] = UserReg::X(30);
+    let mut j = 0;
+    while j < 7 {
+        r[17 + j] = UserReg::X(9 + j);
+        j += 1;
+    }
+    let mut k = 0;
+    while k < 10 {
+        r[24 + k] = UserReg::X(19 + k);
+        k += 1;
+    }
+    r[34] = UserReg::TpidrEl0;
+    r[35] = UserReg::TpidrroEl0;
+    r
+};
+
+/// seL4's sanitiseRegister: user level may set the condition flags of SPSR and nothing
+/// else; the thread always returns to EL0 (AArch64) with the kernel's interrupt masks.
+pub const fn sanitise(r: UserReg, v: u64) -> u64 {
+    match r {
+        UserReg::Spsr => (v & 0xf000_0000) | crate::kernel::boot::PSTATE_USER,
+        _ => v,
+    }
 }
 
 /// seL4's thread states.
@@ -113,6 +230,18 @@ impl Tcb {
     fn field_addr(self, f: u64) -> u64 {
         self.0 + FIELDS_OFFSET + f * 8
     }
+    /// Kernel field `f` (a [`field`] index).
+    pub fn get(self, m: &impl Memory, f: u64) -> u64 {
+        m.read_word(self.field_addr(f))
+    }
+    /// Sets kernel field `f` (a [`field`] index).
+    pub fn set(self, m: &mut impl Memory, f: u64, v: u64) {
+        m.write_word(self.field_addr(f), v)
+    }
+    /// Physical address of the TCB object holding `slot` (a slot of some TCB's CNode).
+    pub const fn containing(slot: Slot) -> Tcb {
+        Tcb(slot.0 & !((1 << sel4_abi::TCB_BITS) - 1))
+    }
     /// Slot `i` of the TCB's CNode (see [`slot`]).
     pub const fn slot(self, i: u64) -> Slot {
         Slot::of(self.0, i)
@@ -132,6 +261,30 @@ impl Tcb {
     /// Sets saved register `r` (a [`reg`] index).
     pub fn set_reg(self, m: &mut impl Memory, r: usize, v: u64) {
         m.write_word(self.context() + r as u64 * 8, v)
+    }
+    /// User register `r` by seL4's name.
+    pub fn user_reg(self, m: &impl Memory, r: UserReg) -> u64 {
+        match r {
+            UserReg::X(n) => self.reg(m, n),
+            UserReg::Sp => self.reg(m, reg::SP),
+            UserReg::FaultIp => self.get(m, field::FAULT_IP),
+            UserReg::NextIp => self.reg(m, reg::PC),
+            UserReg::Spsr => self.reg(m, reg::SPSR),
+            UserReg::TpidrEl0 => self.reg(m, reg::TPIDR_EL0),
+            UserReg::TpidrroEl0 => self.reg(m, reg::TPIDRRO_EL0),
+        }
+    }
+    /// Sets user register `r` by seL4's name (unsanitised: callers apply [`sanitise`]).
+    pub fn set_user_reg(self, m: &mut impl Memory, r: UserReg, v: u64) {
+        match r {
+            UserReg::X(n) => self.set_reg(m, n, v),
+            UserReg::Sp => self.set_reg(m, reg::SP, v),
+            UserReg::FaultIp => self.set(m, field::FAULT_IP, v),
+            UserReg::NextIp => self.set_reg(m, reg::PC, v),
+            UserReg::Spsr => self.set_reg(m, reg::SPSR, v),
+            UserReg::TpidrEl0 => self.set_reg(m, reg::TPIDR_EL0, v),
+            UserReg::TpidrroEl0 => self.set_reg(m, reg::TPIDRRO_EL0, v),
+        }
     }
     /// The thread's state.
     pub fn state(self, m: &impl Memory) -> ThreadState {

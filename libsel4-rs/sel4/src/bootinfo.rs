@@ -3,6 +3,9 @@
 use sel4_abi::bootinfo::{BOOTINFO_HEADER_FDT, BootInfoHeader};
 use sel4_abi::{SlotRegion, UntypedDesc};
 
+use crate::cap::Cap;
+use crate::cap::cap_type::Untyped;
+
 /// The BootInfo frame (seL4_BootInfo), followed in memory by the extra BootInfo chunks.
 #[derive(Debug)]
 #[repr(transparent)]
@@ -29,6 +32,12 @@ impl BootInfo {
     /// Slots of the untyped caps.
     pub fn untyped(&self) -> SlotRegion {
         self.0.untyped
+    }
+    /// The untyped caps, each with its descriptor (physical address, size, device or not).
+    pub fn untyped_caps(&self) -> impl Iterator<Item = (Cap<Untyped>, &UntypedDesc)> {
+        (self.0.untyped.start..self.0.untyped.end)
+            .map(Cap::from_cptr)
+            .zip(self.untyped_list())
     }
     /// The free slots of the root CNode.
     pub fn empty(&self) -> SlotRegion {

@@ -22,7 +22,7 @@ unsafe extern "C" {
 
 /// The kernel's global state and machine. Only the entry functions below reach them, once
 /// per kernel entry, through [`globals`].
-static mut STATE: KernelState = KernelState { current: None };
+static mut STATE: KernelState = KernelState::new();
 static mut MACHINE: Option<KernelMachine> = None;
 
 /// The global state and machine, for one kernel entry.
@@ -101,7 +101,7 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
         root_elf: end, // the loader puts it right after the kernel (kernel/link.ld)
         kernel_devices: platform.gic,
     };
-    let r = match boot::init(m, &params) {
+    let r = match boot::init(ks, m, &params) {
         Ok(r) => r,
         Err(e) => {
             kprintln!(m, "kernel: refusing root task: {e}");
@@ -122,7 +122,6 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
             ""
         }
     );
-    ks.current = Some(r.tcb);
     return_to_user(ks, m)
 }
 
@@ -157,6 +156,13 @@ fn idle(m: &mut KernelMachine) -> ! {
 #[unsafe(no_mangle)]
 extern "C" fn el0_exception(kind: u64) -> ! {
     let (ks, m) = globals();
+    if let Some(t) = ks.current {
+        // seL4's FaultIP: the restart pc. A syscall restarts at its `svc`; an exception at
+        // the instruction that took it; an interrupted thread where it was.
+        let pc = t.reg(m, tcb::reg::PC);
+        let svc = kind == 0 && esr::class(cpu::esr()) == esr::EC_SVC64;
+        t.set(m, tcb::field::FAULT_IP, if svc { pc - 4 } else { pc });
+    }
     if kind == 0 {
         let syndrome = cpu::esr();
         let event = match esr::class(syndrome) {

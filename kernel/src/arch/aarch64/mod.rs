@@ -2,9 +2,11 @@
 //! implementation. Everything here that touches the CPU is bare-metal only.
 
 pub mod esr;
+pub mod objects;
 pub mod vspace;
 
 pub use esr::class_name as esr_class_name;
+pub use objects::{decode_and_invoke, decode_irq, irq_deleted, vspace_finalise};
 
 #[cfg(target_os = "none")]
 mod boot;

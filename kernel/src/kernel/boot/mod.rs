@@ -131,7 +131,7 @@ impl SlotCursor {
 }
 
 /// Builds the initial thread. On success the root task is ready to run.
-pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootError> {
+pub fn init<M: Machine>(ks: &mut crate::model::KernelState, m: &mut M, p: &BootParams) -> Result<BootResult, BootError> {
     // The ELF sits in RAM; it may extend to the end of the RAM bank, no further.
     let bank = p
         .ram
@@ -332,6 +332,7 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
         },
     );
     m.write_word(layout.asid_pool + IT_ASID as u64 * 8, vspace);
+    ks.asid_table[0] = layout.asid_pool;
     root(init_cap::ASID_CONTROL).write_original(m, Cap::AsidControl);
 
     // The initial thread: its CSpace, VSpace and IPC buffer caps derived from the root
@@ -346,6 +347,9 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
     let ipc_cap = root(init_cap::INIT_THREAD_IPC_BUFFER).cap(m);
     tcb.slot(tcb_slot::BUFFER)
         .insert_derived(m, ipc_cap, root(init_cap::INIT_THREAD_IPC_BUFFER));
+    crate::kernel::thread::setup_reply_master(m, tcb);
+    tcb.set(m, crate::object::tcb::field::FAULT_IP, image.entry);
+    tcb.set(m, crate::object::tcb::field::TIME_SLICE, crate::kernel::thread::TIME_SLICE);
     tcb.set_reg(m, reg::PC, image.entry);
     tcb.set_reg(m, reg::X0, bi_vptr);
     tcb.set_reg(m, reg::SPSR, PSTATE_USER);
@@ -354,10 +358,20 @@ pub fn init<M: Machine>(m: &mut M, p: &BootParams) -> Result<BootResult, BootErr
     tcb.set_mcp(m, config::ROOT_TASK_PRIORITY);
     tcb.set_state(m, ThreadState::Running);
     tcb.set_name(m, b"rootserver");
+    crate::api::debug::add(ks, m, tcb);
+    ks.current = Some(tcb);
 
-    // The DTB and ELF have been copied: their memory is free again.
-    free.add(dtb_region)?;
-    free.add(elf_region)?;
+    // The DTB and ELF have been copied: their memory is free again, and zeroed, because
+    // memory above an untyped's watermark is kept zero (new objects rely on it).
+    for r in [dtb_region, elf_region] {
+        for piece in p.ram.iter().filter(|b| b.overlaps(&r)) {
+            let (s, e) = (r.start.max(piece.start), r.end.min(piece.end));
+            if !Region::new(s, e).overlaps(&p.kernel_image) {
+                m.zero(s, e - s);
+            }
+        }
+        free.add(r)?;
+    }
     for r in [p.kernel_image, layout.region] {
         free.remove(r)?;
     }

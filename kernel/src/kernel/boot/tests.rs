@@ -65,7 +65,7 @@ fn untypeds(m: &SimMachine, r: &BootResult) -> Vec<(u64, u64, bool)> {
 #[test]
 fn initial_caps_sit_in_sel4s_slots() {
     let (mut m, p) = machine_with(&sample_elf());
-    let r = init(&mut m, &p).unwrap();
+    let r = init(&mut crate::model::KernelState::new(), &mut m, &p).unwrap();
     let cnode = r.layout.cnode;
     let cap = |i| Slot::of(cnode, i).cap(&m);
     assert_eq!(cap(init_cap::NULL), Cap::Null);
@@ -125,7 +125,7 @@ fn initial_caps_sit_in_sel4s_slots() {
 #[test]
 fn bootinfo_regions_are_consecutive_and_end_in_the_empty_range() {
     let (mut m, p) = machine_with(&sample_elf());
-    let r = init(&mut m, &p).unwrap();
+    let r = init(&mut crate::model::KernelState::new(), &mut m, &p).unwrap();
     let paging = bi_region(&m, &r, offset_of!(BootInfo, user_image_paging));
     let extra = bi_region(&m, &r, offset_of!(BootInfo, extra_bi_pages));
     let frames = bi_region(&m, &r, offset_of!(BootInfo, user_image_frames));
@@ -158,7 +158,7 @@ fn bootinfo_regions_are_consecutive_and_end_in_the_empty_range() {
 #[test]
 fn untypeds_cover_all_free_ram_and_nothing_else() {
     let (mut m, p) = machine_with(&sample_elf());
-    let r = init(&mut m, &p).unwrap();
+    let r = init(&mut crate::model::KernelState::new(), &mut m, &p).unwrap();
     let list = untypeds(&m, &r);
     let ram: Vec<_> = list.iter().filter(|u| !u.2).collect();
     let ram_total: u64 = ram.iter().map(|u| 1u64 << u.1).sum();
@@ -212,7 +212,7 @@ fn untypeds_cover_all_free_ram_and_nothing_else() {
 #[test]
 fn image_is_mapped_with_segment_bytes_and_zeroed_bss() {
     let (mut m, p) = machine_with(&sample_elf());
-    let r = init(&mut m, &p).unwrap();
+    let r = init(&mut crate::model::KernelState::new(), &mut m, &p).unwrap();
     let byte = |va: u64| m.read_byte(vspace::translate(&m, r.vspace, va).expect("mapped"));
     assert_eq!(byte(0x40_0000), 0xaa);
     assert_eq!(byte(0x40_0000 + 4999), 0xaa);
@@ -237,12 +237,12 @@ fn image_is_mapped_with_segment_bytes_and_zeroed_bss() {
 fn refuses_bad_images_with_reasons() {
     let (mut m, p) = machine_with(&[0x13; 100]);
     assert_eq!(
-        init(&mut m, &p).unwrap_err(),
+        init(&mut crate::model::KernelState::new(), &mut m, &p).unwrap_err(),
         BootError::BadElf(elf::ElfError::NotElf)
     );
     let huge = testelf::build(0x40_0000, &[(0x40_0000, &[1; 4], 64 << 30)]);
     let (mut m, p) = machine_with(&huge);
-    let e = init(&mut m, &p).unwrap_err();
+    let e = init(&mut crate::model::KernelState::new(), &mut m, &p).unwrap_err();
     assert!(
         matches!(e, BootError::NotEnoughMemory(n) if n.needed > 64 << 30),
         "{e:?}"
