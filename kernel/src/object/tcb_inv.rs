@@ -333,6 +333,8 @@ pub fn invoke(ks: &mut KernelState, m: &mut impl Memory, op: TcbOp, target: Tcb,
                 let dest = target.slot(tcb_slot::BUFFER);
                 cte::delete(ks, m, dest, true);
                 target.set_ipc_buffer(m, vaddr);
+                // The thread finds its buffer in TPIDRRO_EL0 (user-readable, kernel-set).
+                target.set_reg(m, reg::TPIDRRO_EL0, vaddr);
                 if let Some((cap, src)) = frame
                     && same_object_as(&cap, &src.cap(m))
                     && same_object_as(&tcap, &slot.cap(m))

@@ -52,8 +52,6 @@ extern "C" fn __sel4_root_task_start(bootinfo: u64) -> ! {
     // SAFETY: the kernel starts the root task with x0 = its BootInfo frame's address, and
     // never unmaps the frame or the extra BootInfo after it.
     let bi = unsafe { BootInfo::from_addr(bootinfo) };
-    // SAFETY: the BootInfo names the root thread's IPC buffer, mapped read-write for good.
-    unsafe { sel4::ipc_buffer::set(bi.ipc_buffer() as *mut sel4::abi::IpcBuffer) };
     // SAFETY: `main!` defines the function with exactly this signature.
     let status = unsafe { __sel4_root_task_main(bi) };
     sel4::syscall::debug_halt(status as u32)

@@ -1,67 +1,65 @@
 //! This thread's IPC buffer: where it is, and access to it.
 //!
-//! The root-task runtime records the address the kernel gives in BootInfo; threads started
-//! later record theirs the same way before they use IPC.
+//! The kernel publishes each thread's IPC-buffer address in TPIDRRO_EL0, a register user
+//! level can read but not write, saved and restored with the thread (seL4 does the same on
+//! AArch32 with TPIDRURO). So every thread finds its own buffer without thread-local
+//! storage, which stable `no_std` Rust lacks. [`set`] overrides it (for host tests, or a
+//! kernel that does not publish the address).
 
-use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, Ordering};
 use sel4_abi::IpcBuffer;
 
-static IPC_BUFFER: AtomicPtr<IpcBuffer> = AtomicPtr::new(core::ptr::null_mut());
+static OVERRIDE: AtomicPtr<IpcBuffer> = AtomicPtr::new(core::ptr::null_mut());
 
-/// Set while a `&mut IpcBuffer` handed out by [`with`] is alive.
-static BORROWED: AtomicBool = AtomicBool::new(false);
-
-/// Records the address of this thread's IPC buffer.
+/// Records the address of the IPC buffer to use instead of the one the kernel publishes.
 ///
 /// # Safety
-/// `buf` must point to this thread's IPC buffer, mapped read-write for as long as the
-/// program runs, and used by nothing else than this module's accessors.
+/// `buf` must point to the IPC buffer of every thread that uses this library afterwards
+/// (in practice: a single-threaded program), mapped read-write for as long as the program
+/// runs, and used by nothing else than this module's accessors.
 pub unsafe fn set(buf: *mut IpcBuffer) {
-    IPC_BUFFER.store(buf, Ordering::Relaxed);
+    OVERRIDE.store(buf, Ordering::Relaxed);
 }
 
-/// Clears the borrow flag when the reference's scope ends (also on unwinding).
-struct Borrow;
-
-impl Drop for Borrow {
-    fn drop(&mut self) {
-        BORROWED.store(false, Ordering::Release);
+/// This thread's IPC buffer address, or null if it has none.
+pub fn address() -> *mut IpcBuffer {
+    let p = OVERRIDE.load(Ordering::Relaxed);
+    if !p.is_null() {
+        return p;
     }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let a: u64;
+        // SAFETY: reading TPIDRRO_EL0 has no side effects; EL0 may read it.
+        unsafe { core::arch::asm!("mrs {}, tpidrro_el0", out(reg) a, options(nomem, nostack, preserves_flags)) };
+        a as *mut IpcBuffer
+    }
+    #[cfg(not(target_arch = "aarch64"))]
+    core::ptr::null_mut()
 }
 
-/// Runs `f` with the IPC buffer.
+/// Runs `f` with this thread's IPC buffer. Crate-internal: the crate never calls it again
+/// from inside `f`, and never makes a syscall while `f` runs, so the reference is the only
+/// one to the buffer while it lives.
 ///
 /// # Panics
-/// If no buffer was recorded, or if called from inside `f` (directly or through IPC, which
-/// uses the buffer): two live `&mut` to one buffer would be undefined behaviour.
-pub fn with<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> R {
-    let p = IPC_BUFFER.load(Ordering::Relaxed);
-    assert!(
-        !p.is_null(),
-        "no IPC buffer recorded: the runtime sets it from BootInfo"
-    );
-    assert!(
-        !BORROWED.swap(true, Ordering::Acquire),
-        "IPC buffer already in use: ipc_buffer::with re-entered"
-    );
-    let _borrow = Borrow;
-    // SAFETY: `set`'s contract: the pointer is this thread's mapped IPC buffer, used only
-    // through this function. The BORROWED flag makes this the only live reference to it,
-    // for the duration of `f` (a nested call panics above instead of aliasing it). The
-    // kernel writes the buffer only during a syscall, and no syscall is made while `f` holds
-    // the reference unless `f` makes one itself (the ipc module never does).
+/// If the thread has no IPC buffer.
+pub(crate) fn with<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> R {
+    let p = address();
+    assert!(!p.is_null(), "this thread has no IPC buffer (TCB_SetIPCBuffer or Configure gives it one)");
+    // SAFETY: the address is this thread's mapped IPC buffer (the kernel published it, or
+    // `set`'s contract holds). This thread's code reaches the buffer only through `with`,
+    // which is never nested, and other threads have buffers of their own; the kernel writes
+    // it only during a syscall, which `f` never makes.
     f(unsafe { &mut *p })
 }
 
-/// Whether an IPC buffer was recorded for this thread.
+/// Whether this thread has an IPC buffer.
 pub fn is_set() -> bool {
-    !IPC_BUFFER.load(Ordering::Relaxed).is_null()
+    !address().is_null()
 }
 
-/// Runs `f` with the IPC buffer, or returns `None` if none was recorded.
-///
-/// # Panics
-/// If called from inside [`with`]'s closure.
-pub fn try_with<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> Option<R> {
+/// Runs `f` with the IPC buffer, or returns `None` if the thread has none.
+pub(crate) fn try_with<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> Option<R> {
     is_set().then(|| with(f))
 }

@@ -354,6 +354,8 @@ pub fn init<M: Machine>(ks: &mut crate::model::KernelState, m: &mut M, p: &BootP
     tcb.set_reg(m, reg::X0, bi_vptr);
     tcb.set_reg(m, reg::SPSR, PSTATE_USER);
     tcb.set_ipc_buffer(m, ipc_vptr);
+    // Each thread finds its IPC buffer in TPIDRRO_EL0 (user-readable, kernel-written).
+    tcb.set_reg(m, reg::TPIDRRO_EL0, ipc_vptr);
     tcb.set_priority(m, config::ROOT_TASK_PRIORITY);
     tcb.set_mcp(m, config::ROOT_TASK_PRIORITY);
     tcb.set_state(m, ThreadState::Running);
