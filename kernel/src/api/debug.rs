@@ -3,8 +3,8 @@
 
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
-use crate::object::tcb::{ThreadState, DEBUG_LINKS_OFFSET};
 use crate::object::Tcb;
+use crate::object::tcb::{DEBUG_LINKS_OFFSET, ThreadState};
 use crate::{kprint, kprintln};
 
 fn next(m: &impl Memory, t: Tcb) -> u64 {
@@ -12,7 +12,7 @@ fn next(m: &impl Memory, t: Tcb) -> u64 {
 }
 
 /// Adds a new thread to the debug list.
-pub fn add(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn add(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     m.write_word(t.0 + DEBUG_LINKS_OFFSET, ks.debug_tcbs);
     m.write_word(t.0 + DEBUG_LINKS_OFFSET + 8, 0);
     if ks.debug_tcbs != 0 {
@@ -22,7 +22,7 @@ pub fn add(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
 }
 
 /// Removes a thread being destroyed from the debug list.
-pub fn remove(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn remove(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     let (n, p) = (next(m, t), m.read_word(t.0 + DEBUG_LINKS_OFFSET + 8));
     if p == 0 {
         if ks.debug_tcbs == t.0 {
@@ -54,7 +54,14 @@ fn state_name(s: ThreadState) -> &'static str {
 /// seL4_DebugDumpScheduler: one line per thread: name, TCB, state, priority, and whether
 /// it is the current thread.
 pub fn dump_scheduler<M: Machine>(ks: &KernelState, m: &mut M) {
-    kprintln!(m, "kernel: {:<24} {:<18} {:<13} {:>4}", "name", "tcb", "state", "prio");
+    kprintln!(
+        m,
+        "kernel: {:<24} {:<18} {:<13} {:>4}",
+        "name",
+        "tcb",
+        "state",
+        "prio"
+    );
     let mut t = ks.debug_tcbs;
     let mut guard = 0;
     while t != 0 && guard < 1 << 20 {
@@ -64,7 +71,11 @@ pub fn dump_scheduler<M: Machine>(ks: &KernelState, m: &mut M) {
         name[..n].copy_from_slice(&tcb.name(m)[..n]);
         let name = core::str::from_utf8(&name[..n]).unwrap_or("?");
         let (state, prio) = (tcb.state(m), tcb.priority(m));
-        let cur = if ks.current == Some(tcb) { " (current)" } else { "" };
+        let cur = if ks.current == Some(tcb) {
+            " (current)"
+        } else {
+            ""
+        };
         kprint!(m, "kernel: {name:<24} {t:<#18x} ");
         kprintln!(m, "{:<13} {prio:>4}{cur}", state_name(state));
         t = next(m, tcb);

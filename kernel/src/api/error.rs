@@ -50,7 +50,9 @@ impl SysError {
     pub fn payload(&self) -> ([u64; 6], usize) {
         let mut w = [0u64; 6];
         let n = match *self {
-            SysError::InvalidArgument(n) | SysError::InvalidCapability(n) | SysError::NotEnoughMemory(n) => {
+            SysError::InvalidArgument(n)
+            | SysError::InvalidCapability(n)
+            | SysError::NotEnoughMemory(n) => {
                 w[0] = n;
                 1
             }
@@ -79,12 +81,19 @@ pub fn lookup_failure_words(f: LookupFault, w: &mut [u64]) -> usize {
             w[1] = bits_left;
             2
         }
-        LookupFault::DepthMismatch { bits_left, bits_found } => {
+        LookupFault::DepthMismatch {
+            bits_left,
+            bits_found,
+        } => {
             w[1] = bits_left;
             w[2] = bits_found;
             3
         }
-        LookupFault::GuardMismatch { bits_left, guard_found, guard_size } => {
+        LookupFault::GuardMismatch {
+            bits_left,
+            guard_found,
+            guard_size,
+        } => {
             w[1] = bits_left;
             w[2] = guard_found;
             w[3] = guard_size;
@@ -100,13 +109,23 @@ mod tests {
     #[test]
     fn payloads_match_sel4() {
         assert_eq!(SysError::InvalidArgument(3).payload().1, 1);
-        assert_eq!(SysError::RangeError(1, 64).payload(), ([1, 64, 0, 0, 0, 0], 2));
+        assert_eq!(
+            SysError::RangeError(1, 64).payload(),
+            ([1, 64, 0, 0, 0, 0], 2)
+        );
         let f = SysError::FailedLookup {
             source: true,
-            fault: LookupFault::GuardMismatch { bits_left: 64, guard_found: 0, guard_size: 52 },
+            fault: LookupFault::GuardMismatch {
+                bits_left: 64,
+                guard_found: 0,
+                guard_size: 52,
+            },
         };
         assert_eq!(f.payload(), ([1, 4, 64, 0, 52, 0], 5));
-        let m = SysError::FailedLookup { source: false, fault: LookupFault::MissingCapability { bits_left: 12 } };
+        let m = SysError::FailedLookup {
+            source: false,
+            fault: LookupFault::MissingCapability { bits_left: 12 },
+        };
         assert_eq!(m.payload(), ([0, 2, 12, 0, 0, 0], 3));
         assert_eq!(SysError::DeleteFirst.payload().1, 0);
         assert_eq!(SysError::NotEnoughMemory(16).code(), Error::NotEnoughMemory);

@@ -7,7 +7,9 @@ use crate::kernel::ipc;
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 use crate::object::endpoint::send_ipc;
-use crate::object::tcb::{field, sanitise, ThreadState, UserReg, EXCEPTION_MESSAGE, SYSCALL_MESSAGE};
+use crate::object::tcb::{
+    EXCEPTION_MESSAGE, SYSCALL_MESSAGE, ThreadState, UserReg, field, sanitise,
+};
 use crate::object::{Cap, Tcb};
 use crate::{kprint, kprintln};
 use sel4_abi::{CapRights, FaultType, LookupFailureType};
@@ -16,13 +18,21 @@ use sel4_abi::{CapRights, FaultType, LookupFailureType};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// A capability lookup failed on `addr` (in the receive phase if `in_recv`).
-    CapFault { addr: u64, in_recv: bool, lookup: LookupFault },
+    CapFault {
+        addr: u64,
+        in_recv: bool,
+        lookup: LookupFault,
+    },
     /// A syscall number the kernel does not know.
     UnknownSyscall { number: u64 },
     /// A user exception: `number` is the exception syndrome (ESR), `code` 0.
     UserException { number: u64, code: u64 },
     /// A translation or permission fault at `addr`; `instruction` for fetches.
-    VmFault { addr: u64, fsr: u64, instruction: bool },
+    VmFault {
+        addr: u64,
+        fsr: u64,
+        instruction: bool,
+    },
 }
 
 impl Fault {
@@ -38,18 +48,26 @@ impl Fault {
 }
 
 /// Stores a pending fault in the thread (seL4's tcbFault and tcbLookupFailure).
-pub fn store(m: &mut impl Memory, t: Tcb, f: Fault) {
+pub fn store(m: &mut impl Machine, t: Tcb, f: Fault) {
     let mut w = [0u64; field::FAULT_WORDS as usize];
     w[0] = f.fault_type() as u64;
     match f {
-        Fault::CapFault { addr, in_recv, lookup } => {
+        Fault::CapFault {
+            addr,
+            in_recv,
+            lookup,
+        } => {
             w[1] = addr;
             w[2] = in_recv as u64;
             crate::api::error::lookup_failure_words(lookup, &mut w[4..]);
         }
         Fault::UnknownSyscall { number } => w[1] = number,
         Fault::UserException { number, code } => (w[1], w[2]) = (number, code),
-        Fault::VmFault { addr, fsr, instruction } => (w[1], w[2], w[3]) = (addr, fsr, instruction as u64),
+        Fault::VmFault {
+            addr,
+            fsr,
+            instruction,
+        } => (w[1], w[2], w[3]) = (addr, fsr, instruction as u64),
     }
     for (i, v) in w.iter().enumerate() {
         t.set(m, field::FAULT + i as u64, *v);
@@ -63,33 +81,61 @@ pub fn load(m: &impl Memory, t: Tcb) -> Option<Fault> {
         FaultType::Null | FaultType::DebugException => return None,
         FaultType::CapFault => {
             let lookup = match LookupFailureType::from_word(w(4)) {
-                Some(LookupFailureType::MissingCapability) => LookupFault::MissingCapability { bits_left: w(5) },
-                Some(LookupFailureType::DepthMismatch) => LookupFault::DepthMismatch { bits_left: w(5), bits_found: w(6) },
-                Some(LookupFailureType::GuardMismatch) => {
-                    LookupFault::GuardMismatch { bits_left: w(5), guard_found: w(6), guard_size: w(7) }
+                Some(LookupFailureType::MissingCapability) => {
+                    LookupFault::MissingCapability { bits_left: w(5) }
                 }
+                Some(LookupFailureType::DepthMismatch) => LookupFault::DepthMismatch {
+                    bits_left: w(5),
+                    bits_found: w(6),
+                },
+                Some(LookupFailureType::GuardMismatch) => LookupFault::GuardMismatch {
+                    bits_left: w(5),
+                    guard_found: w(6),
+                    guard_size: w(7),
+                },
                 _ => LookupFault::InvalidRoot,
             };
-            Fault::CapFault { addr: w(1), in_recv: w(2) != 0, lookup }
+            Fault::CapFault {
+                addr: w(1),
+                in_recv: w(2) != 0,
+                lookup,
+            }
         }
         FaultType::UnknownSyscall => Fault::UnknownSyscall { number: w(1) },
-        FaultType::UserException => Fault::UserException { number: w(1), code: w(2) },
-        FaultType::VMFault => Fault::VmFault { addr: w(1), fsr: w(2), instruction: w(3) != 0 },
+        FaultType::UserException => Fault::UserException {
+            number: w(1),
+            code: w(2),
+        },
+        FaultType::VMFault => Fault::VmFault {
+            addr: w(1),
+            fsr: w(2),
+            instruction: w(3) != 0,
+        },
     })
 }
 
 /// Clears the thread's pending fault.
-pub fn clear(m: &mut impl Memory, t: Tcb) {
+pub fn clear(m: &mut impl Machine, t: Tcb) {
     t.set(m, field::FAULT, 0);
 }
 
 /// seL4's setMRs_fault: writes the fault message of `sender` into `receiver`'s message
 /// registers and buffer; returns its length.
-pub fn write_message(m: &mut impl Memory, sender: Tcb, f: Fault, receiver: Tcb, rbuf: Option<u64>) -> usize {
+pub fn write_message(
+    m: &mut impl Machine,
+    sender: Tcb,
+    f: Fault,
+    receiver: Tcb,
+    rbuf: Option<u64>,
+) -> usize {
     let put = |m: &mut _, i: usize, v: u64| ipc::set_msg_word(m, receiver, rbuf, i, v);
     let restart_pc = sender.get(m, field::FAULT_IP);
     match f {
-        Fault::CapFault { addr, in_recv, lookup } => {
+        Fault::CapFault {
+            addr,
+            in_recv,
+            lookup,
+        } => {
             put(m, 0, restart_pc);
             put(m, 1, addr);
             put(m, 2, in_recv as u64);
@@ -116,7 +162,11 @@ pub fn write_message(m: &mut impl Memory, sender: Tcb, f: Fault, receiver: Tcb, 
             put(m, 3, number);
             put(m, 4, code)
         }
-        Fault::VmFault { addr, fsr, instruction } => {
+        Fault::VmFault {
+            addr,
+            fsr,
+            instruction,
+        } => {
             put(m, 0, restart_pc);
             put(m, 1, addr);
             put(m, 2, instruction as u64);
@@ -128,7 +178,7 @@ pub fn write_message(m: &mut impl Memory, sender: Tcb, f: Fault, receiver: Tcb, 
 /// seL4's handleFaultReply: copies the reply's words into the faulting thread's registers
 /// (UnknownSyscall, UserException); returns whether it restarts (label 0; always for cap
 /// and VM faults).
-pub fn handle_reply(m: &mut impl Memory, receiver: Tcb, f: Fault, sender: Tcb) -> bool {
+pub fn handle_reply(m: &mut impl Machine, receiver: Tcb, f: Fault, sender: Tcb) -> bool {
     let tag = ipc::message_info(m, sender);
     let regs: &[UserReg] = match f {
         Fault::CapFault { .. } | Fault::VmFault { .. } => return true,
@@ -137,7 +187,9 @@ pub fn handle_reply(m: &mut impl Memory, receiver: Tcb, f: Fault, sender: Tcb) -
     };
     let sbuf = ipc::ipc_buffer(m, sender, false);
     for (i, &r) in regs.iter().enumerate().take(tag.length as usize) {
-        let Some(v) = ipc::reply_word(m, sender, sbuf, i) else { break };
+        let Some(v) = ipc::reply_word(m, sender, sbuf, i) else {
+            break;
+        };
         receiver.set_user_reg(m, r, sanitise(r, v));
     }
     tag.label == 0
@@ -151,14 +203,33 @@ pub fn handle_fault<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, f: Faul
     // reply): the handler needs a reply cap to answer.
     let second = match cspace::lookup_cap(m, t, handler) {
         Ok(Cap::Endpoint { ptr, badge, rights })
-            if rights.contains(CapRights::WRITE) && rights.intersects(CapRights::GRANT | CapRights::GRANT_REPLY) =>
+            if rights.contains(CapRights::WRITE)
+                && rights.intersects(CapRights::GRANT | CapRights::GRANT_REPLY) =>
         {
             store(m, t, f);
-            send_ipc(ks, m, true, true, badge, rights.contains(CapRights::GRANT), true, t, ptr);
+            send_ipc(
+                ks,
+                m,
+                true,
+                true,
+                badge,
+                rights.contains(CapRights::GRANT),
+                true,
+                t,
+                ptr,
+            );
             return;
         }
-        Ok(_) => Fault::CapFault { addr: handler, in_recv: false, lookup: LookupFault::MissingCapability { bits_left: 0 } },
-        Err(lookup) => Fault::CapFault { addr: handler, in_recv: false, lookup },
+        Ok(_) => Fault::CapFault {
+            addr: handler,
+            in_recv: false,
+            lookup: LookupFault::MissingCapability { bits_left: 0 },
+        },
+        Err(lookup) => Fault::CapFault {
+            addr: handler,
+            in_recv: false,
+            lookup,
+        },
     };
     report_unhandled(m, t, f, second);
     crate::kernel::thread::set_thread_state(ks, m, t, ThreadState::Inactive);
@@ -173,16 +244,35 @@ fn report_unhandled<M: Machine>(m: &mut M, t: Tcb, f: Fault, _why: Fault) {
     let pc = t.get(m, field::FAULT_IP);
     kprint!(m, "kernel: thread \"{name}\" (tcb {:#x}): ", t.0);
     match f {
-        Fault::CapFault { addr, in_recv, lookup } => {
+        Fault::CapFault {
+            addr,
+            in_recv,
+            lookup,
+        } => {
             let phase = if in_recv { "receive" } else { "send" };
-            kprint!(m, "cap fault in {phase} phase on cptr {addr:#x} ({lookup:?})")
+            kprint!(
+                m,
+                "cap fault in {phase} phase on cptr {addr:#x} ({lookup:?})"
+            )
         }
         Fault::UnknownSyscall { number } => kprint!(m, "unknown syscall {}", number as i64),
         Fault::UserException { number, .. } => {
-            kprint!(m, "user exception {} (ESR {number:#x})", crate::arch::esr_class_name(number))
+            kprint!(
+                m,
+                "user exception {} (ESR {number:#x})",
+                crate::arch::esr_class_name(number)
+            )
         }
-        Fault::VmFault { addr, fsr, instruction } => {
-            let kind = if instruction { "instruction fetch" } else { "data access" };
+        Fault::VmFault {
+            addr,
+            fsr,
+            instruction,
+        } => {
+            let kind = if instruction {
+                "instruction fetch"
+            } else {
+                "data access"
+            };
             kprint!(m, "vm fault on {kind} at address {addr:#x} (FSR {fsr:#x})")
         }
     }

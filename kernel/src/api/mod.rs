@@ -20,6 +20,8 @@ pub enum Event {
     Fault(Fault),
     /// The kernel's timer ticked.
     TimerTick,
+    /// Interrupt line `n` (not the timer) fired.
+    Interrupt(u64),
 }
 
 /// seL4's handleEvent: performs `event` for the current thread, then schedules and
@@ -29,6 +31,7 @@ pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
         (Event::Syscall, Some(t)) => syscall::handle_syscall(ks, m, t),
         (Event::Fault(f), Some(t)) => fault::handle_fault(ks, m, t, f),
         (Event::TimerTick, _) => thread::timer_tick(ks, m),
+        (Event::Interrupt(irq), _) => crate::arch::irq::deliver(ks, m, irq),
         _ => {}
     }
     thread::schedule(ks, m);

@@ -2,16 +2,16 @@
 //! replies, Yield, and the debug syscalls of a debug build.
 
 use super::error::SysError;
-use super::fault::{handle_fault, Fault};
+use super::fault::{Fault, handle_fault};
 use super::invocation::Invocation;
 use crate::kernel::cspace::{self, LookupFault};
 use crate::kernel::ipc::{self, BADGE_REGISTER, INFO_REGISTER};
 use crate::kernel::thread::{self, set_thread_state};
-use crate::machine::{Machine, Memory};
-use crate::model::KernelState;
-use crate::object::tcb::{reg, slot as tcb_slot, ThreadState};
-use crate::object::{cnode_inv, endpoint, notification, tcb_inv, untyped, Cap, Tcb};
 use crate::kprintln;
+use crate::machine::Machine;
+use crate::model::KernelState;
+use crate::object::tcb::{ThreadState, reg, slot as tcb_slot};
+use crate::object::{Cap, Tcb, cnode_inv, endpoint, notification, tcb_inv, untyped};
 use sel4_abi::{CapRights, MessageInfo, Syscall};
 
 /// Handles the syscall whose number `t` left in x7.
@@ -35,7 +35,11 @@ pub fn handle_syscall<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
         Syscall::Yield => thread::yield_current(ks, m),
         Syscall::DebugPutChar => m.putchar(x0 as u8),
         Syscall::DebugHalt => {
-            kprintln!(m, "kernel: halt requested by a user thread, status {}", x0 as u32);
+            kprintln!(
+                m,
+                "kernel: halt requested by a user thread, status {}",
+                x0 as u32
+            );
             m.halt(x0 as u32)
         }
         Syscall::DebugCapIdentify => {
@@ -53,14 +57,29 @@ pub fn handle_syscall<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
 
 /// seL4's handleInvocation: the invoked cap must resolve (else a cap fault, if blocking),
 /// and so must the message's extra caps; then the object decodes and performs it.
-fn handle_invocation<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, call: bool, blocking: bool) {
+fn handle_invocation<M: Machine>(
+    ks: &mut KernelState,
+    m: &mut M,
+    t: Tcb,
+    call: bool,
+    blocking: bool,
+) {
     let info = ipc::message_info(m, t);
     let cptr = t.reg(m, reg::X0);
     let slot = match cspace::lookup_slot(m, t, cptr) {
         Ok(s) => s,
         Err(lookup) => {
             if blocking {
-                handle_fault(ks, m, t, Fault::CapFault { addr: cptr, in_recv: false, lookup });
+                handle_fault(
+                    ks,
+                    m,
+                    t,
+                    Fault::CapFault {
+                        addr: cptr,
+                        in_recv: false,
+                        lookup,
+                    },
+                );
             }
             return;
         }
@@ -79,7 +98,17 @@ fn handle_invocation<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, call: 
     if buffer.is_none() {
         length = length.min(ipc::MSG_REGISTERS.len());
     }
-    let inv = Invocation { thread: t, label: info.label, length, buffer, extra, slot, cap: slot.cap(m), call, blocking };
+    let inv = Invocation {
+        thread: t,
+        label: info.label,
+        length,
+        buffer,
+        extra,
+        slot,
+        cap: slot.cap(m),
+        call,
+        blocking,
+    };
     match decode_and_invoke(ks, m, &inv) {
         Err(e) => {
             if call {
@@ -100,7 +129,7 @@ fn handle_invocation<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, call: 
 }
 
 /// seL4's replyFromKernel_error: the label is the error, the payload the message.
-fn reply_error(m: &mut impl Memory, t: Tcb, e: SysError) {
+fn reply_error(m: &mut impl Machine, t: Tcb, e: SysError) {
     let rbuf = ipc::ipc_buffer(m, t, true);
     let (words, n) = e.payload();
     let mut sent = 0;
@@ -108,12 +137,20 @@ fn reply_error(m: &mut impl Memory, t: Tcb, e: SysError) {
         sent = ipc::set_msg_word(m, t, rbuf, i, *w);
     }
     t.set_reg(m, BADGE_REGISTER, 0);
-    t.set_reg(m, INFO_REGISTER, MessageInfo::new(e.code() as u64, 0, 0, sent as u64).to_word());
+    t.set_reg(
+        m,
+        INFO_REGISTER,
+        MessageInfo::new(e.code() as u64, 0, 0, sent as u64).to_word(),
+    );
 }
 
 /// seL4's decodeInvocation: by the invoked cap's type. Each decode validates without
 /// changing anything; only then does the caller enter Restart and the operation run.
-fn decode_and_invoke<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Result<(), SysError> {
+fn decode_and_invoke<M: Machine>(
+    ks: &mut KernelState,
+    m: &mut M,
+    inv: &Invocation,
+) -> Result<(), SysError> {
     let t = inv.thread;
     match inv.cap {
         Cap::Endpoint { ptr, badge, rights } => {
@@ -122,8 +159,21 @@ fn decode_and_invoke<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocati
                 return Err(SysError::InvalidCapability(0));
             }
             set_thread_state(ks, m, t, ThreadState::Restart);
-            let (grant, grant_reply) = (rights.contains(CapRights::GRANT), rights.contains(CapRights::GRANT_REPLY));
-            endpoint::send_ipc(ks, m, inv.blocking, inv.call, badge, grant, grant_reply, t, ptr);
+            let (grant, grant_reply) = (
+                rights.contains(CapRights::GRANT),
+                rights.contains(CapRights::GRANT_REPLY),
+            );
+            endpoint::send_ipc(
+                ks,
+                m,
+                inv.blocking,
+                inv.call,
+                badge,
+                grant,
+                grant_reply,
+                t,
+                ptr,
+            );
         }
         Cap::Notification { ptr, badge, rights } => {
             if !rights.contains(CapRights::WRITE) {
@@ -132,7 +182,11 @@ fn decode_and_invoke<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocati
             set_thread_state(ks, m, t, ThreadState::Restart);
             notification::send_signal(ks, m, ptr, badge);
         }
-        Cap::Reply { tcb, master, can_grant } => {
+        Cap::Reply {
+            tcb,
+            master,
+            can_grant,
+        } => {
             // A master reply cap is the thread's own: it replies to nobody.
             if master {
                 return Err(SysError::InvalidCapability(0));
@@ -171,7 +225,11 @@ fn decode_and_invoke<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocati
             }
             set_thread_state(ks, m, t, ThreadState::Restart);
         }
-        Cap::Frame { .. } | Cap::PageTable { .. } | Cap::VSpace { .. } | Cap::AsidControl | Cap::AsidPool { .. } => {
+        Cap::Frame { .. }
+        | Cap::PageTable { .. }
+        | Cap::VSpace { .. }
+        | Cap::AsidControl
+        | Cap::AsidPool { .. } => {
             crate::arch::decode_and_invoke(ks, m, inv)?;
         }
         Cap::IrqControl | Cap::IrqHandler { .. } => crate::arch::decode_irq(ks, m, inv)?,
@@ -184,10 +242,25 @@ fn decode_and_invoke<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocati
 /// from; anything else is a cap fault in the receive phase.
 fn handle_recv<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, blocking: bool) {
     let cptr = t.reg(m, reg::X0);
-    let missing = Fault::CapFault { addr: cptr, in_recv: true, lookup: LookupFault::MissingCapability { bits_left: 0 } };
+    let missing = Fault::CapFault {
+        addr: cptr,
+        in_recv: true,
+        lookup: LookupFault::MissingCapability { bits_left: 0 },
+    };
     let cap = match cspace::lookup_cap(m, t, cptr) {
         Ok(c) => c,
-        Err(lookup) => return handle_fault(ks, m, t, Fault::CapFault { addr: cptr, in_recv: true, lookup }),
+        Err(lookup) => {
+            return handle_fault(
+                ks,
+                m,
+                t,
+                Fault::CapFault {
+                    addr: cptr,
+                    in_recv: true,
+                    lookup,
+                },
+            );
+        }
     };
     match cap {
         Cap::Endpoint { rights, .. } if rights.contains(CapRights::READ) => {
@@ -205,9 +278,14 @@ fn handle_recv<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, blocking: bo
 }
 
 /// seL4's handleReply: replies through the caller cap, if there is one.
-fn handle_reply(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+fn handle_reply(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     let slot = t.slot(tcb_slot::CALLER);
-    if let Cap::Reply { tcb, master: false, can_grant } = slot.cap(m) {
+    if let Cap::Reply {
+        tcb,
+        master: false,
+        can_grant,
+    } = slot.cap(m)
+    {
         ipc::do_reply_transfer(ks, m, t, Tcb(tcb), slot, can_grant);
     }
 }
@@ -218,17 +296,26 @@ fn handle_reply(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
 /// stop the system.
 fn debug_name_thread<M: Machine>(m: &mut M, t: Tcb, tcb_cptr: u64) {
     let Ok(Cap::Thread { tcb }) = cspace::lookup_cap(m, t, tcb_cptr) else {
-        kprintln!(m, "kernel: DebugNameThread: cptr {tcb_cptr:#x} is not a TCB cap; ignored");
+        kprintln!(
+            m,
+            "kernel: DebugNameThread: cptr {tcb_cptr:#x} is not a TCB cap; ignored"
+        );
         return;
     };
     let Some(buf) = ipc::ipc_buffer(m, t, true) else {
-        kprintln!(m, "kernel: DebugNameThread: caller has no usable IPC buffer; ignored");
+        kprintln!(
+            m,
+            "kernel: DebugNameThread: caller has no usable IPC buffer; ignored"
+        );
         return;
     };
     let max = (sel4_abi::MSG_MAX_LENGTH * 8) as u64;
     let bytes = m.bytes(buf + 8, max);
     let Some(len) = bytes.iter().position(|&b| b == 0) else {
-        kprintln!(m, "kernel: DebugNameThread: name is not NUL-terminated within {max} bytes; ignored");
+        kprintln!(
+            m,
+            "kernel: DebugNameThread: name is not NUL-terminated within {max} bytes; ignored"
+        );
         return;
     };
     let mut name = [0u8; 960];

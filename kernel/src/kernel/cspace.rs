@@ -147,7 +147,10 @@ pub fn lookup_slot_for_cnode_op(
     let r = resolve_address_bits(m, root, index, depth).map_err(failed)?;
     // The whole depth must be used: stopping early at a non-CNode cap is a depth error.
     if r.bits_remaining != 0 {
-        return Err(failed(LookupFault::DepthMismatch { bits_left: r.bits_remaining, bits_found: 0 }));
+        return Err(failed(LookupFault::DepthMismatch {
+            bits_left: r.bits_remaining,
+            bits_found: 0,
+        }));
     }
     Ok(r.slot)
 }

@@ -5,13 +5,13 @@
 use crate::api::fault::{self, Fault};
 use crate::kernel::cspace;
 use crate::kernel::thread::{possible_switch_to, set_thread_state};
-use crate::machine::Memory;
+use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 use crate::object::cte;
 use crate::object::objecttype::derive_cap;
-use crate::object::tcb::{field, slot as tcb_slot, ThreadState};
-use crate::object::{endpoint, notification, Cap, Slot, Tcb, VmRights};
-use sel4_abi::{MessageInfo, MSG_MAX_EXTRA_CAPS};
+use crate::object::tcb::{ThreadState, field, slot as tcb_slot};
+use crate::object::{Cap, Slot, Tcb, VmRights, endpoint, notification};
+use sel4_abi::{MSG_MAX_EXTRA_CAPS, MessageInfo};
 
 /// Message registers 0..3 travel in x2..x5 (seL4's msgRegisters).
 pub const MSG_REGISTERS: [usize; 4] = [2, 3, 4, 5];
@@ -42,7 +42,14 @@ pub mod buf {
 /// cap allows the access (a receiver needs ReadWrite, a sender ReadOnly or better) and is
 /// not device memory.
 pub fn ipc_buffer(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
-    let Cap::Frame { base, size, rights, is_device: false, .. } = t.cap(m, tcb_slot::BUFFER) else {
+    let Cap::Frame {
+        base,
+        size,
+        rights,
+        is_device: false,
+        ..
+    } = t.cap(m, tcb_slot::BUFFER)
+    else {
         return None;
     };
     let allowed = rights == VmRights::ReadWrite || (!receiver && rights == VmRights::ReadOnly);
@@ -60,7 +67,7 @@ pub fn msg_word(m: &impl Memory, t: Tcb, buffer: Option<u64>, i: usize) -> u64 {
 
 /// seL4's setMR: writes message word `i` of `t`'s message; returns the count written so
 /// far (words past the registers are lost without a buffer).
-pub fn set_msg_word(m: &mut impl Memory, t: Tcb, buffer: Option<u64>, i: usize, v: u64) -> usize {
+pub fn set_msg_word(m: &mut impl Machine, t: Tcb, buffer: Option<u64>, i: usize, v: u64) -> usize {
     match (MSG_REGISTERS.get(i), buffer) {
         (Some(&r), _) => {
             t.set_reg(m, r, v);
@@ -91,20 +98,33 @@ pub fn lookup_extra_caps(
     let Some(b) = buffer else { return Ok(slots) };
     for (i, s) in slots.iter_mut().enumerate().take(info.extra_caps as usize) {
         let cptr = m.read_word(b + buf::cap(i));
-        let slot = cspace::lookup_slot(m, t, cptr).map_err(|lookup| Fault::CapFault { addr: cptr, in_recv: false, lookup })?;
+        let slot = cspace::lookup_slot(m, t, cptr).map_err(|lookup| Fault::CapFault {
+            addr: cptr,
+            in_recv: false,
+            lookup,
+        })?;
         *s = Some(slot);
     }
     Ok(slots)
 }
 
 /// seL4's copyMRs: copies `n` message words; returns how many arrived.
-fn copy_mrs(m: &mut impl Memory, from: Tcb, from_buf: Option<u64>, to: Tcb, to_buf: Option<u64>, n: usize) -> usize {
+fn copy_mrs(
+    m: &mut impl Machine,
+    from: Tcb,
+    from_buf: Option<u64>,
+    to: Tcb,
+    to_buf: Option<u64>,
+    n: usize,
+) -> usize {
     let regs = n.min(MSG_REGISTERS.len());
     for &r in &MSG_REGISTERS[..regs] {
         let v = from.reg(m, r);
         to.set_reg(m, r, v);
     }
-    let (Some(fb), Some(tb)) = (from_buf, to_buf) else { return regs };
+    let (Some(fb), Some(tb)) = (from_buf, to_buf) else {
+        return regs;
+    };
     for i in regs..n {
         let v = m.read_word(fb + buf::msg(i));
         m.write_word(tb + buf::msg(i), v);
@@ -124,15 +144,21 @@ fn receive_slot(m: &impl Memory, receiver: Tcb, rbuf: u64) -> Option<Slot> {
 /// seL4's transferCaps: caps to the endpoint the message came through arrive as their
 /// badge ("unwrapped"); the first other cap is derived into the receive slot, at most one.
 fn transfer_caps(
-    m: &mut impl Memory,
+    m: &mut impl Machine,
     info: MessageInfo,
     caps: &[Option<Slot>; MSG_MAX_EXTRA_CAPS],
     ep: Option<u64>,
     receiver: Tcb,
     rbuf: Option<u64>,
 ) -> MessageInfo {
-    let mut info = MessageInfo { extra_caps: 0, caps_unwrapped: 0, ..info };
-    let (Some(_), Some(rb)) = (caps[0], rbuf) else { return info };
+    let mut info = MessageInfo {
+        extra_caps: 0,
+        caps_unwrapped: 0,
+        ..info
+    };
+    let (Some(_), Some(rb)) = (caps[0], rbuf) else {
+        return info;
+    };
     let mut dest = receive_slot(m, receiver, rb);
     let mut i = 0;
     while i < MSG_MAX_EXTRA_CAPS {
@@ -162,7 +188,7 @@ fn transfer_caps(
 /// seL4's doIPCTransfer: a normal message, or the sender's fault as a message.
 pub fn do_ipc_transfer(
     _ks: &mut KernelState,
-    m: &mut impl Memory,
+    m: &mut impl Machine,
     sender: Tcb,
     ep: Option<u64>,
     badge: u64,
@@ -196,22 +222,44 @@ pub fn do_ipc_transfer(
 
 /// seL4's setupCallerCap: the caller waits for a reply; the receiver gets a reply cap to
 /// it in its Caller slot, derived from the caller's master reply cap.
-pub fn setup_caller_cap(ks: &mut KernelState, m: &mut impl Memory, sender: Tcb, receiver: Tcb, can_grant: bool) {
+pub fn setup_caller_cap(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    sender: Tcb,
+    receiver: Tcb,
+    can_grant: bool,
+) {
     set_thread_state(ks, m, sender, ThreadState::BlockedOnReply);
     let master = sender.slot(tcb_slot::REPLY);
     let caller = receiver.slot(tcb_slot::CALLER);
     // The caller slot is emptied on every receive, so it is free here.
-    cte::insert(m, Cap::Reply { tcb: sender.0, master: false, can_grant }, master, caller);
+    cte::insert(
+        m,
+        Cap::Reply {
+            tcb: sender.0,
+            master: false,
+            can_grant,
+        },
+        master,
+        caller,
+    );
 }
 
 /// seL4's deleteCallerCap: a pending reply cap is dropped when the thread receives again.
-pub fn delete_caller_cap(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn delete_caller_cap(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     cte::delete_one(ks, m, t.slot(tcb_slot::CALLER));
 }
 
 /// seL4's doReplyTransfer: the reply reaches a thread blocked on reply: a message, or, for
 /// a thread that faulted, the registers to restart it with.
-pub fn do_reply_transfer(ks: &mut KernelState, m: &mut impl Memory, sender: Tcb, receiver: Tcb, slot: Slot, grant: bool) {
+pub fn do_reply_transfer(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    sender: Tcb,
+    receiver: Tcb,
+    slot: Slot,
+    grant: bool,
+) {
     if receiver.state(m) != ThreadState::BlockedOnReply {
         return;
     }
@@ -237,7 +285,7 @@ pub fn do_reply_transfer(ks: &mut KernelState, m: &mut impl Memory, sender: Tcb,
 }
 
 /// seL4's cancelIPC: whatever IPC `t` is blocked in stops.
-pub fn cancel_ipc(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn cancel_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     match t.state(m) {
         ThreadState::BlockedOnSend | ThreadState::BlockedOnReceive => {
             let ep = t.get(m, field::BLOCKING_OBJECT);

@@ -1,10 +1,10 @@
 //! Threads and scheduling, as seL4's kernel/thread.c: ready queues, the scheduler action,
 //! thread states, and choosing what runs next.
 
-use crate::machine::Memory;
+use crate::machine::{Machine, Memory};
 use crate::model::{KernelState, SchedulerAction};
-use crate::object::tcb::{field, ThreadState};
 use crate::object::Tcb;
+use crate::object::tcb::{ThreadState, field};
 
 /// seL4's CONFIG_TIME_SLICE: timer ticks a thread runs before round-robin moves on.
 pub const TIME_SLICE: u64 = 5;
@@ -19,7 +19,7 @@ fn link(m: &impl Memory, t: Tcb, f: u64) -> Option<Tcb> {
 }
 
 /// seL4's tcbSchedEnqueue: puts a runnable thread at the head of its priority's queue.
-pub fn sched_enqueue(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn sched_enqueue(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     if t.get(m, field::QUEUED) != 0 {
         return;
     }
@@ -39,7 +39,7 @@ pub fn sched_enqueue(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
 }
 
 /// seL4's tcbSchedAppend: puts a runnable thread at the tail of its priority's queue.
-pub fn sched_append(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn sched_append(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     if t.get(m, field::QUEUED) != 0 {
         return;
     }
@@ -59,7 +59,7 @@ pub fn sched_append(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
 }
 
 /// seL4's tcbSchedDequeue: takes a thread out of its ready queue, if it is in one.
-pub fn sched_dequeue(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn sched_dequeue(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     if t.get(m, field::QUEUED) == 0 {
         return;
     }
@@ -97,7 +97,7 @@ fn is_current(ks: &KernelState, t: Tcb) -> bool {
 
 /// seL4's setThreadState, with scheduleTCB: a current thread that stops being runnable
 /// makes the scheduler choose again.
-pub fn set_thread_state(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, s: ThreadState) {
+pub fn set_thread_state(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, s: ThreadState) {
     t.set_state(m, s);
     if is_current(ks, t) && ks.action == SchedulerAction::ResumeCurrent && !s.is_runnable() {
         ks.action = SchedulerAction::ChooseNew;
@@ -106,7 +106,7 @@ pub fn set_thread_state(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, s: Th
 
 /// seL4's rescheduleRequired: whatever was going to run, choose again (a thread that was
 /// about to be switched to goes back to its queue).
-pub fn reschedule_required(ks: &mut KernelState, m: &mut impl Memory) {
+pub fn reschedule_required(ks: &mut KernelState, m: &mut impl Machine) {
     if let SchedulerAction::SwitchTo(t) = ks.action {
         sched_enqueue(ks, m, t);
     }
@@ -115,7 +115,7 @@ pub fn reschedule_required(ks: &mut KernelState, m: &mut impl Memory) {
 
 /// seL4's possibleSwitchTo: a thread just became runnable; run it next if nothing else was
 /// decided, else queue it and choose again.
-pub fn possible_switch_to(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn possible_switch_to(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     match ks.action {
         SchedulerAction::ResumeCurrent => ks.action = SchedulerAction::SwitchTo(t),
         _ => {
@@ -129,19 +129,22 @@ pub fn possible_switch_to(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
 pub fn is_stopped(m: &impl Memory, t: Tcb) -> bool {
     matches!(
         t.state(m),
-        ThreadState::Inactive | ThreadState::BlockedOnReceive | ThreadState::BlockedOnSend
-            | ThreadState::BlockedOnNotification | ThreadState::BlockedOnReply
+        ThreadState::Inactive
+            | ThreadState::BlockedOnReceive
+            | ThreadState::BlockedOnSend
+            | ThreadState::BlockedOnNotification
+            | ThreadState::BlockedOnReply
     )
 }
 
 /// seL4's switchToThread: `t` becomes current and leaves its queue.
-fn switch_to(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+fn switch_to(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     sched_dequeue(ks, m, t);
     ks.current = Some(t);
 }
 
 /// seL4's chooseThread: the head of the highest non-empty queue, or idle.
-fn choose_thread(ks: &mut KernelState, m: &mut impl Memory) {
+fn choose_thread(ks: &mut KernelState, m: &mut impl Machine) {
     match highest_ready(ks) {
         Some(p) => switch_to(ks, m, Tcb(ks.ready.head[p])),
         None => ks.current = None,
@@ -149,7 +152,7 @@ fn choose_thread(ks: &mut KernelState, m: &mut impl Memory) {
 }
 
 /// seL4's schedule: carries out the scheduler action at the end of a kernel entry.
-pub fn schedule(ks: &mut KernelState, m: &mut impl Memory) {
+pub fn schedule(ks: &mut KernelState, m: &mut impl Machine) {
     let action = ks.action;
     if action != SchedulerAction::ResumeCurrent {
         let was_runnable = ks.current.is_some_and(|c| c.state(m).is_runnable());
@@ -186,7 +189,7 @@ pub fn schedule(ks: &mut KernelState, m: &mut impl Memory) {
 }
 
 /// seL4's Yield: the current thread goes to the back of its priority's queue.
-pub fn yield_current(ks: &mut KernelState, m: &mut impl Memory) {
+pub fn yield_current(ks: &mut KernelState, m: &mut impl Machine) {
     if let Some(c) = ks.current {
         sched_dequeue(ks, m, c);
         sched_append(ks, m, c);
@@ -196,7 +199,7 @@ pub fn yield_current(ks: &mut KernelState, m: &mut impl Memory) {
 
 /// seL4's timerTick (non-MCS): a running thread whose timeslice ends moves to the back of
 /// its queue and the scheduler chooses again.
-pub fn timer_tick(ks: &mut KernelState, m: &mut impl Memory) {
+pub fn timer_tick(ks: &mut KernelState, m: &mut impl Machine) {
     let Some(c) = ks.current else { return };
     if c.state(m) != ThreadState::Running {
         return;
@@ -213,15 +216,22 @@ pub fn timer_tick(ks: &mut KernelState, m: &mut impl Memory) {
 
 /// seL4's setupReplyMaster: a thread's Reply slot holds the master reply cap its callers'
 /// reply caps derive from.
-pub fn setup_reply_master(m: &mut impl Memory, t: Tcb) {
+pub fn setup_reply_master(m: &mut impl Machine, t: Tcb) {
     let slot = t.slot(crate::object::tcb::slot::REPLY);
     if slot.cap(m).is_null() {
-        slot.write_original(m, crate::object::Cap::Reply { tcb: t.0, master: true, can_grant: true });
+        slot.write_original(
+            m,
+            crate::object::Cap::Reply {
+                tcb: t.0,
+                master: true,
+                can_grant: true,
+            },
+        );
     }
 }
 
 /// seL4's suspend: the thread stops whatever it was doing and becomes inactive.
-pub fn suspend(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn suspend(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     crate::kernel::ipc::cancel_ipc(ks, m, t);
     // A running thread's restart pc is where it would resume.
     if t.state(m) == ThreadState::Running {
@@ -233,7 +243,7 @@ pub fn suspend(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
 }
 
 /// seL4's restart: a stopped thread runs again from its restart pc.
-pub fn restart(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
+pub fn restart(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     if is_stopped(m, t) {
         crate::kernel::ipc::cancel_ipc(ks, m, t);
         setup_reply_master(m, t);
@@ -245,7 +255,7 @@ pub fn restart(ks: &mut KernelState, m: &mut impl Memory, t: Tcb) {
 
 /// seL4's activateThread: a thread about to run in the Restart state resumes at its
 /// restart pc (re-executing an interrupted syscall) and becomes Running.
-pub fn activate(ks: &KernelState, m: &mut impl Memory) {
+pub fn activate(ks: &KernelState, m: &mut impl Machine) {
     if let Some(t) = ks.current
         && t.state(m) == ThreadState::Restart
     {
@@ -291,7 +301,11 @@ mod tests {
         assert_eq!(ks.current, Some(t[0]), "first of priority 10");
         yield_current(&mut ks, &mut m);
         schedule(&mut ks, &mut m);
-        assert_eq!(ks.current, Some(t[1]), "yield passes to the next of the same priority");
+        assert_eq!(
+            ks.current,
+            Some(t[1]),
+            "yield passes to the next of the same priority"
+        );
     }
 
     #[test]
@@ -324,7 +338,11 @@ mod tests {
         possible_switch_to(&mut ks, &mut m, t[2]);
         schedule(&mut ks, &mut m);
         assert_eq!(ks.current, Some(t[2]), "higher priority preempts");
-        assert_eq!(highest_ready(&ks), Some(100), "the preempted thread is ready");
+        assert_eq!(
+            highest_ready(&ks),
+            Some(100),
+            "the preempted thread is ready"
+        );
     }
 
     #[test]

@@ -41,6 +41,24 @@ pub trait Machine: Memory {
     fn halt(&mut self, status: u32) -> !;
     /// Makes page-table writes visible to the table walker and drops stale translations.
     fn sync_page_tables(&mut self);
+    /// Performs a cache maintenance operation on `len` bytes of physical memory at `pa`.
+    fn cache_op(&mut self, op: CacheOp, pa: u64, len: u64);
+    /// Masks (`true`) or unmasks an interrupt line at the interrupt controller.
+    fn mask_irq(&mut self, irq: u64, masked: bool);
+}
+
+/// Cache maintenance a user level may ask for on its memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheOp {
+    /// Write dirty lines back (clean).
+    Clean,
+    /// Drop lines without writing them back (invalidate).
+    Invalidate,
+    /// Write back, then drop.
+    CleanInvalidate,
+    /// Make data writes visible to instruction fetches (clean to the point of
+    /// unification, invalidate the instruction cache).
+    Unify,
 }
 
 /// Exit statuses the kernel ends QEMU with (xtask and the tests read them).

@@ -73,4 +73,6 @@ impl Machine for SimMachine {
         panic!("simulated machine halted with status {status}");
     }
     fn sync_page_tables(&mut self) {}
+    fn cache_op(&mut self, _op: super::CacheOp, _pa: u64, _len: u64) {}
+    fn mask_irq(&mut self, _irq: u64, _masked: bool) {}
 }

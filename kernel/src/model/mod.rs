@@ -44,6 +44,30 @@ pub struct KernelState {
     pub asid_table: [u64; ASID_POOLS],
     /// First thread of the debug list of all threads (seL4's ksDebugTCBs).
     pub debug_tcbs: u64,
+    /// Each interrupt line's state (seL4's intStateIRQTable): an [`IrqState`] as a byte.
+    pub irq_state: [u8; MAX_IRQS],
+    /// Physical address of the kernel's CNode of IRQ notification caps (seL4's
+    /// intStateIRQNode): slot n holds the notification interrupt n signals.
+    pub irq_node: u64,
+    /// The highest interrupt number the controller has.
+    pub max_irq: u64,
+}
+
+/// Interrupt lines the kernel keeps state for.
+pub const MAX_IRQS: usize = 1024;
+
+/// seL4's irq_state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum IrqState {
+    /// No handler.
+    Inactive = 0,
+    /// A handler cap exists: the interrupt signals its notification.
+    Signal = 1,
+    /// The kernel's timer.
+    Timer = 2,
+    /// Reserved by the kernel.
+    Reserved = 3,
 }
 
 /// Number of ASID pools (2^asid_high_bits).
@@ -55,10 +79,17 @@ impl KernelState {
         KernelState {
             current: None,
             action: SchedulerAction::ResumeCurrent,
-            ready: ReadyQueues { head: [0; NUM_PRIORITIES], tail: [0; NUM_PRIORITIES], bitmap: [0; NUM_PRIORITIES / 64] },
+            ready: ReadyQueues {
+                head: [0; NUM_PRIORITIES],
+                tail: [0; NUM_PRIORITIES],
+                bitmap: [0; NUM_PRIORITIES / 64],
+            },
             irqs_delivered: 0,
             asid_table: [0; ASID_POOLS],
             debug_tcbs: 0,
+            irq_state: [0; MAX_IRQS],
+            irq_node: 0,
+            max_irq: 0,
         }
     }
 }

@@ -3,11 +3,11 @@
 
 use super::objecttype::{derive_cap, ensure_empty_slot, mask_cap_rights, update_cap_data};
 use super::tcb::slot as tcb_slot;
-use super::{cte, endpoint, Cap, Slot, Tcb};
+use super::{Cap, Slot, Tcb, cte, endpoint};
 use crate::api::error::SysError;
 use crate::api::invocation::Invocation;
-use crate::kernel::cspace::{lookup_slot_for_cnode_op, LookupFault};
-use crate::machine::Memory;
+use crate::kernel::cspace::{LookupFault, lookup_slot_for_cnode_op};
+use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 use sel4_abi::{CapRights, InvocationLabel as L};
 
@@ -19,7 +19,13 @@ pub enum CNodeOp {
     /// Move or Mutate: move `src`'s cap (as `cap`) to `dest`.
     Move { cap: Cap, src: Slot, dest: Slot },
     /// Rotate: `pivot`'s cap to `dest`, `src`'s cap to `pivot`.
-    Rotate { src_cap: Cap, pivot_cap: Cap, src: Slot, pivot: Slot, dest: Slot },
+    Rotate {
+        src_cap: Cap,
+        pivot_cap: Cap,
+        src: Slot,
+        pivot: Slot,
+        dest: Slot,
+    },
     /// Revoke the children of the cap in the slot.
     Revoke(Slot),
     /// Delete the cap in the slot.
@@ -31,7 +37,10 @@ pub enum CNodeOp {
 }
 
 fn missing(source: bool, depth: u64) -> SysError {
-    SysError::FailedLookup { source, fault: LookupFault::MissingCapability { bits_left: depth } }
+    SysError::FailedLookup {
+        source,
+        fault: LookupFault::MissingCapability { bits_left: depth },
+    }
 }
 
 /// seL4's decodeCNodeInvocation.
@@ -74,7 +83,14 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<CNodeOp, SysError> {
                 }
                 let rights = CapRights::from_word(inv.arg(m, 4));
                 let data = inv.arg(m, 5);
-                (derive_cap(m, src, update_cap_data(false, data, mask_cap_rights(rights, src_cap)))?, false)
+                (
+                    derive_cap(
+                        m,
+                        src,
+                        update_cap_data(false, data, mask_cap_rights(rights, src_cap)),
+                    )?,
+                    false,
+                )
             }
             x if x == L::CNodeMove as u64 => (src_cap, true),
             _ => {
@@ -88,7 +104,11 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<CNodeOp, SysError> {
         if cap.is_null() {
             return Err(SysError::IllegalOperation);
         }
-        return Ok(if is_move { CNodeOp::Move { cap, src, dest } } else { CNodeOp::Insert { cap, src, dest } });
+        return Ok(if is_move {
+            CNodeOp::Move { cap, src, dest }
+        } else {
+            CNodeOp::Insert { cap, src, dest }
+        });
     }
     match label {
         x if x == L::CNodeRevoke as u64 => Ok(CNodeOp::Revoke(dest)),
@@ -100,7 +120,9 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<CNodeOp, SysError> {
         x if x == L::CNodeCancelBadgedSends as u64 => {
             // Cancelling others' sends needs full authority over the endpoint.
             match dest.cap(m) {
-                c @ Cap::Endpoint { rights, .. } if rights == CapRights::all() => Ok(CNodeOp::CancelBadgedSends(c)),
+                c @ Cap::Endpoint { rights, .. } if rights == CapRights::all() => {
+                    Ok(CNodeOp::CancelBadgedSends(c))
+                }
                 _ => Err(SysError::IllegalOperation),
             }
         }
@@ -111,7 +133,8 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<CNodeOp, SysError> {
 /// Rotate's arguments: dest (index, depth, badge for the cap arriving there), pivot (root,
 /// index, depth, badge for the cap arriving there), source (root, index, depth).
 fn decode_rotate(m: &impl Memory, inv: &Invocation, dest: Slot) -> Result<CNodeOp, SysError> {
-    let (Some((_, pivot_root)), Some((_, src_root))) = (inv.extra_cap(m, 0), inv.extra_cap(m, 1)) else {
+    let (Some((_, pivot_root)), Some((_, src_root))) = (inv.extra_cap(m, 0), inv.extra_cap(m, 1))
+    else {
         return Err(SysError::TruncatedMessage);
     };
     if inv.length < 8 {
@@ -136,19 +159,34 @@ fn decode_rotate(m: &impl Memory, inv: &Invocation, dest: Slot) -> Result<CNodeO
     if pivot_cap.is_null() {
         return Err(missing(false, pivot_depth));
     }
-    let (new_src, new_pivot) = (update_cap_data(true, src_data, src_cap), update_cap_data(true, pivot_data, pivot_cap));
+    let (new_src, new_pivot) = (
+        update_cap_data(true, src_data, src_cap),
+        update_cap_data(true, pivot_data, pivot_cap),
+    );
     if new_src.is_null() || new_pivot.is_null() {
         return Err(SysError::IllegalOperation);
     }
-    Ok(CNodeOp::Rotate { src_cap: new_src, pivot_cap: new_pivot, src, pivot, dest })
+    Ok(CNodeOp::Rotate {
+        src_cap: new_src,
+        pivot_cap: new_pivot,
+        src,
+        pivot,
+        dest,
+    })
 }
 
 /// Performs a decoded CNode operation for `caller`.
-pub fn invoke(ks: &mut KernelState, m: &mut impl Memory, op: CNodeOp, caller: Tcb) {
+pub fn invoke(ks: &mut KernelState, m: &mut impl Machine, op: CNodeOp, caller: Tcb) {
     match op {
         CNodeOp::Insert { cap, src, dest } => cte::insert(m, cap, src, dest),
         CNodeOp::Move { cap, src, dest } => cte::move_cap(m, cap, src, dest),
-        CNodeOp::Rotate { src_cap, pivot_cap, src, pivot, dest } => {
+        CNodeOp::Rotate {
+            src_cap,
+            pivot_cap,
+            src,
+            pivot,
+            dest,
+        } => {
             if src == dest {
                 cte::swap(m, src_cap, src, pivot_cap, pivot);
             } else {

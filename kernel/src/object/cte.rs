@@ -10,9 +10,9 @@
 use super::notification;
 use super::objecttype::{is_mdb_parent_of, same_object_as};
 use super::tcb::slot as tcb_slot;
-use super::{endpoint, Cap, Slot, Tcb};
+use super::{Cap, Slot, Tcb, endpoint};
 use crate::kernel::thread;
-use crate::machine::Memory;
+use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 
 /// The number of slots in a TCB's CNode (seL4's tcbCNodeEntries).
@@ -20,25 +20,45 @@ pub const TCB_CNODE_ENTRIES: u64 = 5;
 
 /// seL4's setUntypedCapAsFull: copying an untyped cap uses up the source, so the same
 /// memory cannot be retyped through both.
-fn set_untyped_cap_as_full(m: &mut impl Memory, src_cap: Cap, new_cap: Cap, src: Slot) {
-    if let (Cap::Untyped { ptr, size_bits, is_device, .. }, Cap::Untyped { ptr: p2, size_bits: s2, .. }) = (src_cap, new_cap)
+fn set_untyped_cap_as_full(m: &mut impl Machine, src_cap: Cap, new_cap: Cap, src: Slot) {
+    if let (
+        Cap::Untyped {
+            ptr,
+            size_bits,
+            is_device,
+            ..
+        },
+        Cap::Untyped {
+            ptr: p2,
+            size_bits: s2,
+            ..
+        },
+    ) = (src_cap, new_cap)
         && ptr == p2
         && size_bits == s2
     {
-        src.set_cap(m, Cap::Untyped { ptr, size_bits, is_device, free_index: 1 << size_bits });
+        src.set_cap(
+            m,
+            Cap::Untyped {
+                ptr,
+                size_bits,
+                is_device,
+                free_index: 1 << size_bits,
+            },
+        );
     }
 }
 
 /// seL4's cteInsert: `cap`, derived from the one in `src`, goes into the empty `dest` as
 /// its child.
-pub fn insert(m: &mut impl Memory, cap: Cap, src: Slot, dest: Slot) {
+pub fn insert(m: &mut impl Machine, cap: Cap, src: Slot, dest: Slot) {
     let src_cap = src.cap(m);
     set_untyped_cap_as_full(m, src_cap, cap, src);
     dest.insert_derived(m, cap, src);
 }
 
 /// seL4's cteMove: the cap and its place in the derivation tree move to the empty `dest`.
-pub fn move_cap(m: &mut impl Memory, cap: Cap, src: Slot, dest: Slot) {
+pub fn move_cap(m: &mut impl Machine, cap: Cap, src: Slot, dest: Slot) {
     let (prev, next_word) = (m.read_word(src.0 + 16), m.read_word(src.0 + 24));
     dest.set_cap(m, cap);
     m.write_word(dest.0 + 16, prev);
@@ -56,7 +76,7 @@ pub fn move_cap(m: &mut impl Memory, cap: Cap, src: Slot, dest: Slot) {
 
 /// seL4's cteSwap: the caps in two slots trade places, each keeping its tree links (the
 /// order of updates is seL4's, which also handles neighbouring slots).
-pub fn swap(m: &mut impl Memory, cap1: Cap, s1: Slot, cap2: Cap, s2: Slot) {
+pub fn swap(m: &mut impl Machine, cap1: Cap, s1: Slot, cap2: Cap, s2: Slot) {
     s1.set_cap(m, cap2);
     s2.set_cap(m, cap1);
     let mdb1 = (m.read_word(s1.0 + 16), m.read_word(s1.0 + 24));
@@ -88,7 +108,7 @@ pub fn is_final(m: &impl Memory, slot: Slot) -> bool {
 
 /// seL4's emptySlot: unlinks the slot from the tree and clears it. A following cap inherits
 /// firstBadged, so badge parentage survives the removal.
-fn empty_slot(m: &mut impl Memory, slot: Slot) {
+fn empty_slot(m: &mut impl Machine, slot: Slot) {
     if slot.cap(m).is_null() {
         return;
     }
@@ -109,7 +129,7 @@ fn empty_slot(m: &mut impl Memory, slot: Slot) {
 
 /// seL4's finaliseCap: what deleting `cap` leaves to do. Returns the remainder: Null when
 /// the slot can be emptied, or a Zombie whose slots must be cleared first.
-fn finalise_cap(ks: &mut KernelState, m: &mut impl Memory, cap: Cap, is_final: bool) -> Cap {
+fn finalise_cap<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is_final: bool) -> Cap {
     match cap {
         Cap::Endpoint { ptr, .. } if is_final => endpoint::cancel_all_ipc(ks, m, ptr),
         Cap::Notification { ptr, .. } if is_final => {
@@ -117,20 +137,30 @@ fn finalise_cap(ks: &mut KernelState, m: &mut impl Memory, cap: Cap, is_final: b
             notification::cancel_all_signals(ks, m, ptr);
         }
         Cap::CNode { ptr, radix, .. } if is_final => {
-            return Cap::Zombie { ptr, is_tcb: false, radix, number: 1 << radix };
+            return Cap::Zombie {
+                ptr,
+                is_tcb: false,
+                radix,
+                number: 1 << radix,
+            };
         }
         Cap::Thread { tcb } if is_final => {
             let t = Tcb(tcb);
             notification::unbind_tcb(m, t);
             thread::suspend(ks, m, t);
             crate::api::debug::remove(ks, m, t);
-            return Cap::Zombie { ptr: t.slot(tcb_slot::CTABLE).0, is_tcb: true, radix: 0, number: TCB_CNODE_ENTRIES };
+            return Cap::Zombie {
+                ptr: t.slot(tcb_slot::CTABLE).0,
+                is_tcb: true,
+                radix: 0,
+                number: TCB_CNODE_ENTRIES,
+            };
         }
         Cap::Zombie { .. } => return cap,
         Cap::Frame { .. } | Cap::PageTable { .. } | Cap::VSpace { .. } | Cap::AsidPool { .. } => {
             crate::arch::vspace_finalise(ks, m, cap, is_final);
         }
-        Cap::IrqHandler { irq } if is_final => crate::arch::irq_deleted(ks, irq),
+        Cap::IrqHandler { irq } if is_final => crate::arch::irq_deleted(ks, m, irq),
         _ => {}
     }
     Cap::Null
@@ -147,7 +177,7 @@ fn removable(cap: Cap, slot: Slot) -> bool {
 
 /// seL4's finaliseSlot: finalises the cap in `slot` until the slot can be emptied. Not
 /// `immediate` (an inner call), it stops at a Zombie moved into its own first slot.
-fn finalise_slot(ks: &mut KernelState, m: &mut impl Memory, slot: Slot, immediate: bool) -> bool {
+fn finalise_slot(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, immediate: bool) -> bool {
     while !slot.cap(m).is_null() {
         let fin = is_final(m, slot);
         let cap = slot.cap(m);
@@ -166,15 +196,36 @@ fn finalise_slot(ks: &mut KernelState, m: &mut impl Memory, slot: Slot, immediat
 
 /// seL4's reduceZombie: clears the Zombie's last remaining slot (immediate), or moves the
 /// Zombie aside into its object's first slot so the outer deletion carries on.
-fn reduce_zombie(ks: &mut KernelState, m: &mut impl Memory, slot: Slot, immediate: bool) {
-    let Cap::Zombie { ptr, is_tcb, radix, number } = slot.cap(m) else { return };
+fn reduce_zombie(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, immediate: bool) {
+    let Cap::Zombie {
+        ptr,
+        is_tcb,
+        radix,
+        number,
+    } = slot.cap(m)
+    else {
+        return;
+    };
     if immediate {
         let end = Slot(ptr + (number - 1) * super::cnode::SLOT_SIZE);
         delete(ks, m, end, false);
-        if let Cap::Zombie { ptr: p2, is_tcb: t2, radix: r2, number: n2 } = slot.cap(m)
+        if let Cap::Zombie {
+            ptr: p2,
+            is_tcb: t2,
+            radix: r2,
+            number: n2,
+        } = slot.cap(m)
             && (p2, t2, r2, n2) == (ptr, is_tcb, radix, number)
         {
-            slot.set_cap(m, Cap::Zombie { ptr, is_tcb, radix, number: number - 1 });
+            slot.set_cap(
+                m,
+                Cap::Zombie {
+                    ptr,
+                    is_tcb,
+                    radix,
+                    number: number - 1,
+                },
+            );
         }
     } else {
         let first = Slot(ptr);
@@ -187,7 +238,7 @@ fn reduce_zombie(ks: &mut KernelState, m: &mut impl Memory, slot: Slot, immediat
 
 /// seL4's cteDelete: deletes the cap in `slot`; `exposed` when the slot is visible to
 /// user level (then it is always emptied).
-pub fn delete(ks: &mut KernelState, m: &mut impl Memory, slot: Slot, exposed: bool) {
+pub fn delete(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, exposed: bool) {
     let success = finalise_slot(ks, m, slot, exposed);
     if exposed || success {
         empty_slot(m, slot);
@@ -196,7 +247,7 @@ pub fn delete(ks: &mut KernelState, m: &mut impl Memory, slot: Slot, exposed: bo
 
 /// seL4's cteDeleteOne: deletes a cap that never needs a Zombie (a reply cap, a cap in a
 /// thread's own slots).
-pub fn delete_one(ks: &mut KernelState, m: &mut impl Memory, slot: Slot) {
+pub fn delete_one(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
     let cap = slot.cap(m);
     if cap.is_null() {
         return;
@@ -207,7 +258,7 @@ pub fn delete_one(ks: &mut KernelState, m: &mut impl Memory, slot: Slot) {
 }
 
 /// seL4's cteRevoke: deletes every descendant of the cap in `slot`.
-pub fn revoke(ks: &mut KernelState, m: &mut impl Memory, slot: Slot) {
+pub fn revoke(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
     while let Some(next) = slot.next(m) {
         if !is_mdb_parent_of(m, slot, next) {
             break;
@@ -243,13 +294,25 @@ mod tests {
     #[test]
     fn revoke_deletes_exactly_the_descendants() {
         let (mut m, mut ks) = setup();
-        let ep = Cap::Endpoint { ptr: 0x18_0000, badge: 0, rights: CapRights::all() };
+        let ep = Cap::Endpoint {
+            ptr: 0x18_0000,
+            badge: 0,
+            rights: CapRights::all(),
+        };
         s(0).write_original(&mut m, ep);
         insert(&mut m, ep, s(0), s(1));
-        let badged = Cap::Endpoint { ptr: 0x18_0000, badge: 9, rights: CapRights::all() };
+        let badged = Cap::Endpoint {
+            ptr: 0x18_0000,
+            badge: 9,
+            rights: CapRights::all(),
+        };
         insert(&mut m, badged, s(1), s(2)); // a badged child of the copy
         insert(&mut m, badged, s(2), s(3));
-        let other = Cap::Endpoint { ptr: 0x18_0040, badge: 0, rights: CapRights::all() };
+        let other = Cap::Endpoint {
+            ptr: 0x18_0040,
+            badge: 0,
+            rights: CapRights::all(),
+        };
         s(4).write_original(&mut m, other);
         assert_eq!(order(&m, s(0)), [0, 1, 2, 3]);
         revoke(&mut ks, &mut m, s(2));
@@ -287,8 +350,17 @@ mod tests {
         let (mut m, mut ks) = setup();
         // A chain of CNodes, each holding a cap to the next; deleting the head clears all.
         let cnode = |i: u64| CN + 0x1000 * (i + 1);
-        let cap = |i: u64| Cap::CNode { ptr: cnode(i), radix: 2, guard_size: 0, guard: 0 };
-        let ep = Cap::Endpoint { ptr: 0x1f_0000, badge: 0, rights: CapRights::all() };
+        let cap = |i: u64| Cap::CNode {
+            ptr: cnode(i),
+            radix: 2,
+            guard_size: 0,
+            guard: 0,
+        };
+        let ep = Cap::Endpoint {
+            ptr: 0x1f_0000,
+            badge: 0,
+            rights: CapRights::all(),
+        };
         for i in 0..20 {
             Slot::of(cnode(i), 3).write_original(&mut m, cap(i + 1));
             Slot::of(cnode(i), 1).write_original(&mut m, ep);
@@ -298,7 +370,10 @@ mod tests {
         assert!(s(0).cap(&m).is_null());
         for i in 0..20 {
             for j in 1..4 {
-                assert!(Slot::of(cnode(i), j).cap(&m).is_null() || i > 0, "cnode {i} slot {j}");
+                assert!(
+                    Slot::of(cnode(i), j).cap(&m).is_null() || i > 0,
+                    "cnode {i} slot {j}"
+                );
             }
         }
         assert!(Slot::of(cnode(0), 3).cap(&m).is_null() && Slot::of(cnode(0), 1).cap(&m).is_null());
@@ -307,10 +382,24 @@ mod tests {
     #[test]
     fn deleting_a_copy_of_an_untyped_cap_marks_nothing_and_copying_marks_full() {
         let (mut m, _) = setup();
-        let ut = Cap::Untyped { ptr: 0x20_0000, size_bits: 12, is_device: false, free_index: 0 };
+        let ut = Cap::Untyped {
+            ptr: 0x20_0000,
+            size_bits: 12,
+            is_device: false,
+            free_index: 0,
+        };
         s(0).write_original(&mut m, ut);
         insert(&mut m, ut, s(0), s(1));
-        assert!(matches!(s(0).cap(&m), Cap::Untyped { free_index: 4096, .. }), "source marked full");
+        assert!(
+            matches!(
+                s(0).cap(&m),
+                Cap::Untyped {
+                    free_index: 4096,
+                    ..
+                }
+            ),
+            "source marked full"
+        );
         assert!(is_final(&m, s(1)), "untyped caps are never the same object");
     }
 }

@@ -2,11 +2,13 @@
 //! senders or receivers, and cancellation when threads or endpoints go away.
 
 use super::queue::Queue;
-use super::tcb::{field, reg, ThreadState};
+use super::tcb::{ThreadState, field, reg};
 use super::{Cap, Tcb};
 use crate::kernel::ipc;
-use crate::kernel::thread::{possible_switch_to, reschedule_required, sched_enqueue, set_thread_state};
-use crate::machine::Memory;
+use crate::kernel::thread::{
+    possible_switch_to, reschedule_required, sched_enqueue, set_thread_state,
+};
+use crate::machine::Machine;
 use crate::model::KernelState;
 use sel4_abi::CapRights;
 
@@ -34,7 +36,7 @@ pub mod flags {
 #[allow(clippy::too_many_arguments)] // seL4's signature: each flag is a separate right
 pub fn send_ipc(
     ks: &mut KernelState,
-    m: &mut impl Memory,
+    m: &mut impl Machine,
     blocking: bool,
     call: bool,
     badge: u64,
@@ -51,7 +53,11 @@ pub fn send_ipc(
                 t.set(m, field::BLOCKING_OBJECT, ep);
                 t.set(m, field::BLOCKING_BADGE, badge);
                 let f = if can_grant { flags::CAN_GRANT } else { 0 }
-                    | if can_grant_reply { flags::CAN_GRANT_REPLY } else { 0 }
+                    | if can_grant_reply {
+                        flags::CAN_GRANT_REPLY
+                    } else {
+                        0
+                    }
                     | if call { flags::IS_CALL } else { 0 };
                 t.set(m, field::BLOCKING_FLAGS, f);
                 q.append(m, t);
@@ -81,8 +87,13 @@ pub fn send_ipc(
 
 /// seL4's receiveIPC: `t` receives on the endpoint `cap` names; a signal pending on its
 /// bound notification is taken first.
-pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, cap: Cap, blocking: bool) {
-    let Cap::Endpoint { ptr: ep, rights, .. } = cap else { return };
+pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, cap: Cap, blocking: bool) {
+    let Cap::Endpoint {
+        ptr: ep, rights, ..
+    } = cap
+    else {
+        return;
+    };
     ipc::delete_caller_cap(ks, m, t);
     let bound = t.get(m, field::BOUND_NOTIFICATION);
     if bound != 0 && super::notification::is_active(m, bound) {
@@ -95,7 +106,11 @@ pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, cap: Cap, 
             if blocking {
                 set_thread_state(ks, m, t, ThreadState::BlockedOnReceive);
                 t.set(m, field::BLOCKING_OBJECT, ep);
-                let grant = if rights.contains(CapRights::GRANT) { flags::CAN_GRANT } else { 0 };
+                let grant = if rights.contains(CapRights::GRANT) {
+                    flags::CAN_GRANT
+                } else {
+                    0
+                };
                 t.set(m, field::BLOCKING_FLAGS, grant);
                 q.append(m, t);
                 q.set_state(m, state::RECV);
@@ -112,7 +127,8 @@ pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, cap: Cap, 
             }
             let badge = sender.get(m, field::BLOCKING_BADGE);
             let f = sender.get(m, field::BLOCKING_FLAGS);
-            let (can_grant, can_grant_reply) = (f & flags::CAN_GRANT != 0, f & flags::CAN_GRANT_REPLY != 0);
+            let (can_grant, can_grant_reply) =
+                (f & flags::CAN_GRANT != 0, f & flags::CAN_GRANT_REPLY != 0);
             ipc::do_ipc_transfer(ks, m, sender, Some(ep), badge, can_grant, t);
             if f & flags::IS_CALL != 0 {
                 if can_grant || can_grant_reply {
@@ -129,7 +145,7 @@ pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, cap: Cap, 
 }
 
 /// Removes a thread blocked on `ep` from its queue (part of seL4's cancelIPC).
-pub fn cancel_blocked(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, ep: u64) {
+pub fn cancel_blocked(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, ep: u64) {
     let q = Queue(ep);
     q.remove(m, t);
     if q.head(m).is_none() {
@@ -140,7 +156,7 @@ pub fn cancel_blocked(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, ep: u64
 
 /// seL4's cancelAllIPC: the endpoint is going away; every waiting thread restarts its
 /// syscall (and will find the cap gone).
-pub fn cancel_all_ipc(ks: &mut KernelState, m: &mut impl Memory, ep: u64) {
+pub fn cancel_all_ipc(ks: &mut KernelState, m: &mut impl Machine, ep: u64) {
     let q = Queue(ep);
     if q.state(m) == state::IDLE {
         return;
@@ -156,7 +172,7 @@ pub fn cancel_all_ipc(ks: &mut KernelState, m: &mut impl Memory, ep: u64) {
 }
 
 /// seL4's cancelBadgedSends: senders waiting with `badge` restart; others keep waiting.
-pub fn cancel_badged_sends(ks: &mut KernelState, m: &mut impl Memory, ep: u64, badge: u64) {
+pub fn cancel_badged_sends(ks: &mut KernelState, m: &mut impl Machine, ep: u64, badge: u64) {
     let q = Queue(ep);
     if q.state(m) != state::SEND {
         return;

@@ -1,11 +1,13 @@
 //! Notifications, as seL4's notification.c: a word of badge bits that Signal ORs in and
 //! Wait or Poll collects, a queue of waiters, and an optionally bound thread.
 
-use super::queue::Queue;
-use super::tcb::{field, reg, ThreadState};
 use super::Tcb;
-use crate::kernel::thread::{possible_switch_to, reschedule_required, sched_enqueue, set_thread_state};
-use crate::machine::Memory;
+use super::queue::Queue;
+use super::tcb::{ThreadState, field, reg};
+use crate::kernel::thread::{
+    possible_switch_to, reschedule_required, sched_enqueue, set_thread_state,
+};
+use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 
 /// Notification states (seL4's NtfnState).
@@ -32,14 +34,14 @@ pub fn bound_tcb(m: &impl Memory, ntfn: u64) -> Option<Tcb> {
     (t != 0).then_some(Tcb(t))
 }
 
-fn set_active(m: &mut impl Memory, ntfn: u64, badge: u64) {
+fn set_active(m: &mut impl Machine, ntfn: u64, badge: u64) {
     Queue(ntfn).set_state(m, state::ACTIVE);
     m.write_word(ntfn + BADGE, badge);
 }
 
 /// seL4's sendSignal: wakes a waiter, or a bound thread waiting on an endpoint, with the
 /// badge; else ORs the badge into the pending word.
-pub fn send_signal(ks: &mut KernelState, m: &mut impl Memory, ntfn: u64, badge: u64) {
+pub fn send_signal(ks: &mut KernelState, m: &mut impl Machine, ntfn: u64, badge: u64) {
     let q = Queue(ntfn);
     match q.state(m) {
         state::IDLE => match bound_tcb(m, ntfn) {
@@ -69,7 +71,13 @@ pub fn send_signal(ks: &mut KernelState, m: &mut impl Memory, ntfn: u64, badge: 
 }
 
 /// seL4's receiveSignal: takes the pending badge, or waits (blocking) / returns badge 0.
-pub fn receive_signal(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, ntfn: u64, blocking: bool) {
+pub fn receive_signal(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    t: Tcb,
+    ntfn: u64,
+    blocking: bool,
+) {
     let q = Queue(ntfn);
     if q.state(m) == state::ACTIVE {
         t.set_reg(m, reg::X0, m.read_word(ntfn + BADGE));
@@ -86,13 +94,13 @@ pub fn receive_signal(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, ntfn: u
 
 /// seL4's completeSignal: a thread receiving on an endpoint takes its bound notification's
 /// pending badge instead.
-pub fn complete_signal(m: &mut impl Memory, ntfn: u64, t: Tcb) {
+pub fn complete_signal(m: &mut impl Machine, ntfn: u64, t: Tcb) {
     t.set_reg(m, reg::X0, m.read_word(ntfn + BADGE));
     Queue(ntfn).set_state(m, state::IDLE);
 }
 
 /// seL4's cancelSignal: a waiter stops waiting.
-pub fn cancel_signal(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, ntfn: u64) {
+pub fn cancel_signal(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, ntfn: u64) {
     let q = Queue(ntfn);
     q.remove(m, t);
     if q.head(m).is_none() {
@@ -102,7 +110,7 @@ pub fn cancel_signal(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, ntfn: u6
 }
 
 /// seL4's cancelAllSignals: the notification is going away; its waiters restart.
-pub fn cancel_all_signals(ks: &mut KernelState, m: &mut impl Memory, ntfn: u64) {
+pub fn cancel_all_signals(ks: &mut KernelState, m: &mut impl Machine, ntfn: u64) {
     let q = Queue(ntfn);
     if q.state(m) != state::WAITING {
         return;
@@ -118,13 +126,13 @@ pub fn cancel_all_signals(ks: &mut KernelState, m: &mut impl Memory, ntfn: u64) 
 }
 
 /// seL4's bindNotification.
-pub fn bind(m: &mut impl Memory, t: Tcb, ntfn: u64) {
+pub fn bind(m: &mut impl Machine, t: Tcb, ntfn: u64) {
     m.write_word(ntfn + BOUND_TCB, t.0);
     t.set(m, field::BOUND_NOTIFICATION, ntfn);
 }
 
 /// seL4's unbindNotification: `t` loses its bound notification, if it has one.
-pub fn unbind_tcb(m: &mut impl Memory, t: Tcb) {
+pub fn unbind_tcb(m: &mut impl Machine, t: Tcb) {
     let ntfn = t.get(m, field::BOUND_NOTIFICATION);
     if ntfn != 0 {
         m.write_word(ntfn + BOUND_TCB, 0);
@@ -133,7 +141,7 @@ pub fn unbind_tcb(m: &mut impl Memory, t: Tcb) {
 }
 
 /// seL4's unbindMaybeNotification: the notification loses its bound thread, if any.
-pub fn unbind_ntfn(m: &mut impl Memory, ntfn: u64) {
+pub fn unbind_ntfn(m: &mut impl Machine, ntfn: u64) {
     if let Some(t) = bound_tcb(m, ntfn) {
         unbind_tcb(m, t);
     }

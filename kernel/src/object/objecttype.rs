@@ -2,7 +2,7 @@
 //! cap names, derivation, rights masking, badge and guard updates, object sizes and creation.
 
 use super::cap::Mapping;
-use super::tcb::{reg, ThreadState};
+use super::tcb::{ThreadState, reg};
 use super::{Cap, FrameSize, Slot, Tcb, VmRights};
 use crate::api::error::SysError;
 use crate::machine::Memory;
@@ -16,7 +16,9 @@ pub fn region(cap: &Cap) -> Option<(u64, u64)> {
         Cap::Notification { ptr, .. } => (ptr, sel4_abi::NOTIFICATION_BITS),
         Cap::CNode { ptr, radix, .. } => (ptr, radix as u64 + sel4_abi::SLOT_BITS),
         Cap::Thread { tcb } => (tcb, sel4_abi::TCB_BITS),
-        Cap::Zombie { ptr, is_tcb: true, .. } => (ptr, sel4_abi::TCB_BITS),
+        Cap::Zombie {
+            ptr, is_tcb: true, ..
+        } => (ptr, sel4_abi::TCB_BITS),
         Cap::Zombie { ptr, radix, .. } => (ptr, radix as u64 + sel4_abi::SLOT_BITS),
         Cap::Frame { base, size, .. } => (base, size.bits()),
         Cap::PageTable { base, .. } => (base, sel4_abi::PAGE_TABLE_BITS),
@@ -27,7 +29,14 @@ pub fn region(cap: &Cap) -> Option<(u64, u64)> {
 }
 
 fn is_arch(cap: &Cap) -> bool {
-    matches!(cap, Cap::Frame { .. } | Cap::PageTable { .. } | Cap::VSpace { .. } | Cap::AsidControl | Cap::AsidPool { .. })
+    matches!(
+        cap,
+        Cap::Frame { .. }
+            | Cap::PageTable { .. }
+            | Cap::VSpace { .. }
+            | Cap::AsidControl
+            | Cap::AsidPool { .. }
+    )
 }
 
 /// seL4's sameRegionAs: `b` names (part of) what `a` names.
@@ -40,13 +49,27 @@ pub fn same_region_as(a: &Cap, b: &Cap) -> bool {
         }),
         (Cap::Endpoint { ptr: x, .. }, Cap::Endpoint { ptr: y, .. }) => x == y,
         (Cap::Notification { ptr: x, .. }, Cap::Notification { ptr: y, .. }) => x == y,
-        (Cap::CNode { ptr: x, radix: rx, .. }, Cap::CNode { ptr: y, radix: ry, .. }) => x == y && rx == ry,
+        (
+            Cap::CNode {
+                ptr: x, radix: rx, ..
+            },
+            Cap::CNode {
+                ptr: y, radix: ry, ..
+            },
+        ) => x == y && rx == ry,
         (Cap::Thread { tcb: x }, Cap::Thread { tcb: y }) => x == y,
         (Cap::Reply { tcb: x, .. }, Cap::Reply { tcb: y, .. }) => x == y,
         (Cap::Domain, Cap::Domain) => true,
         (Cap::IrqControl, Cap::IrqControl | Cap::IrqHandler { .. }) => true,
         (Cap::IrqHandler { irq: x }, Cap::IrqHandler { irq: y }) => x == y,
-        (Cap::Frame { base: x, size: sx, .. }, Cap::Frame { base: y, size: sy, .. }) => {
+        (
+            Cap::Frame {
+                base: x, size: sx, ..
+            },
+            Cap::Frame {
+                base: y, size: sy, ..
+            },
+        ) => {
             let (xt, yt) = (x + ((1 << sx.bits()) - 1), y + ((1 << sy.bits()) - 1));
             x <= y && xt >= yt && y <= yt
         }
@@ -64,9 +87,20 @@ pub fn same_object_as(a: &Cap, b: &Cap) -> bool {
     match (*a, *b) {
         (Cap::Untyped { .. }, _) => false,
         (Cap::IrqControl, Cap::IrqHandler { .. }) => false,
-        (Cap::Frame { base: x, size: sx, is_device: dx, .. }, Cap::Frame { base: y, size: sy, is_device: dy, .. }) => {
-            x == y && sx == sy && dx == dy
-        }
+        (
+            Cap::Frame {
+                base: x,
+                size: sx,
+                is_device: dx,
+                ..
+            },
+            Cap::Frame {
+                base: y,
+                size: sy,
+                is_device: dy,
+                ..
+            },
+        ) => x == y && sx == sy && dx == dy,
         _ if is_arch(a) && is_arch(b) => same_region_as(a, b),
         _ => same_region_as(a, b),
     }
@@ -102,7 +136,11 @@ pub fn ensure_no_children(m: &impl Memory, slot: Slot) -> Result<(), SysError> {
 
 /// seL4's ensureEmptySlot: DeleteFirst unless `slot` is empty.
 pub fn ensure_empty_slot(m: &impl Memory, slot: Slot) -> Result<(), SysError> {
-    if slot.cap(m).is_null() { Ok(()) } else { Err(SysError::DeleteFirst) }
+    if slot.cap(m).is_null() {
+        Ok(())
+    } else {
+        Err(SysError::DeleteFirst)
+    }
 }
 
 /// seL4's deriveCap: the cap a copy of `cap` (in `slot`) may hold. Some caps cannot be
@@ -119,7 +157,19 @@ pub fn derive_cap(m: &impl Memory, slot: Slot, cap: Cap) -> Result<Cap, SysError
         Cap::PageTable { mapping: None, .. } | Cap::VSpace { asid: None, .. } => {
             return Err(SysError::IllegalOperation);
         }
-        Cap::Frame { base, size, rights, is_device, .. } => Cap::Frame { base, size, rights, is_device, mapping: None },
+        Cap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            ..
+        } => Cap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            mapping: None,
+        },
         _ => cap,
     })
 }
@@ -127,22 +177,56 @@ pub fn derive_cap(m: &impl Memory, slot: Slot, cap: Cap) -> Result<Cap, SysError
 /// seL4's maskCapRights: a copy's rights are at most those asked for.
 pub fn mask_cap_rights(rights: CapRights, cap: Cap) -> Cap {
     match cap {
-        Cap::Endpoint { ptr, badge, rights: r } => Cap::Endpoint { ptr, badge, rights: r & rights },
-        Cap::Notification { ptr, badge, rights: r } => {
-            Cap::Notification { ptr, badge, rights: r & rights & (CapRights::READ | CapRights::WRITE) }
-        }
-        Cap::Reply { tcb, master, can_grant } => {
-            Cap::Reply { tcb, master, can_grant: can_grant && rights.contains(CapRights::GRANT) }
-        }
-        Cap::Frame { base, size, rights: vm, is_device, mapping } => {
+        Cap::Endpoint {
+            ptr,
+            badge,
+            rights: r,
+        } => Cap::Endpoint {
+            ptr,
+            badge,
+            rights: r & rights,
+        },
+        Cap::Notification {
+            ptr,
+            badge,
+            rights: r,
+        } => Cap::Notification {
+            ptr,
+            badge,
+            rights: r & rights & (CapRights::READ | CapRights::WRITE),
+        },
+        Cap::Reply {
+            tcb,
+            master,
+            can_grant,
+        } => Cap::Reply {
+            tcb,
+            master,
+            can_grant: can_grant && rights.contains(CapRights::GRANT),
+        },
+        Cap::Frame {
+            base,
+            size,
+            rights: vm,
+            is_device,
+            mapping,
+        } => {
             let read = rights.contains(CapRights::READ);
             let vm = match vm {
                 VmRights::ReadOnly if read => VmRights::ReadOnly,
-                VmRights::ReadWrite if read && rights.contains(CapRights::WRITE) => VmRights::ReadWrite,
+                VmRights::ReadWrite if read && rights.contains(CapRights::WRITE) => {
+                    VmRights::ReadWrite
+                }
                 VmRights::ReadWrite if read => VmRights::ReadOnly,
                 _ => VmRights::KernelOnly,
             };
-            Cap::Frame { base, size, rights: vm, is_device, mapping }
+            Cap::Frame {
+                base,
+                size,
+                rights: vm,
+                is_device,
+                mapping,
+            }
         }
         _ => cap,
     }
@@ -152,16 +236,41 @@ pub fn mask_cap_rights(rights: CapRights, cap: Cap) -> Cap {
 /// a cap that is already badged cannot be badged again. Null means "not allowed".
 pub fn update_cap_data(preserve: bool, data: u64, cap: Cap) -> Cap {
     match cap {
-        Cap::Endpoint { ptr, badge: 0, rights } if !preserve => Cap::Endpoint { ptr, badge: data, rights },
-        Cap::Notification { ptr, badge: 0, rights } if !preserve => Cap::Notification { ptr, badge: data, rights },
+        Cap::Endpoint {
+            ptr,
+            badge: 0,
+            rights,
+        } if !preserve => Cap::Endpoint {
+            ptr,
+            badge: data,
+            rights,
+        },
+        Cap::Notification {
+            ptr,
+            badge: 0,
+            rights,
+        } if !preserve => Cap::Notification {
+            ptr,
+            badge: data,
+            rights,
+        },
         Cap::Endpoint { .. } | Cap::Notification { .. } => Cap::Null,
         Cap::CNode { ptr, radix, .. } => {
             let d = CNodeCapData::from_word(data);
             if d.guard_size + radix as u64 > sel4_abi::WORD_BITS {
                 Cap::Null
             } else {
-                let mask = if d.guard_size >= 64 { u64::MAX } else { (1u64 << d.guard_size) - 1 };
-                Cap::CNode { ptr, radix, guard_size: d.guard_size as u8, guard: d.guard & mask }
+                let mask = if d.guard_size >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << d.guard_size) - 1
+                };
+                Cap::CNode {
+                    ptr,
+                    radix,
+                    guard_size: d.guard_size as u8,
+                    guard: d.guard & mask,
+                }
             }
         }
         _ => cap,
@@ -186,31 +295,72 @@ pub fn object_size_bits(t: ObjectType, user_size: u64) -> u64 {
 
 /// seL4's createObject: sets up a new object in zeroed memory at `ptr` and returns the
 /// original cap to it. `creator` names the new thread in debug output.
-pub fn create_object(m: &mut impl Memory, t: ObjectType, ptr: u64, user_size: u64, device: bool, creator: Option<Tcb>) -> Cap {
+pub fn create_object(
+    m: &mut impl Memory,
+    t: ObjectType,
+    ptr: u64,
+    user_size: u64,
+    device: bool,
+    creator: Option<Tcb>,
+) -> Cap {
     let all = CapRights::all();
     match t {
-        ObjectType::Untyped => Cap::Untyped { ptr, size_bits: user_size as u8, is_device: device, free_index: 0 },
+        ObjectType::Untyped => Cap::Untyped {
+            ptr,
+            size_bits: user_size as u8,
+            is_device: device,
+            free_index: 0,
+        },
         ObjectType::Tcb => {
             let t = Tcb(ptr);
             t.set_reg(m, reg::SPSR, crate::kernel::boot::PSTATE_USER);
-            t.set(m, super::tcb::field::TIME_SLICE, crate::kernel::thread::TIME_SLICE);
+            t.set(
+                m,
+                super::tcb::field::TIME_SLICE,
+                crate::kernel::thread::TIME_SLICE,
+            );
             t.set_state(m, ThreadState::Inactive);
             name_child(m, t, creator);
             Cap::Thread { tcb: ptr }
         }
-        ObjectType::Endpoint => Cap::Endpoint { ptr, badge: 0, rights: all },
-        ObjectType::Notification => Cap::Notification { ptr, badge: 0, rights: CapRights::READ | CapRights::WRITE },
-        ObjectType::CapTable => Cap::CNode { ptr, radix: user_size as u8, guard_size: 0, guard: 0 },
+        ObjectType::Endpoint => Cap::Endpoint {
+            ptr,
+            badge: 0,
+            rights: all,
+        },
+        ObjectType::Notification => Cap::Notification {
+            ptr,
+            badge: 0,
+            rights: CapRights::READ | CapRights::WRITE,
+        },
+        ObjectType::CapTable => Cap::CNode {
+            ptr,
+            radix: user_size as u8,
+            guard_size: 0,
+            guard: 0,
+        },
         ObjectType::SmallPage | ObjectType::LargePage | ObjectType::HugePage => {
             let size = match t {
                 ObjectType::SmallPage => FrameSize::Small,
                 ObjectType::LargePage => FrameSize::Large,
                 _ => FrameSize::Huge,
             };
-            Cap::Frame { base: ptr, size, rights: VmRights::ReadWrite, is_device: device, mapping: None }
+            Cap::Frame {
+                base: ptr,
+                size,
+                rights: VmRights::ReadWrite,
+                is_device: device,
+                mapping: None,
+            }
         }
-        ObjectType::PageTable => Cap::PageTable { base: ptr, mapping: None },
-        ObjectType::VSpace => Cap::VSpace { base: ptr, asid: None },
+        ObjectType::PageTable => Cap::PageTable {
+            base: ptr,
+            mapping: None,
+        },
+        ObjectType::VSpace => Cap::VSpace {
+            base: ptr,
+            asid: None,
+        },
     }
 }
 
@@ -233,8 +383,23 @@ fn name_child(m: &mut impl Memory, t: Tcb, creator: Option<Tcb>) {
 /// A mapping is the only part of a frame or table cap that changes after creation.
 pub fn without_mapping(cap: Cap) -> Cap {
     match cap {
-        Cap::Frame { base, size, rights, is_device, .. } => Cap::Frame { base, size, rights, is_device, mapping: None },
-        Cap::PageTable { base, .. } => Cap::PageTable { base, mapping: None },
+        Cap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            ..
+        } => Cap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            mapping: None,
+        },
+        Cap::PageTable { base, .. } => Cap::PageTable {
+            base,
+            mapping: None,
+        },
         _ => cap,
     }
 }
@@ -250,40 +415,120 @@ mod tests {
 
     #[test]
     fn untyped_covers_objects_inside_it_only() {
-        let ut = Cap::Untyped { ptr: 0x1000, size_bits: 12, is_device: false, free_index: 0 };
-        let inside = Cap::Endpoint { ptr: 0x1ff0, badge: 0, rights: CapRights::all() };
-        let outside = Cap::Endpoint { ptr: 0x2000, badge: 0, rights: CapRights::all() };
+        let ut = Cap::Untyped {
+            ptr: 0x1000,
+            size_bits: 12,
+            is_device: false,
+            free_index: 0,
+        };
+        let inside = Cap::Endpoint {
+            ptr: 0x1ff0,
+            badge: 0,
+            rights: CapRights::all(),
+        };
+        let outside = Cap::Endpoint {
+            ptr: 0x2000,
+            badge: 0,
+            rights: CapRights::all(),
+        };
         assert!(same_region_as(&ut, &inside));
         assert!(!same_region_as(&ut, &outside));
-        assert!(!same_object_as(&ut, &ut), "untyped caps are never the same object");
-        let child = Cap::Untyped { ptr: 0x1800, size_bits: 11, is_device: false, free_index: 0 };
+        assert!(
+            !same_object_as(&ut, &ut),
+            "untyped caps are never the same object"
+        );
+        let child = Cap::Untyped {
+            ptr: 0x1800,
+            size_bits: 11,
+            is_device: false,
+            free_index: 0,
+        };
         assert!(same_region_as(&ut, &child));
     }
 
     #[test]
     fn mint_badges_once_and_mutate_never() {
-        let ep = Cap::Endpoint { ptr: 0x40, badge: 0, rights: CapRights::all() };
+        let ep = Cap::Endpoint {
+            ptr: 0x40,
+            badge: 0,
+            rights: CapRights::all(),
+        };
         let badged = update_cap_data(false, 7, ep);
-        assert_eq!(badged, Cap::Endpoint { ptr: 0x40, badge: 7, rights: CapRights::all() });
-        assert_eq!(update_cap_data(false, 0, badged), Cap::Null, "already badged, even with 0");
-        assert_eq!(update_cap_data(true, 0, ep), Cap::Null, "Mutate of an endpoint");
+        assert_eq!(
+            badged,
+            Cap::Endpoint {
+                ptr: 0x40,
+                badge: 7,
+                rights: CapRights::all()
+            }
+        );
+        assert_eq!(
+            update_cap_data(false, 0, badged),
+            Cap::Null,
+            "already badged, even with 0"
+        );
+        assert_eq!(
+            update_cap_data(true, 0, ep),
+            Cap::Null,
+            "Mutate of an endpoint"
+        );
     }
 
     #[test]
     fn guard_updates_respect_the_word_size() {
-        let cn = Cap::CNode { ptr: 0x1000, radix: 12, guard_size: 0, guard: 0 };
+        let cn = Cap::CNode {
+            ptr: 0x1000,
+            radix: 12,
+            guard_size: 0,
+            guard: 0,
+        };
         let d = CNodeCapData::new(5, 52).to_word();
-        assert_eq!(update_cap_data(true, d, cn), Cap::CNode { ptr: 0x1000, radix: 12, guard_size: 52, guard: 5 });
-        assert_eq!(update_cap_data(true, CNodeCapData::new(0, 53).to_word(), cn), Cap::Null);
+        assert_eq!(
+            update_cap_data(true, d, cn),
+            Cap::CNode {
+                ptr: 0x1000,
+                radix: 12,
+                guard_size: 52,
+                guard: 5
+            }
+        );
+        assert_eq!(
+            update_cap_data(true, CNodeCapData::new(0, 53).to_word(), cn),
+            Cap::Null
+        );
     }
 
     #[test]
     fn rights_only_shrink() {
-        let ep = Cap::Endpoint { ptr: 0x40, badge: 1, rights: CapRights::READ | CapRights::WRITE };
+        let ep = Cap::Endpoint {
+            ptr: 0x40,
+            badge: 1,
+            rights: CapRights::READ | CapRights::WRITE,
+        };
         assert_eq!(mask_cap_rights(CapRights::all(), ep), ep);
-        assert!(matches!(mask_cap_rights(CapRights::WRITE, ep), Cap::Endpoint { rights, .. } if rights == CapRights::WRITE));
-        let f = Cap::Frame { base: 0, size: FrameSize::Small, rights: VmRights::ReadWrite, is_device: false, mapping: None };
-        assert!(matches!(mask_cap_rights(CapRights::READ, f), Cap::Frame { rights: VmRights::ReadOnly, .. }));
-        assert!(matches!(mask_cap_rights(CapRights::WRITE, f), Cap::Frame { rights: VmRights::KernelOnly, .. }));
+        assert!(
+            matches!(mask_cap_rights(CapRights::WRITE, ep), Cap::Endpoint { rights, .. } if rights == CapRights::WRITE)
+        );
+        let f = Cap::Frame {
+            base: 0,
+            size: FrameSize::Small,
+            rights: VmRights::ReadWrite,
+            is_device: false,
+            mapping: None,
+        };
+        assert!(matches!(
+            mask_cap_rights(CapRights::READ, f),
+            Cap::Frame {
+                rights: VmRights::ReadOnly,
+                ..
+            }
+        ));
+        assert!(matches!(
+            mask_cap_rights(CapRights::WRITE, f),
+            Cap::Frame {
+                rights: VmRights::KernelOnly,
+                ..
+            }
+        ));
     }
 }

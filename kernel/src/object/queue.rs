@@ -2,8 +2,8 @@
 //! the object's first two words, linked through the TCBs' IPC queue fields. The object's
 //! state lives in the low bits of the head word (TCBs are 2 KiB aligned).
 
-use super::tcb::field;
 use super::Tcb;
+use super::tcb::field;
 use crate::machine::Memory;
 
 const STATE_MASK: u64 = 0b11;
@@ -62,7 +62,10 @@ impl Queue {
     /// seL4's tcbEPDequeue.
     pub fn remove(self, m: &mut impl Memory, t: Tcb) {
         let (prev, next) = (t.get(m, field::EP_PREV), t.get(m, field::EP_NEXT));
-        let (prev, next) = ((prev != 0).then_some(Tcb(prev)), (next != 0).then_some(Tcb(next)));
+        let (prev, next) = (
+            (prev != 0).then_some(Tcb(prev)),
+            (next != 0).then_some(Tcb(next)),
+        );
         match prev {
             Some(p) => p.set(m, field::EP_NEXT, next.map_or(0, |n| n.0)),
             None => self.set_head(m, next),

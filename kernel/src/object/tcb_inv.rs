@@ -3,13 +3,15 @@
 //! registers, notification binding, TLS base and flags.
 
 use super::objecttype::{derive_cap, same_object_as, update_cap_data};
-use super::tcb::{field, reg, sanitise, slot as tcb_slot, ThreadState, USER_CONTEXT};
-use super::{cte, notification, Cap, Slot, Tcb};
+use super::tcb::{ThreadState, USER_CONTEXT, field, reg, sanitise, slot as tcb_slot};
+use super::{Cap, Slot, Tcb, cte, notification};
 use crate::api::error::SysError;
 use crate::api::invocation::Invocation;
 use crate::kernel::ipc::{self, INFO_REGISTER};
-use crate::kernel::thread::{self, possible_switch_to, reschedule_required, sched_dequeue, set_thread_state};
-use crate::machine::Memory;
+use crate::kernel::thread::{
+    self, possible_switch_to, reschedule_required, sched_dequeue, set_thread_state,
+};
+use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 use sel4_abi::{CapRights, InvocationLabel as L, MessageInfo};
 
@@ -37,15 +39,27 @@ pub enum TcbOp {
     /// WriteRegisters: `count` registers from the message, resuming the target if asked.
     WriteRegisters { resume: bool, count: u64 },
     /// CopyRegisters from `source`.
-    CopyRegisters { source: Tcb, suspend: bool, resume: bool, frame: bool, integer: bool },
+    CopyRegisters {
+        source: Tcb,
+        suspend: bool,
+        resume: bool,
+        frame: bool,
+        integer: bool,
+    },
     /// Suspend.
     Suspend,
     /// Resume.
     Resume,
     /// Configure, SetSpace, SetIPCBuffer (seL4's invokeTCB_ThreadControl).
-    Control { space: Option<NewSpace>, buffer: Option<(u64, Option<(Cap, Slot)>)> },
+    Control {
+        space: Option<NewSpace>,
+        buffer: Option<(u64, Option<(Cap, Slot)>)>,
+    },
     /// SetPriority / SetMCPriority / SetSchedParams.
-    Priorities { mcp: Option<u64>, priority: Option<u64> },
+    Priorities {
+        mcp: Option<u64>,
+        priority: Option<u64>,
+    },
     /// BindNotification.
     Bind(u64),
     /// UnbindNotification.
@@ -59,7 +73,9 @@ pub enum TcbOp {
 /// seL4's checkValidIPCBuffer: a non-device frame, the address 1 KiB aligned.
 fn check_ipc_buffer(vaddr: u64, cap: Cap) -> Result<(), SysError> {
     match cap {
-        Cap::Frame { is_device: false, .. } => {}
+        Cap::Frame {
+            is_device: false, ..
+        } => {}
         _ => return Err(SysError::IllegalOperation),
     }
     if vaddr & ((1 << sel4_abi::IPC_BUFFER_SIZE_BITS) - 1) != 0 {
@@ -71,13 +87,22 @@ fn check_ipc_buffer(vaddr: u64, cap: Cap) -> Result<(), SysError> {
 /// seL4's slotCapLongRunningDelete: deleting this slot's cap would destroy a thread or CNode.
 fn long_running_delete(m: &impl Memory, slot: Slot) -> bool {
     let cap = slot.cap(m);
-    !cap.is_null() && cte::is_final(m, slot) && matches!(cap, Cap::Thread { .. } | Cap::Zombie { .. } | Cap::CNode { .. })
+    !cap.is_null()
+        && cte::is_final(m, slot)
+        && matches!(
+            cap,
+            Cap::Thread { .. } | Cap::Zombie { .. } | Cap::CNode { .. }
+        )
 }
 
 /// seL4's checkPrio: a priority up to the authority's MCP.
 fn check_prio(m: &impl Memory, prio: u64, auth: Tcb) -> Result<(), SysError> {
     let mcp = auth.mcp(m);
-    if prio > mcp { Err(SysError::RangeError(0, mcp)) } else { Ok(()) }
+    if prio > mcp {
+        Err(SysError::RangeError(0, mcp))
+    } else {
+        Ok(())
+    }
 }
 
 fn authority(m: &impl Memory, inv: &Invocation) -> Result<Tcb, SysError> {
@@ -89,31 +114,60 @@ fn authority(m: &impl Memory, inv: &Invocation) -> Result<Tcb, SysError> {
 }
 
 /// The CSpace and VSpace roots of Configure and SetSpace, from caps 0 and 1.
-fn decode_space(m: &impl Memory, inv: &Invocation, target: Tcb, fault_ep: u64, cdata: u64, vdata: u64) -> Result<NewSpace, SysError> {
-    let (Some((cslot, ccap)), Some((vslot, vcap))) = (inv.extra_cap(m, 0), inv.extra_cap(m, 1)) else {
+fn decode_space(
+    m: &impl Memory,
+    inv: &Invocation,
+    target: Tcb,
+    fault_ep: u64,
+    cdata: u64,
+    vdata: u64,
+) -> Result<NewSpace, SysError> {
+    let (Some((cslot, ccap)), Some((vslot, vcap))) = (inv.extra_cap(m, 0), inv.extra_cap(m, 1))
+    else {
         return Err(SysError::TruncatedMessage);
     };
     // Replacing a root whose deletion would take long is refused (seL4 does the same).
-    if long_running_delete(m, target.slot(tcb_slot::CTABLE)) || long_running_delete(m, target.slot(tcb_slot::VTABLE)) {
+    if long_running_delete(m, target.slot(tcb_slot::CTABLE))
+        || long_running_delete(m, target.slot(tcb_slot::VTABLE))
+    {
         return Err(SysError::IllegalOperation);
     }
-    let ccap = if cdata != 0 { update_cap_data(false, cdata, ccap) } else { ccap };
+    let ccap = if cdata != 0 {
+        update_cap_data(false, cdata, ccap)
+    } else {
+        ccap
+    };
     let ccap = derive_cap(m, cslot, ccap)?;
     if !matches!(ccap, Cap::CNode { .. }) {
         return Err(SysError::IllegalOperation);
     }
-    let vcap = if vdata != 0 { update_cap_data(false, vdata, vcap) } else { vcap };
+    let vcap = if vdata != 0 {
+        update_cap_data(false, vdata, vcap)
+    } else {
+        vcap
+    };
     let vcap = derive_cap(m, vslot, vcap)?;
     // The VSpace root must be a VSpace with an ASID.
     if !matches!(vcap, Cap::VSpace { asid: Some(_), .. }) {
         return Err(SysError::IllegalOperation);
     }
-    Ok(NewSpace { fault_ep, croot: (ccap, cslot), vroot: (vcap, vslot) })
+    Ok(NewSpace {
+        fault_ep,
+        croot: (ccap, cslot),
+        vroot: (vcap, vslot),
+    })
 }
 
 /// The IPC buffer argument: address 0 removes it; else cap `i` must be a usable frame.
-fn decode_buffer(m: &impl Memory, inv: &Invocation, vaddr: u64, i: usize) -> Result<(u64, Option<(Cap, Slot)>), SysError> {
-    let Some((slot, cap)) = inv.extra_cap(m, i) else { return Err(SysError::TruncatedMessage) };
+fn decode_buffer(
+    m: &impl Memory,
+    inv: &Invocation,
+    vaddr: u64,
+    i: usize,
+) -> Result<(u64, Option<(Cap, Slot)>), SysError> {
+    let Some((slot, cap)) = inv.extra_cap(m, i) else {
+        return Err(SysError::TruncatedMessage);
+    };
     if vaddr == 0 {
         return Ok((0, None));
     }
@@ -124,9 +178,17 @@ fn decode_buffer(m: &impl Memory, inv: &Invocation, vaddr: u64, i: usize) -> Res
 
 /// seL4's decodeTCBInvocation.
 pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<TcbOp, SysError> {
-    let Cap::Thread { tcb } = inv.cap else { unreachable!() };
+    let Cap::Thread { tcb } = inv.cap else {
+        unreachable!()
+    };
     let target = Tcb(tcb);
-    let need = |n: usize| if inv.length < n { Err(SysError::TruncatedMessage) } else { Ok(()) };
+    let need = |n: usize| {
+        if inv.length < n {
+            Err(SysError::TruncatedMessage)
+        } else {
+            Ok(())
+        }
+    };
     let l = inv.label;
     Ok(match l {
         x if x == L::TcbReadRegisters as u64 => {
@@ -139,7 +201,10 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<TcbOp, SysError> {
             if target == inv.thread {
                 return Err(SysError::IllegalOperation);
             }
-            TcbOp::ReadRegisters { suspend: flags & 1 != 0, count }
+            TcbOp::ReadRegisters {
+                suspend: flags & 1 != 0,
+                count,
+            }
         }
         x if x == L::TcbWriteRegisters as u64 => {
             need(2)?;
@@ -150,14 +215,19 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<TcbOp, SysError> {
             if target == inv.thread {
                 return Err(SysError::IllegalOperation);
             }
-            TcbOp::WriteRegisters { resume: flags & 1 != 0, count: count.min(MAX_REGISTERS) }
+            TcbOp::WriteRegisters {
+                resume: flags & 1 != 0,
+                count: count.min(MAX_REGISTERS),
+            }
         }
         x if x == L::TcbCopyRegisters as u64 => {
             let Some((_, src)) = inv.extra_cap(m, 0).filter(|_| inv.length >= 1) else {
                 return Err(SysError::TruncatedMessage);
             };
             let flags = inv.arg(m, 0);
-            let Cap::Thread { tcb: source } = src else { return Err(SysError::InvalidCapability(1)) };
+            let Cap::Thread { tcb: source } = src else {
+                return Err(SysError::InvalidCapability(1));
+            };
             TcbOp::CopyRegisters {
                 source: Tcb(source),
                 suspend: flags & 1 != 0,
@@ -172,23 +242,33 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<TcbOp, SysError> {
             if inv.length < 4 || inv.extra.iter().any(Option::is_none) {
                 return Err(SysError::TruncatedMessage);
             }
-            let (fault_ep, cdata, vdata, buf) = (inv.arg(m, 0), inv.arg(m, 1), inv.arg(m, 2), inv.arg(m, 3));
+            let (fault_ep, cdata, vdata, buf) =
+                (inv.arg(m, 0), inv.arg(m, 1), inv.arg(m, 2), inv.arg(m, 3));
             let buffer = decode_buffer(m, inv, buf, 2)?;
             let space = decode_space(m, inv, target, fault_ep, cdata, vdata)?;
-            TcbOp::Control { space: Some(space), buffer: Some(buffer) }
+            TcbOp::Control {
+                space: Some(space),
+                buffer: Some(buffer),
+            }
         }
         x if x == L::TcbSetSpace as u64 => {
             if inv.length < 3 || inv.extra[1].is_none() {
                 return Err(SysError::TruncatedMessage);
             }
             let space = decode_space(m, inv, target, inv.arg(m, 0), inv.arg(m, 1), inv.arg(m, 2))?;
-            TcbOp::Control { space: Some(space), buffer: None }
+            TcbOp::Control {
+                space: Some(space),
+                buffer: None,
+            }
         }
         x if x == L::TcbSetIpcBuffer as u64 => {
             if inv.length < 1 || inv.extra[0].is_none() {
                 return Err(SysError::TruncatedMessage);
             }
-            TcbOp::Control { space: None, buffer: Some(decode_buffer(m, inv, inv.arg(m, 0), 0)?) }
+            TcbOp::Control {
+                space: None,
+                buffer: Some(decode_buffer(m, inv, inv.arg(m, 0), 0)?),
+            }
         }
         x if x == L::TcbSetPriority as u64 || x == L::TcbSetMcPriority as u64 => {
             if inv.length < 1 || inv.extra[0].is_none() {
@@ -197,9 +277,15 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<TcbOp, SysError> {
             let value = inv.arg(m, 0);
             check_prio(m, value, authority(m, inv)?)?;
             if x == L::TcbSetPriority as u64 {
-                TcbOp::Priorities { mcp: None, priority: Some(value) }
+                TcbOp::Priorities {
+                    mcp: None,
+                    priority: Some(value),
+                }
             } else {
-                TcbOp::Priorities { mcp: Some(value), priority: None }
+                TcbOp::Priorities {
+                    mcp: Some(value),
+                    priority: None,
+                }
             }
         }
         x if x == L::TcbSetSchedParams as u64 => {
@@ -210,16 +296,23 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<TcbOp, SysError> {
             let auth = authority(m, inv)?;
             check_prio(m, mcp, auth)?;
             check_prio(m, prio, auth)?;
-            TcbOp::Priorities { mcp: Some(mcp), priority: Some(prio) }
+            TcbOp::Priorities {
+                mcp: Some(mcp),
+                priority: Some(prio),
+            }
         }
         x if x == L::TcbBindNotification as u64 => {
-            let Some((_, ncap)) = inv.extra_cap(m, 0) else { return Err(SysError::TruncatedMessage) };
+            let Some((_, ncap)) = inv.extra_cap(m, 0) else {
+                return Err(SysError::TruncatedMessage);
+            };
             // One notification per thread, one thread per notification, and the thread
             // must be able to receive from it; a notification with waiters cannot be bound.
             if target.get(m, field::BOUND_NOTIFICATION) != 0 {
                 return Err(SysError::IllegalOperation);
             }
-            let Cap::Notification { ptr, rights, .. } = ncap else { return Err(SysError::IllegalOperation) };
+            let Cap::Notification { ptr, rights, .. } = ncap else {
+                return Err(SysError::IllegalOperation);
+            };
             if !rights.contains(CapRights::READ) {
                 return Err(SysError::IllegalOperation);
             }
@@ -241,14 +334,17 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<TcbOp, SysError> {
         }
         x if x == L::TcbSetFlags as u64 => {
             need(2)?;
-            TcbOp::SetFlags { clear: inv.arg(m, 0), set: inv.arg(m, 1) }
+            TcbOp::SetFlags {
+                clear: inv.arg(m, 0),
+                set: inv.arg(m, 1),
+            }
         }
         _ => return Err(SysError::IllegalOperation),
     })
 }
 
 /// seL4's setPriority: requeue at the new priority; a runnable thread may preempt.
-fn set_priority(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, prio: u64) {
+fn set_priority(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, prio: u64) {
     sched_dequeue(ks, m, t);
     t.set_priority(m, prio);
     if t.state(m).is_runnable() {
@@ -262,7 +358,16 @@ fn set_priority(ks: &mut KernelState, m: &mut impl Memory, t: Tcb, prio: u64) {
 
 /// Performs a decoded TCB invocation on `target` for `caller` (invoked through `slot`).
 #[allow(clippy::too_many_arguments)] // the invocation's context, as seL4 passes it
-pub fn invoke(ks: &mut KernelState, m: &mut impl Memory, op: TcbOp, target: Tcb, slot: Slot, caller: Tcb, call: bool, buffer: Option<u64>) {
+pub fn invoke(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    op: TcbOp,
+    target: Tcb,
+    slot: Slot,
+    caller: Tcb,
+    call: bool,
+    buffer: Option<u64>,
+) {
     match op {
         TcbOp::ReadRegisters { suspend, count } => {
             if suspend {
@@ -276,7 +381,11 @@ pub fn invoke(ks: &mut KernelState, m: &mut impl Memory, op: TcbOp, target: Tcb,
                     let v = target.user_reg(m, *r);
                     sent = ipc::set_msg_word(m, caller, rbuf, i, v);
                 }
-                caller.set_reg(m, INFO_REGISTER, MessageInfo::new(0, 0, 0, sent as u64).to_word());
+                caller.set_reg(
+                    m,
+                    INFO_REGISTER,
+                    MessageInfo::new(0, 0, 0, sent as u64).to_word(),
+                );
             }
             set_thread_state(ks, m, caller, ThreadState::Running);
         }
@@ -291,7 +400,13 @@ pub fn invoke(ks: &mut KernelState, m: &mut impl Memory, op: TcbOp, target: Tcb,
                 thread::restart(ks, m, target);
             }
         }
-        TcbOp::CopyRegisters { source, suspend, resume, frame, integer } => {
+        TcbOp::CopyRegisters {
+            source,
+            suspend,
+            resume,
+            frame,
+            integer,
+        } => {
             if suspend {
                 thread::suspend(ks, m, source);
             }
@@ -315,13 +430,17 @@ pub fn invoke(ks: &mut KernelState, m: &mut impl Memory, op: TcbOp, target: Tcb,
         }
         TcbOp::Suspend => thread::suspend(ks, m, target),
         TcbOp::Resume => thread::restart(ks, m, target),
-        TcbOp::Control { space, buffer: new_buffer } => {
+        TcbOp::Control {
+            space,
+            buffer: new_buffer,
+        } => {
             let tcap = Cap::Thread { tcb: target.0 };
             // The roots are installed only if the invoked cap and the source caps survived
             // the deletion of the old roots (which may have destroyed them).
             if let Some(sp) = space {
                 target.set(m, field::FAULT_HANDLER, sp.fault_ep);
-                for (i, (cap, src)) in [(tcb_slot::CTABLE, sp.croot), (tcb_slot::VTABLE, sp.vroot)] {
+                for (i, (cap, src)) in [(tcb_slot::CTABLE, sp.croot), (tcb_slot::VTABLE, sp.vroot)]
+                {
                     let dest = target.slot(i);
                     cte::delete(ks, m, dest, true);
                     if same_object_as(&cap, &src.cap(m)) && same_object_as(&tcap, &slot.cap(m)) {

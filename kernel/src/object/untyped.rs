@@ -6,7 +6,7 @@ use super::{Cap, Slot, Tcb};
 use crate::api::error::SysError;
 use crate::api::invocation::Invocation;
 use crate::kernel::cspace::{self, LookupFault};
-use crate::machine::Memory;
+use crate::machine::{Machine, Memory};
 use sel4_abi::{InvocationLabel, ObjectType};
 
 /// A validated Retype.
@@ -33,12 +33,24 @@ pub struct Retype {
 }
 
 const fn mask(bits: u64) -> u64 {
-    if bits >= 64 { u64::MAX } else { (1 << bits) - 1 }
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1 << bits) - 1
+    }
 }
 
 /// seL4's decodeUntypedInvocation: every check, in seL4's order.
 pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
-    let Cap::Untyped { ptr, size_bits, is_device, free_index } = inv.cap else { unreachable!() };
+    let Cap::Untyped {
+        ptr,
+        size_bits,
+        is_device,
+        free_index,
+    } = inv.cap
+    else {
+        unreachable!()
+    };
     // An untyped cap has one operation.
     if inv.label != InvocationLabel::UntypedRetype as u64 {
         return Err(SysError::IllegalOperation);
@@ -48,9 +60,12 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
         return Err(SysError::TruncatedMessage);
     };
     let (ty, user_size) = (inv.arg(m, 0), inv.arg(m, 1));
-    let (index, depth, offset, count) = (inv.arg(m, 2), inv.arg(m, 3), inv.arg(m, 4), inv.arg(m, 5));
+    let (index, depth, offset, count) =
+        (inv.arg(m, 2), inv.arg(m, 3), inv.arg(m, 4), inv.arg(m, 5));
     // The type must be one this kernel has.
-    let Some(object) = ObjectType::from_word(ty) else { return Err(SysError::InvalidArgument(0)) };
+    let Some(object) = ObjectType::from_word(ty) else {
+        return Err(SysError::InvalidArgument(0));
+    };
     // Sizes beyond the largest untyped cannot exist (and would overflow).
     let bits = object_size_bits(object, user_size);
     if user_size >= sel4_abi::WORD_BITS || bits > sel4_abi::MAX_UNTYPED_BITS {
@@ -69,16 +84,25 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
     } else {
         cspace::lookup_slot_for_cnode_op(m, false, root, index, depth)?.cap(m)
     };
-    let Cap::CNode { ptr: cnode, radix, .. } = node else {
-        return Err(SysError::FailedLookup { source: false, fault: LookupFault::MissingCapability { bits_left: depth } });
+    let Cap::CNode {
+        ptr: cnode, radix, ..
+    } = node
+    else {
+        return Err(SysError::FailedLookup {
+            source: false,
+            fault: LookupFault::MissingCapability { bits_left: depth },
+        });
     };
     // The destination window must lie inside the CNode and hold 1..=256 slots.
     let slots = 1u64 << radix;
     if offset > slots - 1 {
         return Err(SysError::RangeError(0, slots - 1));
     }
-    if count < 1 || count > sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS {
-        return Err(SysError::RangeError(1, sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS));
+    if !(1..=sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS).contains(&count) {
+        return Err(SysError::RangeError(
+            1,
+            sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS,
+        ));
     }
     if count > slots - offset {
         return Err(SysError::RangeError(1, slots - offset));
@@ -96,17 +120,43 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
         return Err(SysError::NotEnoughMemory(free_bytes));
     }
     // Device memory can only become frames or smaller untypeds (the kernel never writes it).
-    if is_device && !matches!(object, ObjectType::SmallPage | ObjectType::LargePage | ObjectType::HugePage | ObjectType::Untyped) {
+    if is_device
+        && !matches!(
+            object,
+            ObjectType::SmallPage
+                | ObjectType::LargePage
+                | ObjectType::HugePage
+                | ObjectType::Untyped
+        )
+    {
         return Err(SysError::InvalidArgument(1));
     }
     let base = (ptr + free + mask(bits)) & !mask(bits);
-    Ok(Retype { slot: inv.slot, reset, base, object, user_size, cnode, offset, count, device: is_device })
+    Ok(Retype {
+        slot: inv.slot,
+        reset,
+        base,
+        object,
+        user_size,
+        cnode,
+        offset,
+        count,
+        device: is_device,
+    })
 }
 
 /// seL4's invokeUntyped_Retype: resets if asked, advances the watermark, creates the
 /// objects and inserts their caps as children of the untyped, each right after it.
-pub fn invoke(ks: &mut crate::model::KernelState, m: &mut impl Memory, r: Retype, creator: Tcb) {
-    let Cap::Untyped { ptr, size_bits, is_device, free_index } = r.slot.cap(m) else { return };
+pub fn invoke(ks: &mut crate::model::KernelState, m: &mut impl Machine, r: Retype, creator: Tcb) {
+    let Cap::Untyped {
+        ptr,
+        size_bits,
+        is_device,
+        free_index,
+    } = r.slot.cap(m)
+    else {
+        return;
+    };
     if r.reset && free_index > 0 {
         // Memory below the watermark may hold old objects; the rest is still zero.
         if !is_device {
@@ -115,9 +165,24 @@ pub fn invoke(ks: &mut crate::model::KernelState, m: &mut impl Memory, r: Retype
     }
     let bits = object_size_bits(r.object, r.user_size);
     let end = r.base + (r.count << bits);
-    r.slot.set_cap(m, Cap::Untyped { ptr, size_bits, is_device, free_index: end - ptr });
+    r.slot.set_cap(
+        m,
+        Cap::Untyped {
+            ptr,
+            size_bits,
+            is_device,
+            free_index: end - ptr,
+        },
+    );
     for i in 0..r.count {
-        let cap = create_object(m, r.object, r.base + (i << bits), r.user_size, r.device, Some(creator));
+        let cap = create_object(
+            m,
+            r.object,
+            r.base + (i << bits),
+            r.user_size,
+            r.device,
+            Some(creator),
+        );
         if let Cap::Thread { tcb } = cap {
             crate::api::debug::add(ks, m, Tcb(tcb));
         }
@@ -126,7 +191,7 @@ pub fn invoke(ks: &mut crate::model::KernelState, m: &mut impl Memory, r: Retype
 }
 
 /// seL4's insertNewCap: a new object's original cap, right after its untyped parent.
-fn insert_new_cap(m: &mut impl Memory, parent: Slot, slot: Slot, cap: Cap) {
+fn insert_new_cap(m: &mut impl Machine, parent: Slot, slot: Slot, cap: Cap) {
     let next = parent.next(m);
     slot.set_cap(m, cap);
     m.write_word(slot.0 + 16, parent.0);

@@ -40,7 +40,14 @@ _start:
     msr     cptr_el2, x1
     msr     hstr_el2, xzr
     msr     vttbr_el2, xzr
-    mov     x1, #0x3c5                  // SPSR: EL1h, DAIF masked
+    mrs     x1, id_aa64pfr0_el1
+    ubfx    x1, x1, #24, #4             // GIC system-register interface present?
+    cbz     x1, 1f
+    mov     x1, #0xf                    // ICC_SRE_EL2: SRE, and let EL1 use ICC_* registers
+    msr     S3_4_C12_C9_5, x1
+    isb
+    msr     S3_4_C12_C11_0, xzr         // ICH_HCR_EL2: no virtual interrupts
+1:  mov     x1, #0x3c5                  // SPSR: EL1h, DAIF masked
     msr     spsr_el2, x1
     adr     x1, 3f
     msr     elr_el2, x1

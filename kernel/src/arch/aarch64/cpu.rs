@@ -45,3 +45,30 @@ pub fn flush_tlb() {
 pub fn wait_for_event() {
     aarch64_cpu::asm::wfe();
 }
+
+/// Waits for an interrupt (it wakes the core even while IRQs are masked).
+pub fn wait_for_interrupt() {
+    aarch64_cpu::asm::wfi();
+}
+
+/// Cache maintenance by virtual address over `[va, va + len)` (64-byte lines).
+pub fn cache_op(op: crate::machine::CacheOp, va: u64, len: u64) {
+    use crate::machine::CacheOp;
+    let mut a = va & !63;
+    while a < va + len {
+        // SAFETY: data-cache maintenance by VA on memory mapped in the kernel window changes
+        // no architectural state the compiler tracks; an invalidate is asked for by the
+        // owner of the frame, whose contents are its own concern.
+        unsafe {
+            match op {
+                CacheOp::Clean => asm!("dc cvac, {}", in(reg) a, options(nostack)),
+                CacheOp::Invalidate => asm!("dc civac, {}", in(reg) a, options(nostack)),
+                CacheOp::CleanInvalidate => asm!("dc civac, {}", in(reg) a, options(nostack)),
+                CacheOp::Unify => asm!("dc cvau, {0}", "ic ivau, {0}", in(reg) a, options(nostack)),
+            }
+        }
+        a += 64;
+    }
+    // SAFETY: barriers only.
+    unsafe { asm!("dsb ish", "isb", options(nostack, preserves_flags)) };
+}

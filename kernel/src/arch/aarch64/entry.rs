@@ -1,8 +1,9 @@
 //! Kernel entry points from assembly: boot (`kernel_main`), exceptions from user level
 //! (`el0_exception`), exceptions in the kernel, and the panic handler.
 
+use super::gic::Gic;
 use super::machine::{DEFAULT_UART, KernelMachine};
-use super::{KERNEL_WINDOW, cpu, esr, power, vectors};
+use super::{KERNEL_WINDOW, cpu, esr, power, timer, vectors};
 use crate::api::{self, Event, Fault};
 use crate::kernel::boot::{self, BootParams, dtb, regions::Region};
 use crate::kprintln;
@@ -23,6 +24,11 @@ unsafe extern "C" {
 /// The kernel's global state and machine. Only the entry functions below reach them, once
 /// per kernel entry, through [`globals`].
 static mut STATE: KernelState = KernelState::new();
+
+/// The kernel's CNode of IRQ notification caps (seL4's intStateIRQNode): one slot per line.
+#[repr(C, align(32))]
+struct IrqNode([[u64; 4]; crate::model::MAX_IRQS]);
+static IRQ_NODE: IrqNode = IrqNode([[0; 4]; crate::model::MAX_IRQS]);
 static mut MACHINE: Option<KernelMachine> = None;
 
 /// The global state and machine, for one kernel entry.
@@ -82,6 +88,15 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     *m = KernelMachine::new(platform.uart);
     power::set_psci(platform.psci);
     map_ram(&platform.ram);
+    // SAFETY: the device tree's GIC frames lie in the device gigabyte mapped at boot, and
+    // the kernel is the GIC's only driver.
+    let gic = unsafe { Gic::init(platform.gic_v3, platform.gic_regs) };
+    gic.enable(timer::IRQ);
+    ks.max_irq = gic.lines().min(crate::model::MAX_IRQS as u64) - 1;
+    ks.irq_node = &raw const IRQ_NODE as u64 - KERNEL_WINDOW;
+    crate::arch::irq::reserve_timer(ks, timer::IRQ as u64);
+    m.gic = Some(gic);
+    timer::rearm();
     kprintln!(
         m,
         "kernel: seL4 16.0.0 ABI kernel for AArch64 (non-MCS), entered at EL{entry_el}, running at EL1"
@@ -127,12 +142,16 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
 
 /// Leaves the kernel: resumes the current thread, or idles if there is none.
 fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
-    let Some(t) = ks.current else { idle(m) };
+    let Some(t) = ks.current else { idle(ks, m) };
     match t.cap(m, tcb::slot::VTABLE) {
+        // The ASID must still name this VSpace (it is dropped when the VSpace's last cap
+        // goes, or its pool's).
         Cap::VSpace {
             base,
             asid: Some(asid),
-        } => cpu::set_user_vspace(base, asid),
+        } if crate::arch::find_vspace(ks, m, asid) == Some(base) => {
+            cpu::set_user_vspace(base, asid)
+        }
         // A thread without a valid VSpace runs in an empty one: every access faults.
         // SAFETY: linker-defined symbol; only its address is used.
         _ => cpu::set_user_vspace(unsafe { symbol_pa(&empty_vspace) }, 0),
@@ -142,14 +161,40 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
     unsafe { vectors::restore_user_context(KERNEL_WINDOW + t.context()) }
 }
 
-/// No thread can run. Nothing can wake one either: no interrupt is delivered to user level
-/// yet, so the system is finished.
-fn idle(m: &mut KernelMachine) -> ! {
-    kprintln!(
-        m,
-        "kernel: no thread can run and no interrupt can wake one; halting"
-    );
-    m.halt(exit_status::ALL_THREADS_STOPPED)
+/// No thread can run: wait for interrupts (the idle thread). If no interrupt is delivered
+/// to user level, nothing can ever wake a thread, and the system is finished.
+fn idle(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
+    loop {
+        if ks.irqs_delivered == 0 {
+            kprintln!(
+                m,
+                "kernel: no thread can run and no interrupt can wake one; halting"
+            );
+            m.halt(exit_status::ALL_THREADS_STOPPED)
+        }
+        // WFI wakes on a pending interrupt even with IRQs masked; the kernel then takes it
+        // from the GIC itself.
+        cpu::wait_for_interrupt();
+        handle_interrupts(ks, m);
+        if ks.current.is_some() {
+            return_to_user(ks, m);
+        }
+    }
+}
+
+/// Takes every pending interrupt: the tick drives the scheduler; others go to user level.
+fn handle_interrupts(ks: &mut KernelState, m: &mut KernelMachine) {
+    while let Some(irq) = m.gic.as_ref().and_then(Gic::ack) {
+        if irq == timer::IRQ {
+            timer::rearm();
+            api::handle_event(ks, m, Event::TimerTick);
+        } else {
+            api::handle_event(ks, m, Event::Interrupt(irq as u64));
+        }
+        if let Some(g) = &m.gic {
+            g.eoi(irq);
+        }
+    }
 }
 
 /// An exception from user level; `kind` 0 sync, 1 IRQ, 2 FIQ, 3 SError.
@@ -183,8 +228,10 @@ extern "C" fn el0_exception(kind: u64) -> ! {
             }),
         };
         api::handle_event(ks, m, event);
+    } else if kind == 1 {
+        handle_interrupts(ks, m);
     } else {
-        // No interrupt source is enabled yet; an SError or FIQ would be a machine error.
+        // An SError or FIQ from user level is a machine error; the thread carries on.
         kprintln!(
             m,
             "kernel: ignoring unexpected {} from user level",

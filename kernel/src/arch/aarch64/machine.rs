@@ -1,13 +1,16 @@
 //! The kernel's [`Machine`]: physical memory through the kernel window, the PL011 console,
 //! semihosting/PSCI power-off.
 
+use super::gic::Gic;
 use super::pl011::Pl011;
 use super::{KERNEL_WINDOW, cpu, power};
-use crate::machine::{Machine, Memory};
+use crate::machine::{CacheOp, Machine, Memory};
 
 /// The real machine. One exists; the entry code owns it.
 pub struct KernelMachine {
     uart: Option<Pl011>,
+    /// The interrupt controller, once boot has initialised it.
+    pub gic: Option<Gic>,
 }
 
 /// Where QEMU's `virt` board puts its PL011, used until the device tree has been read.
@@ -21,7 +24,7 @@ impl KernelMachine {
         let uart = uart
             .filter(|&pa| pa < 1 << 30)
             .map(|pa| unsafe { Pl011::new(KERNEL_WINDOW + pa) });
-        KernelMachine { uart }
+        KernelMachine { uart, gic: None }
     }
 }
 
@@ -78,5 +81,17 @@ impl Machine for KernelMachine {
     }
     fn sync_page_tables(&mut self) {
         cpu::flush_tlb();
+    }
+    fn cache_op(&mut self, op: CacheOp, pa: u64, len: u64) {
+        cpu::cache_op(op, KERNEL_WINDOW + pa, len);
+    }
+    fn mask_irq(&mut self, irq: u64, masked: bool) {
+        if let Some(g) = &self.gic {
+            if masked {
+                g.disable(irq as u32)
+            } else {
+                g.enable(irq as u32)
+            }
+        }
     }
 }

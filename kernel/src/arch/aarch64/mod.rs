@@ -2,11 +2,13 @@
 //! implementation. Everything here that touches the CPU is bare-metal only.
 
 pub mod esr;
+pub mod irq;
 pub mod objects;
 pub mod vspace;
 
 pub use esr::class_name as esr_class_name;
-pub use objects::{decode_and_invoke, decode_irq, irq_deleted, vspace_finalise};
+pub use irq::{decode_irq, irq_deleted};
+pub use objects::{decode_and_invoke, find_vspace, vspace_finalise};
 
 #[cfg(target_os = "none")]
 mod boot;
@@ -15,11 +17,15 @@ mod cpu;
 #[cfg(target_os = "none")]
 mod entry;
 #[cfg(target_os = "none")]
+mod gic;
+#[cfg(target_os = "none")]
 mod machine;
 #[cfg(target_os = "none")]
 mod pl011;
 #[cfg(target_os = "none")]
 mod power;
+#[cfg(target_os = "none")]
+mod timer;
 #[cfg(target_os = "none")]
 mod vectors;
 

@@ -24,6 +24,8 @@ pub struct Platform {
     pub gic: RegionList,
     /// True for a GICv3, false for a GICv2.
     pub gic_v3: bool,
+    /// The GIC's distributor, and its CPU interface (v2) or redistributors (v3).
+    pub gic_regs: [u64; 2],
     /// PSCI conduit, if PSCI is described.
     pub psci: Option<PsciConduit>,
     /// Bytes the DTB's blocks use: its packed size. QEMU's blob claims 1 MiB, nearly all
@@ -58,13 +60,17 @@ pub fn parse(blob: &[u8]) -> Result<Platform, DtbError> {
         .and_then(|n| n.reg()?.next())
         .map(|r| r.starting_address as u64);
     let mut gic = RegionList::new();
+    let mut gic_regs = [0u64; 2];
     let gic_node = fdt.find_compatible(&["arm,gic-v3", "arm,cortex-a15-gic", "arm,gic-400"]);
     let gic_v3 = gic_node.is_some_and(|n| {
         n.compatible()
             .is_some_and(|c| c.all().any(|s| s == "arm,gic-v3"))
     });
     if let Some(regs) = gic_node.and_then(|n| n.reg()) {
-        for r in regs {
+        for (i, r) in regs.enumerate() {
+            if i < 2 {
+                gic_regs[i] = r.starting_address as u64;
+            }
             gic.add(Region::sized(
                 r.starting_address as u64,
                 r.size.unwrap_or(0) as u64,
@@ -86,6 +92,7 @@ pub fn parse(blob: &[u8]) -> Result<Platform, DtbError> {
         uart,
         gic,
         gic_v3,
+        gic_regs,
         psci,
         size: packed_size(blob).ok_or(DtbError::Invalid)?,
     })
@@ -124,6 +131,7 @@ mod tests {
         assert_eq!(p.uart, Some(0x900_0000));
         assert!(!p.gic_v3);
         assert_eq!(p.gic.iter().next().unwrap().start, 0x800_0000);
+        assert_eq!(p.gic_regs, [0x800_0000, 0x801_0000]);
         assert_eq!(p.psci, Some(PsciConduit::Hvc));
         assert_eq!(p.size, VIRT.len() as u64);
     }
@@ -133,6 +141,7 @@ mod tests {
         let p = parse(VIRT_2G_V3).unwrap();
         assert_eq!(p.ram.total(), 2 << 30);
         assert!(p.gic_v3);
+        assert_eq!(p.gic_regs, [0x800_0000, 0x80a_0000]);
         assert_eq!(p.psci, Some(PsciConduit::Smc));
     }
 

@@ -131,7 +131,11 @@ impl SlotCursor {
 }
 
 /// Builds the initial thread. On success the root task is ready to run.
-pub fn init<M: Machine>(ks: &mut crate::model::KernelState, m: &mut M, p: &BootParams) -> Result<BootResult, BootError> {
+pub fn init<M: Machine>(
+    ks: &mut crate::model::KernelState,
+    m: &mut M,
+    p: &BootParams,
+) -> Result<BootResult, BootError> {
     // The ELF sits in RAM; it may extend to the end of the RAM bank, no further.
     let bank = p
         .ram
@@ -349,7 +353,11 @@ pub fn init<M: Machine>(ks: &mut crate::model::KernelState, m: &mut M, p: &BootP
         .insert_derived(m, ipc_cap, root(init_cap::INIT_THREAD_IPC_BUFFER));
     crate::kernel::thread::setup_reply_master(m, tcb);
     tcb.set(m, crate::object::tcb::field::FAULT_IP, image.entry);
-    tcb.set(m, crate::object::tcb::field::TIME_SLICE, crate::kernel::thread::TIME_SLICE);
+    tcb.set(
+        m,
+        crate::object::tcb::field::TIME_SLICE,
+        crate::kernel::thread::TIME_SLICE,
+    );
     tcb.set_reg(m, reg::PC, image.entry);
     tcb.set_reg(m, reg::X0, bi_vptr);
     tcb.set_reg(m, reg::SPSR, PSTATE_USER);

@@ -1,0 +1,16 @@
+//! The kernel's tick: the EL1 virtual timer (PPI 27), every 2 ms of emulated time (seL4's
+//! default CONFIG_TIMER_TICK_MS).
+
+use aarch64_cpu::registers::{CNTFRQ_EL0, CNTV_CTL_EL0, CNTV_TVAL_EL0};
+use tock_registers::interfaces::{Readable, Writeable};
+
+/// The timer's interrupt: the EL1 virtual timer's private peripheral interrupt.
+pub const IRQ: u32 = 27;
+/// Milliseconds between ticks.
+pub const TICK_MS: u64 = 2;
+
+/// Starts the next tick period.
+pub fn rearm() {
+    CNTV_TVAL_EL0.set(CNTFRQ_EL0.get() * TICK_MS / 1000);
+    CNTV_CTL_EL0.set(1); // enabled, not masked
+}
