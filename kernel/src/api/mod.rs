@@ -37,3 +37,6 @@ pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     thread::schedule(ks, m);
     thread::activate(ks, m);
 }
+
+#[cfg(test)]
+mod tests;

@@ -128,16 +128,14 @@ pub fn vspace_finalise<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is
             base,
             mapping: Some(map),
         } if is_final => unmap_page_table(ks, m, base, map),
+        // seL4's deleteASID: the ASID stops naming this VSpace.
         Cap::VSpace {
             base,
             asid: Some(asid),
-        } if is_final => {
-            // seL4's deleteASID: the ASID stops naming this VSpace.
-            if find_vspace(ks, m, asid) == Some(base) {
-                let pool = ks.asid_table[(asid as u64 >> ASID_LOW_BITS) as usize];
-                m.write_word(pool + (asid as u64 & ((1 << ASID_LOW_BITS) - 1)) * 8, 0);
-                m.sync_page_tables();
-            }
+        } if is_final && find_vspace(ks, m, asid) == Some(base) => {
+            let pool = ks.asid_table[(asid as u64 >> ASID_LOW_BITS) as usize];
+            m.write_word(pool + (asid as u64 & ((1 << ASID_LOW_BITS) - 1)) * 8, 0);
+            m.sync_page_tables();
         }
         Cap::AsidPool { base, asid_base } if is_final => {
             let i = (asid_base as u64 >> ASID_LOW_BITS) as usize;

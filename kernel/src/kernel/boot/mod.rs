@@ -499,4 +499,4 @@ fn install_table_or_panic(m: &mut impl Machine, vspace: u64, va: u64, level: u32
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

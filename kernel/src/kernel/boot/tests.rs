@@ -11,7 +11,7 @@ const DTB: Region = Region::new(0x4000_0000, 0x4000_1234);
 const ELF_AT: u64 = 0x4030_0000;
 const GIC: Region = Region::new(0x800_0000, 0x802_0000);
 
-fn machine_with(elf: &[u8]) -> (SimMachine, BootParams) {
+pub(crate) fn machine_with(elf: &[u8]) -> (SimMachine, BootParams) {
     let mut m = SimMachine::new(RAM.start, RAM.len() as usize);
     for i in 0..DTB.len() {
         m.write_byte(DTB.start + i, (i % 251) as u8);
@@ -35,7 +35,7 @@ fn machine_with(elf: &[u8]) -> (SimMachine, BootParams) {
     )
 }
 
-fn sample_elf() -> Vec<u8> {
+pub(crate) fn sample_elf() -> Vec<u8> {
     testelf::build(
         0x40_0000,
         &[

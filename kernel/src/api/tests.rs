@@ -1,0 +1,352 @@
+//! End-to-end syscalls on the simulated machine: boot a root task, then drive threads
+//! through `handle_event` exactly as the exception entry would.
+
+use super::{Event, handle_event};
+use crate::kernel::boot::{self, tests as bt};
+use crate::kernel::ipc::{INFO_REGISTER, MSG_REGISTERS, buf};
+use crate::machine::Memory;
+use crate::machine::sim::SimMachine;
+use crate::model::KernelState;
+use crate::object::tcb::{ThreadState, field, reg};
+use crate::object::{Cap, Slot, Tcb};
+use core::mem::offset_of;
+use sel4_abi::{BootInfo, InvocationLabel as L, MessageInfo, ObjectType, Syscall, init_cap};
+
+struct World {
+    m: SimMachine,
+    ks: KernelState,
+    root: Tcb,
+    cnode: u64,
+    bi: u64,
+    next_slot: u64,
+}
+
+impl World {
+    fn boot() -> World {
+        let (mut m, p) = bt::machine_with(&bt::sample_elf());
+        let mut ks = KernelState::new();
+        let r = boot::init(&mut ks, &mut m, &p).unwrap();
+        let bi = r.layout.boot_info;
+        let next_slot = m.read_word(bi + offset_of!(BootInfo, empty) as u64);
+        World {
+            m,
+            ks,
+            root: r.tcb,
+            cnode: r.layout.cnode,
+            bi,
+            next_slot,
+        }
+    }
+
+    fn slot(&self, i: u64) -> Slot {
+        Slot::of(self.cnode, i)
+    }
+
+    /// The largest normal-memory untyped's slot.
+    fn big_untyped(&self) -> u64 {
+        let start = self
+            .m
+            .read_word(self.bi + offset_of!(BootInfo, untyped) as u64);
+        let end = self
+            .m
+            .read_word(self.bi + offset_of!(BootInfo, untyped) as u64 + 8);
+        (start..end)
+            .max_by_key(|&i| match self.slot(i).cap(&self.m) {
+                Cap::Untyped {
+                    size_bits,
+                    is_device: false,
+                    ..
+                } => size_bits,
+                _ => 0,
+            })
+            .unwrap()
+    }
+
+    /// Makes thread `t` perform syscall `sys` with x0, a message and extra caps, as if it
+    /// trapped; returns with the scheduler's choice made.
+    fn syscall(&mut self, t: Tcb, sys: Syscall, x0: u64, label: u64, words: &[u64], caps: &[u64]) {
+        self.syscall_number(t, sys.word(), x0, label, words, caps);
+    }
+
+    fn syscall_number(
+        &mut self,
+        t: Tcb,
+        number: u64,
+        x0: u64,
+        label: u64,
+        words: &[u64],
+        caps: &[u64],
+    ) {
+        let info = MessageInfo::new(label, 0, caps.len() as u64, words.len() as u64);
+        t.set_reg(&mut self.m, reg::X0, x0);
+        t.set_reg(&mut self.m, INFO_REGISTER, info.to_word());
+        t.set_reg(&mut self.m, 7, number);
+        let bufpa = crate::kernel::ipc::ipc_buffer(&self.m, t, false);
+        for (i, &w) in words.iter().enumerate() {
+            match (MSG_REGISTERS.get(i), bufpa) {
+                (Some(&r), _) => t.set_reg(&mut self.m, r, w),
+                (None, Some(b)) => self.m.write_word(b + buf::msg(i), w),
+                _ => {}
+            }
+        }
+        for (i, &c) in caps.iter().enumerate() {
+            self.m.write_word(bufpa.unwrap() + buf::cap(i), c);
+        }
+        let pc = t.reg(&self.m, reg::PC);
+        t.set(&mut self.m, field::FAULT_IP, pc.wrapping_sub(4));
+        self.ks.current = Some(t);
+        handle_event(&mut self.ks, &mut self.m, Event::Syscall);
+    }
+
+    /// A Call invocation by the root task; returns the reply label and words.
+    fn invoke(&mut self, cptr: u64, label: L, words: &[u64], caps: &[u64]) -> (u64, Vec<u64>) {
+        let root = self.root;
+        self.syscall(root, Syscall::Call, cptr, label as u64, words, caps);
+        self.reply_of(root)
+    }
+
+    fn reply_of(&self, t: Tcb) -> (u64, Vec<u64>) {
+        let info = MessageInfo::from_word(t.reg(&self.m, INFO_REGISTER));
+        let bufpa = crate::kernel::ipc::ipc_buffer(&self.m, t, true);
+        let words = (0..info.length as usize)
+            .map(|i| match MSG_REGISTERS.get(i) {
+                Some(&r) => t.reg(&self.m, r),
+                None => self.m.read_word(bufpa.unwrap() + buf::msg(i)),
+            })
+            .collect();
+        (info.label, words)
+    }
+
+    /// Retypes `n` objects into fresh slots; returns the first slot index.
+    fn retype(&mut self, ut: u64, ty: ObjectType, size: u64, n: u64) -> u64 {
+        let first = self.next_slot;
+        let r = self.invoke(
+            ut,
+            L::UntypedRetype,
+            &[ty as u64, size, 0, 0, first, n],
+            &[init_cap::INIT_THREAD_CNODE],
+        );
+        assert_eq!(r, (0, vec![]), "retype {ty:?}");
+        self.next_slot += n;
+        first
+    }
+
+    fn ptr_of(&self, i: u64) -> u64 {
+        crate::object::objecttype::region(&self.slot(i).cap(&self.m))
+            .unwrap()
+            .0
+    }
+}
+
+#[test]
+fn retype_errors_carry_sel4_payloads() {
+    let mut w = World::boot();
+    let ut = w.big_untyped();
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let e = w.next_slot;
+    assert_eq!(
+        w.invoke(ut, L::UntypedRetype, &[99, 0, 0, 0, e, 1], &[cn]),
+        (1, vec![0])
+    );
+    assert_eq!(
+        w.invoke(
+            ut,
+            L::UntypedRetype,
+            &[ObjectType::CapTable as u64, 0, 0, 0, e, 1],
+            &[cn]
+        ),
+        (1, vec![1])
+    );
+    assert_eq!(
+        w.invoke(
+            ut,
+            L::UntypedRetype,
+            &[ObjectType::Untyped as u64, 64, 0, 0, e, 1],
+            &[cn]
+        ),
+        (4, vec![0, 47])
+    );
+    assert_eq!(
+        w.invoke(ut, L::UntypedRetype, &[2, 0, 0, 0, 4096, 1], &[cn]),
+        (4, vec![0, 4095])
+    );
+    assert_eq!(
+        w.invoke(ut, L::UntypedRetype, &[2, 0, 0, 0, e, 0], &[cn]),
+        (4, vec![1, 256])
+    );
+    assert_eq!(
+        w.invoke(ut, L::UntypedRetype, &[2, 0, 0, 0, 1, 1], &[cn]),
+        (8, vec![]),
+        "slot 1 is full"
+    );
+    assert_eq!(
+        w.invoke(ut, L::UntypedRetype, &[2, 0, 0, 0, e], &[cn]),
+        (7, vec![]),
+        "five words"
+    );
+    assert_eq!(
+        w.invoke(ut, L::CNodeCopy, &[], &[]),
+        (3, vec![]),
+        "an untyped has only Retype"
+    );
+    // A missing source cap for a CNode copy: FailedLookup, source, MissingCapability(64).
+    assert_eq!(
+        w.invoke(cn, L::CNodeCopy, &[e, 64, e + 1, 64, 0xf], &[cn]),
+        (6, vec![1, 2, 64])
+    );
+    // Depth 0 is out of range.
+    assert_eq!(w.invoke(cn, L::CNodeDelete, &[e, 0], &[]), (4, vec![1, 64]));
+}
+
+#[test]
+fn retype_revoke_retype_reuses_the_same_addresses() {
+    let mut w = World::boot();
+    let ut = w.big_untyped();
+    let small = w.retype(ut, ObjectType::Untyped, 12, 1);
+    let first = w.retype(small, ObjectType::Endpoint, 0, 4);
+    let addrs: Vec<_> = (first..first + 4).map(|i| w.ptr_of(i)).collect();
+    let base = w.ptr_of(small);
+    assert_eq!(
+        addrs,
+        [base, base + 16, base + 32, base + 48],
+        "consecutive, at the watermark"
+    );
+    // A TCB after four endpoints is aligned to its 2 KiB.
+    let t = w.retype(small, ObjectType::Tcb, 0, 1);
+    assert_eq!(w.ptr_of(t), base + 2048);
+    // The rest does not hold another TCB: NotEnoughMemory with 0 bytes left.
+    let e = w.next_slot;
+    assert_eq!(
+        w.invoke(
+            small,
+            L::UntypedRetype,
+            &[1, 0, 0, 0, e, 1],
+            &[init_cap::INIT_THREAD_CNODE]
+        ),
+        (10, vec![0])
+    );
+    assert_eq!(
+        w.invoke(
+            init_cap::INIT_THREAD_CNODE,
+            L::CNodeRevoke,
+            &[small, 64],
+            &[]
+        ),
+        (0, vec![])
+    );
+    for i in first..=t {
+        assert!(w.slot(i).cap(&w.m).is_null(), "revoked");
+    }
+    w.next_slot = first;
+    let again = w.retype(small, ObjectType::Endpoint, 0, 4);
+    let again_addrs: Vec<_> = (again..again + 4).map(|i| w.ptr_of(i)).collect();
+    assert_eq!(again_addrs, addrs);
+}
+
+/// Makes a thread in the root task's CSpace and VSpace with its own IPC buffer frame.
+fn spawn(w: &mut World, ut: u64, prio: u64) -> Tcb {
+    spawn_with(w, ut, prio, 0).1
+}
+
+/// As [`spawn`], with a fault endpoint; returns the TCB cap's slot too.
+fn spawn_with(w: &mut World, ut: u64, prio: u64, fault_ep: u64) -> (u64, Tcb) {
+    let t = w.retype(ut, ObjectType::Tcb, 0, 1);
+    let frame = w.retype(ut, ObjectType::SmallPage, 0, 1);
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let r = w.invoke(
+        t,
+        L::TcbConfigure,
+        &[fault_ep, 0, 0, 0x1000_0000],
+        &[cn, init_cap::INIT_THREAD_VSPACE, frame],
+    );
+    assert_eq!(r, (0, vec![]));
+    assert_eq!(
+        w.invoke(
+            t,
+            L::TcbSetSchedParams,
+            &[prio, prio],
+            &[init_cap::INIT_THREAD_TCB]
+        ),
+        (0, vec![])
+    );
+    let Cap::Thread { tcb } = w.slot(t).cap(&w.m) else {
+        panic!()
+    };
+    (t, Tcb(tcb))
+}
+
+#[test]
+fn call_and_reply_recv_between_two_threads() {
+    let mut w = World::boot();
+    let ut = w.big_untyped();
+    let ep = w.retype(ut, ObjectType::Endpoint, 0, 1);
+    let server = spawn(&mut w, ut, 100);
+    // A badged copy for the client.
+    let badged = w.next_slot;
+    w.next_slot += 1;
+    let cn = init_cap::INIT_THREAD_CNODE;
+    assert_eq!(
+        w.invoke(cn, L::CNodeMint, &[badged, 64, ep, 64, 0xf, 0x55], &[cn]),
+        (0, vec![])
+    );
+    // The server waits.
+    w.syscall(server, Syscall::Recv, ep, 0, &[], &[]);
+    assert_eq!(server.state(&w.m), ThreadState::BlockedOnReceive);
+    // The root task calls with six words (two through the IPC buffers).
+    let words = [1, 2, 3, 4, 5, 6];
+    let root = w.root;
+    w.syscall(root, Syscall::Call, badged, 0x42, &words, &[]);
+    assert_eq!(root.state(&w.m), ThreadState::BlockedOnReply);
+    assert_eq!(
+        w.ks.current,
+        Some(server),
+        "the server runs while the root waits"
+    );
+    assert_eq!(w.reply_of(server), (0x42, words.to_vec()));
+    assert_eq!(server.reg(&w.m, reg::X0), 0x55, "the badge");
+    // The server replies and waits again.
+    w.syscall(server, Syscall::ReplyRecv, ep, 7, &[9, 8], &[]);
+    assert_eq!(server.state(&w.m), ThreadState::BlockedOnReceive);
+    assert_eq!(w.ks.current, Some(root));
+    assert_eq!(root.state(&w.m), ThreadState::Running);
+    assert_eq!(w.reply_of(root), (7, vec![9, 8]));
+}
+
+#[test]
+fn unknown_syscall_goes_to_the_fault_endpoint_and_the_reply_restarts() {
+    let mut w = World::boot();
+    let ut = w.big_untyped();
+    let ep = w.retype(ut, ObjectType::Endpoint, 0, 1);
+    let (fslot, faulter) = spawn_with(&mut w, ut, 10, ep);
+    // It starts at 0x40_1000 (its restart pc) once resumed.
+    faulter.set(&mut w.m, field::FAULT_IP, 0x40_1000);
+    assert_eq!(w.invoke(fslot, L::TcbResume, &[], &[]), (0, vec![]));
+    let root = w.root;
+    w.syscall(root, Syscall::Recv, ep, 0, &[], &[]);
+    assert_eq!(w.ks.current, Some(faulter));
+    assert_eq!(
+        faulter.reg(&w.m, reg::PC),
+        0x40_1000,
+        "activated at its restart pc"
+    );
+    // It executes `svc` with x7 = -20 (the entry records FaultIP = the svc).
+    faulter.set_reg(&mut w.m, reg::PC, 0x40_1004);
+    w.syscall_number(faulter, -20i64 as u64, 0xaa, 0, &[], &[]);
+    assert_eq!(faulter.state(&w.m), ThreadState::BlockedOnReply);
+    assert_eq!(w.ks.current, Some(root));
+    let (label, msg) = w.reply_of(root);
+    assert_eq!(label, sel4_abi::FaultType::UnknownSyscall as u64);
+    assert_eq!(msg.len(), 13);
+    assert_eq!(msg[0], 0xaa, "x0");
+    assert_eq!(msg[8], 0x40_1000, "FaultIP is the svc");
+    assert_eq!(msg[12], -20i64 as u64, "the syscall number");
+    // Reply with label 0 and FaultIP advanced: the faulter restarts after the svc.
+    let mut reply = msg[..12].to_vec();
+    reply[8] = 0x40_1004;
+    w.syscall(root, Syscall::Reply, 0, 0, &reply, &[]);
+    assert_eq!(faulter.state(&w.m), ThreadState::Restart);
+    w.ks.current = Some(faulter);
+    crate::kernel::thread::activate(&w.ks, &mut w.m);
+    assert_eq!(faulter.reg(&w.m, reg::PC), 0x40_1004);
+    assert_eq!(faulter.state(&w.m), ThreadState::Running);
+}
