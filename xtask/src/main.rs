@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod badelf;
+mod bench;
 mod boot;
 mod cargo_build;
 mod cases;
@@ -67,6 +68,14 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// Measure guest instructions per IPC and other operations; print them beside seL4's.
+    Bench,
+    /// Run a scenario on the executable specification: `spec FILE [--dot OUT]`.
+    Spec {
+        /// The scenario file (see spec/src/scenario.rs), then `--dot OUT` if wanted.
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// How to boot: the machine QEMU emulates, the kernel's build options, the root task.
@@ -118,6 +127,8 @@ fn main() -> ExitCode {
             )
         }
         Command::Test { filter, timeout } => suite::run(&root, filter.as_deref(), timeout),
+        Command::Bench => bench::run(&root),
+        Command::Spec { args } => run_spec(&root, &args),
     };
     match status {
         Ok(code) => ExitCode::from(code),
@@ -134,4 +145,15 @@ fn repo_root() -> PathBuf {
         .parent()
         .expect("xtask's manifest folder has a parent")
         .to_path_buf()
+}
+
+/// `cargo xtask spec`: the spec crate's scenario runner, run from the workspace root.
+fn run_spec(root: &Path, args: &[String]) -> anyhow::Result<u8> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = std::process::Command::new(cargo)
+        .args(["run", "--quiet", "-p", "spec", "--bin", "spec", "--"])
+        .args(args)
+        .current_dir(root)
+        .status()?;
+    Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
 }

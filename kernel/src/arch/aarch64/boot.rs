@@ -40,6 +40,9 @@ _start:
     msr     cptr_el2, x1
     msr     hstr_el2, xzr
     msr     vttbr_el2, xzr
+    mrs     x1, pmcr_el0
+    ubfx    x1, x1, #11, #5             // MDCR_EL2.HPMN = all counters; PMU not trapped
+    msr     mdcr_el2, x1
     mrs     x1, id_aa64pfr0_el1
     ubfx    x1, x1, #24, #4             // GIC system-register interface present?
     cbz     x1, 1f
@@ -55,6 +58,13 @@ _start:
 
 3:  // EL1, MMU off.
     msr     daifset, #0xf
+    mrs     x1, pmcr_el0                // PMU cycle counter on from here, readable at EL0:
+    orr     x1, x1, #1                  // under -icount shift=0 it counts instructions, so
+    msr     pmcr_el0, x1                // benchmarks can read "power-on to root task"
+    mov     x1, #(1 << 31)
+    msr     pmcntenset_el0, x1
+    mov     x1, #5                      // PMUSERENR_EL0: EN | CR
+    msr     pmuserenr_el0, x1
     ldr     x1, =0x30d00800             // SCTLR_EL1: reserved-one bits; MMU and caches off
     msr     sctlr_el1, x1
     isb
