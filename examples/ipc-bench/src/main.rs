@@ -9,13 +9,12 @@
 #![no_std]
 #![no_main]
 
-use sel4::abi::{Syscall, init_cap};
-use sel4::cap_type::{CNode, Endpoint, Notification, PageTable, SmallPage, Tcb, Untyped, VSpace};
+use sel4::abi::Syscall;
+use sel4::cap_type::{Endpoint, Notification, PageTable, SmallPage, VSpace};
 use sel4::syscall::{Regs, raw};
-use sel4::{
-    BootInfo, CNodeCapData, Cap, CapRights, MessageInfo, ObjectType, UserContext, VmAttributes,
-    println,
-};
+use sel4::{BootInfo, Cap, CapRights, MessageInfo, ObjectType, VmAttributes, println};
+use sel4_root_task::Allocator;
+use sel4_root_task::thread::spawn;
 
 sel4_root_task::main!(main);
 
@@ -30,70 +29,9 @@ fn cycles() -> u64 {
     c
 }
 
-#[repr(C, align(4096))]
-struct Page([u8; 4096]);
-#[repr(C, align(16))]
-struct Stack([u8; 16384]);
-
-static mut PAGES: [Page; 4] = [const { Page([0; 4096]) }; 4];
-static mut STACKS: [Stack; 4] = [const { Stack([0; 16384]) }; 4];
-
 unsafe extern "C" {
+    /// The first byte of this program's image (the linker's symbol for the ELF header).
     static __ehdr_start: u8;
-}
-
-/// Hands out free slots and objects from one untyped.
-struct Alloc<'a> {
-    bi: &'a BootInfo,
-    next: u64,
-    ut: Cap<Untyped>,
-}
-
-impl Alloc<'_> {
-    fn slot(&mut self) -> u64 {
-        self.next += 1;
-        self.next - 1
-    }
-    fn make<T: sel4::cap_type::CapType>(
-        &mut self,
-        ty: ObjectType,
-        size: u64,
-    ) -> Result<Cap<T>, sel4::Error> {
-        let s = self.slot();
-        self.ut
-            .untyped_retype(ty, size, &sel4::init_thread_cnode().itself(), s, 1)?;
-        Ok(Cap::from_cptr(s))
-    }
-    /// The frame cap of a page of this program's image, and its address.
-    fn image_page(&self, addr: u64) -> (Cap<SmallPage>, u64) {
-        let start = &raw const __ehdr_start as u64;
-        (
-            Cap::from_cptr(self.bi.user_image_frames().start + (addr - start) / 4096),
-            addr,
-        )
-    }
-}
-
-/// Starts a thread at `entry(arg)` with IPC buffer page `i` and stack `i`.
-fn spawn(
-    a: &mut Alloc,
-    vspace: Cap<VSpace>,
-    i: usize,
-    entry: extern "C" fn(u64) -> !,
-    arg: u64,
-    prio: u64,
-) -> Result<Cap<Tcb>, sel4::Error> {
-    let tcb: Cap<Tcb> = a.make(ObjectType::Tcb, 0)?;
-    let (frame, buf) = a.image_page(&raw const PAGES as u64 + i as u64 * 4096);
-    let cnode: Cap<CNode> = sel4::init_thread_cnode();
-    tcb.tcb_configure(0, cnode, CNodeCapData::new(0, 0), vspace, 0, buf, frame)?;
-    tcb.tcb_set_sched_params(sel4::init_thread_tcb(), prio, prio)?;
-    let mut regs = UserContext::new();
-    regs.pc = entry as usize as u64;
-    regs.sp = &raw const STACKS as u64 + (i as u64 + 1) * 16384;
-    regs.x0 = arg;
-    tcb.tcb_write_all_registers(true, &regs)?;
-    Ok(tcb)
 }
 
 fn info(len: u64) -> u64 {
@@ -175,10 +113,10 @@ fn call_round_trip(ep: u64, words: u64) -> u64 {
 
 /// A second VSpace holding the same image pages, so a server there runs this same code in
 /// another address space (its own ASID and page tables).
-fn second_vspace(a: &mut Alloc) -> Result<Cap<VSpace>, sel4::Error> {
+fn second_vspace(bi: &BootInfo, a: &mut Allocator) -> Result<Cap<VSpace>, sel4::Error> {
     let vs: Cap<VSpace> = a.make(ObjectType::VSpace, 0)?;
     sel4::init_thread_asid_pool().asid_pool_assign(vs)?;
-    let frames = a.bi.user_image_frames();
+    let frames = bi.user_image_frames();
     let start = &raw const __ehdr_start as u64;
     let cnode = sel4::init_thread_cnode();
     for (i, f) in (frames.start..frames.end).enumerate() {
@@ -204,35 +142,32 @@ fn second_vspace(a: &mut Alloc) -> Result<Cap<VSpace>, sel4::Error> {
 
 fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
     let boot = cycles();
-    let ut = bi
-        .untyped_caps()
-        .filter(|(_, d)| d.is_device == 0)
-        .max_by_key(|(_, d)| d.size_bits)
-        .map(|(c, _)| c)
-        .expect("an untyped");
-    let mut a = Alloc {
-        bi,
-        next: bi.empty().start,
-        ut,
-    };
-    let vspace = sel4::init_thread_vspace();
+    let mut a = Allocator::new(bi);
     let me = sel4::init_thread_tcb();
     // The root task runs at 254 so that threads at 255 preempt it when woken.
     me.tcb_set_priority(me, 254)?;
 
     let ep: Cap<Endpoint> = a.make(ObjectType::Endpoint, 0)?;
-    spawn(&mut a, vspace, 0, server, ep.cptr(), 254)?;
+    spawn(bi, &mut a, server, ep.cptr(), 254, 0)?;
     let same0 = call_round_trip(ep.cptr(), 0);
     let same4 = call_round_trip(ep.cptr(), 4);
 
+    // The server in another address space: same code and stack pool, its own VSpace.
     let ep2: Cap<Endpoint> = a.make(ObjectType::Endpoint, 0)?;
-    let vs2 = second_vspace(&mut a)?;
-    spawn(&mut a, vs2, 1, server, ep2.cptr(), 254)?;
+    let vs2 = second_vspace(bi, &mut a)?;
+    let far = spawn(bi, &mut a, server, ep2.cptr(), 254, 0)?;
+    far.tcb_set_space(
+        0,
+        sel4::init_thread_cnode(),
+        sel4::CNodeCapData::new(0, 0),
+        vs2,
+        0,
+    )?;
     let other0 = call_round_trip(ep2.cptr(), 0);
     let other4 = call_round_trip(ep2.cptr(), 4);
 
     let ep3: Cap<Endpoint> = a.make(ObjectType::Endpoint, 0)?;
-    spawn(&mut a, vspace, 2, receiver, ep3.cptr(), 255)?;
+    spawn(bi, &mut a, receiver, ep3.cptr(), 255, 0)?;
     let send = measure(|| {
         raw(
             Syscall::Send,
@@ -245,7 +180,7 @@ fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
     });
 
     let ntfn: Cap<Notification> = a.make(ObjectType::Notification, 0)?;
-    spawn(&mut a, vspace, 3, waiter, ntfn.cptr(), 255)?;
+    spawn(bi, &mut a, waiter, ntfn.cptr(), 255, 0)?;
     let signal = measure(|| {
         raw(
             Syscall::Send,
@@ -264,7 +199,6 @@ fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
         raw(Syscall::BenchmarkNullSyscall, Regs::default());
     });
 
-    let _ = init_cap::NULL;
     println!("bench: call_reply_recv_0_same_as {same0}");
     println!("bench: call_reply_recv_4_same_as {same4}");
     println!("bench: call_reply_recv_0_cross_as {other0}");

@@ -51,6 +51,8 @@ pub struct KernelState {
     pub irq_node: u64,
     /// The highest interrupt number the controller has.
     pub max_irq: u64,
+    /// The thread whose FP/SIMD state is in the registers (0: none).
+    pub fpu_owner: u64,
 }
 
 /// Interrupt lines the kernel keeps state for.
@@ -90,6 +92,7 @@ impl KernelState {
             irq_state: [0; MAX_IRQS],
             irq_node: 0,
             max_irq: 0,
+            fpu_owner: 0,
         }
     }
 }

@@ -149,6 +149,10 @@ fn finalise_cap<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is_final:
             notification::unbind_tcb(m, t);
             thread::suspend(ks, m, t);
             crate::api::debug::remove(ks, m, t);
+            // seL4's fpuRelease: a dead thread's FP state is not saved anywhere.
+            if ks.fpu_owner == t.0 {
+                ks.fpu_owner = 0;
+            }
             return Cap::Zombie {
                 ptr: t.slot(tcb_slot::CTABLE).0,
                 is_tcb: true,

@@ -3,6 +3,7 @@
 //!
 //! A program names its main function with [`main!`]; main gets the BootInfo and returns
 //! `()` or a `Result`, and its return ends the system with status 0 (success) or 1.
+//! [`Allocator`] hands out slots and objects; [`thread::spawn`] starts threads.
 //!
 //! ```ignore
 //! sel4_root_task::main!(main);
@@ -10,6 +11,10 @@
 //! ```
 #![no_std]
 
+pub mod alloc;
+pub mod thread;
+
+pub use alloc::Allocator;
 pub use sel4;
 
 use core::fmt::Debug;

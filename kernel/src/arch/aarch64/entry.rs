@@ -3,7 +3,7 @@
 
 use super::gic::Gic;
 use super::machine::{DEFAULT_UART, KernelMachine};
-use super::{KERNEL_WINDOW, cpu, esr, power, timer, vectors};
+use super::{KERNEL_WINDOW, cpu, esr, fpu, power, timer, vectors};
 use crate::api::{self, Event, Fault};
 use crate::kernel::boot::{self, BootParams, dtb, regions::Region};
 use crate::kprintln;
@@ -156,9 +156,38 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
         // SAFETY: linker-defined symbol; only its address is used.
         _ => cpu::set_user_vspace(unsafe { symbol_pa(&empty_vspace) }, 0),
     }
+    // The FP/SIMD registers hold this thread's state only if it owns them; otherwise its
+    // first FP instruction traps (see `take_fpu`).
+    fpu::set_el0_access(ks.fpu_owner == t.0 && !fpu_disabled(m, t));
     // SAFETY: t is a live TCB; its context area holds a complete user context (boot or the
     // entry path wrote it) with an EL0 SPSR, so the eret goes to user level.
     unsafe { vectors::restore_user_context(KERNEL_WINDOW + t.context()) }
+}
+
+/// TCB_SetFlags fpuDisabled: the thread may not use the FP/SIMD unit.
+fn fpu_disabled(m: &KernelMachine, t: crate::object::Tcb) -> bool {
+    t.get(m, tcb::field::FLAGS) & sel4_abi::tcb::TCB_FLAG_FPU_DISABLED != 0
+}
+
+/// An FP/SIMD instruction trapped: the current thread takes the registers over (its own
+/// state is loaded, the previous owner's saved), unless FP is disabled for it, which makes
+/// the access a user exception, as in seL4.
+fn take_fpu(
+    ks: &mut KernelState,
+    m: &mut KernelMachine,
+    t: crate::object::Tcb,
+    syndrome: u64,
+) -> Option<Event> {
+    if fpu_disabled(m, t) {
+        return Some(Event::Fault(Fault::UserException {
+            number: syndrome,
+            code: 0,
+        }));
+    }
+    let owner = (ks.fpu_owner != 0).then_some(ks.fpu_owner);
+    fpu::switch(owner, t.0);
+    ks.fpu_owner = t.0;
+    None
 }
 
 /// No thread can run: wait for interrupts (the idle thread). If no interrupt is delivered
@@ -211,6 +240,10 @@ extern "C" fn el0_exception(kind: u64) -> ! {
     if kind == 0 {
         let syndrome = cpu::esr();
         let event = match esr::class(syndrome) {
+            esr::EC_FP => match ks.current.and_then(|t| take_fpu(ks, m, t, syndrome)) {
+                Some(e) => e,
+                None => return_to_user(ks, m),
+            },
             esr::EC_SVC64 => Event::Syscall,
             esr::EC_DABT_LOWER => Event::Fault(Fault::VmFault {
                 addr: cpu::far(),

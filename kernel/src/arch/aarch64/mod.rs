@@ -17,6 +17,8 @@ mod cpu;
 #[cfg(target_os = "none")]
 mod entry;
 #[cfg(target_os = "none")]
+mod fpu;
+#[cfg(target_os = "none")]
 mod gic;
 #[cfg(target_os = "none")]
 mod machine;
