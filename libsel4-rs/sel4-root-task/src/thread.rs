@@ -26,7 +26,7 @@ unsafe extern "C" {
 }
 
 /// The cap to the frame of the root task's image that holds `addr`.
-fn image_frame(bi: &BootInfo, addr: u64) -> Cap<SmallPage> {
+pub fn image_frame(bi: &BootInfo, addr: u64) -> Cap<SmallPage> {
     let start = &raw const __ehdr_start as u64;
     Cap::from_cptr(bi.user_image_frames().start + (addr - start) / 4096)
 }
@@ -65,7 +65,7 @@ pub fn spawn(
     )?;
     tcb.tcb_set_sched_params(sel4::init_thread_tcb(), prio, prio)?;
     let mut regs = UserContext::new();
-    regs.pc = entry as usize as u64;
+    regs.pc = entry as *const () as u64;
     regs.sp = stack_top;
     regs.x0 = arg;
     tcb.tcb_write_all_registers(true, &regs)?;
