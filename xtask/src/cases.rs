@@ -1,6 +1,7 @@
 //! The QEMU test cases: every program with an `expected.txt`, plus the table of extra cases.
 
 use crate::badelf::BadElf;
+use crate::process::Input;
 use crate::programs::Program;
 use crate::qemu::Machine;
 
@@ -11,7 +12,15 @@ pub const REFUSED_STATUS: i32 = 2;
 /// The console line the kernel prints when it refuses the root task.
 pub const REFUSED_LINE_PREFIX: &str = "kernel: refusing root task:";
 
-/// The extra cases, beyond one per program with an `expected.txt`. Add rows here.
+/// Typed to the UART driver once it says it is listening: two lines (Enter sends `\r`),
+/// then `q`.
+const UART_DRIVER_INPUT: Input = Input {
+    after: "uart-driver: type something",
+    bytes: b"hello\rworld\rq",
+};
+
+/// The extra cases, beyond one per program with an `expected.txt`. Add rows here; a row
+/// named after a program replaces that program's default case.
 pub fn extra_cases() -> Vec<Case> {
     vec![
         Case::program("hello-cortex-a72", "hello").cpu("cortex-a72"),
@@ -28,6 +37,10 @@ pub fn extra_cases() -> Vec<Case> {
         Case::refused("refuse-foreign-arch", BadElf::ForeignArch),
         Case::refused("refuse-64gib-segment", BadElf::HugeSegment),
         Case::refused("refuse-kernel-address", BadElf::KernelAddress),
+        Case::program("uart-driver", "uart-driver").input(UART_DRIVER_INPUT),
+        Case::program("uart-driver-gicv3", "uart-driver")
+            .gic_version(3)
+            .input(UART_DRIVER_INPUT),
     ]
 }
 
@@ -62,6 +75,8 @@ pub struct Case {
     pub root_cnode_bits: Option<u32>,
     /// The verdict rule.
     pub expect: Expect,
+    /// What is typed on the serial console (QEMU's stdin), and when; `None`: nothing.
+    pub input: Option<Input>,
 }
 
 impl Case {
@@ -73,6 +88,7 @@ impl Case {
             machine: Machine::default(),
             root_cnode_bits: None,
             expect: Expect::File(EXPECTED_FILE),
+            input: None,
         }
     }
 
@@ -121,6 +137,12 @@ impl Case {
         self
     }
 
+    /// With this input on the serial console.
+    pub fn input(mut self, input: Input) -> Case {
+        self.input = Some(input);
+        self
+    }
+
     /// The program this case boots, if it boots one.
     pub fn program_name(&self) -> Option<&str> {
         match &self.root_task {
@@ -130,16 +152,21 @@ impl Case {
     }
 }
 
-/// Every case: one per program that has an `expected.txt`, then the extra cases, keeping
-/// those whose name contains `filter`.
+/// Every case: one per program that has an `expected.txt` (or the table's row of that
+/// name), then the other extra cases, keeping those whose name contains `filter`.
 pub fn all(programs: &[Program], filter: Option<&str>) -> Vec<Case> {
-    programs
+    let mut extra = extra_cases();
+    let mut cases: Vec<Case> = programs
         .iter()
         .filter(|p| p.expected_file(EXPECTED_FILE).is_file())
-        .map(|p| Case::program(&p.name, &p.name))
-        .chain(extra_cases())
-        .filter(|case| filter.is_none_or(|f| case.name.contains(f)))
-        .collect()
+        .map(|p| match extra.iter().position(|c| c.name == p.name) {
+            Some(row) => extra.remove(row),
+            None => Case::program(&p.name, &p.name),
+        })
+        .collect();
+    cases.append(&mut extra);
+    cases.retain(|case| filter.is_none_or(|f| case.name.contains(f)));
+    cases
 }
 
 #[cfg(test)]
@@ -168,10 +195,42 @@ mod tests {
         );
         assert_eq!(case.expect, Expect::File("expected.txt"));
         assert_eq!(case.program_name(), Some("hello"));
+        assert_eq!(case.input, None);
         let refused = Case::refused("bad", BadElf::Garbage);
         assert_eq!(
             (refused.program_name(), &refused.expect),
             (None, &Expect::Refused)
         );
+    }
+
+    #[test]
+    fn a_row_named_after_a_program_replaces_its_default_case() {
+        let root = std::env::temp_dir().join(format!("xtask-cases-{}", std::process::id()));
+        let program = |name: &str| {
+            let dir = root.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(EXPECTED_FILE), "x\n").unwrap();
+            Program {
+                name: name.into(),
+                package: name.into(),
+                bin: name.into(),
+                dir,
+                kind: crate::programs::Kind::Example,
+            }
+        };
+        let programs = [program("hello"), program("uart-driver")];
+        let cases = all(&programs, None);
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        // In the programs' order, once, and with the row's input.
+        assert_eq!(names[..2], ["hello", "uart-driver"]);
+        assert_eq!(names.iter().filter(|n| **n == "uart-driver").count(), 1);
+        assert_eq!(cases[0].input, None);
+        assert_eq!(cases[1].input, Some(UART_DRIVER_INPUT));
+        let uart: Vec<String> = all(&programs, Some("uart"))
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(uart, ["uart-driver", "uart-driver-gicv3"]);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

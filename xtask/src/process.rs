@@ -1,8 +1,9 @@
-//! Runs a child process with a time limit, either on the terminal or with its output captured.
+//! Runs a child process with a time limit, either on the terminal or with its output captured
+//! (and, if asked, input written to it once it says it is ready).
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -43,6 +44,19 @@ impl fmt::Display for Ending {
     }
 }
 
+/// Bytes for a captured child's stdin, written once its output contains `after`.
+///
+/// Waiting matters for QEMU: its serial port takes input only as fast as the guest's UART
+/// FIFO drains, and a driver that resets the FIFO while starting up would lose what came
+/// before. So the program prints a ready line and the input follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Input {
+    /// The text (a ready line, or part of one) to wait for in the output.
+    pub after: &'static str,
+    /// What to write then. Stdin stays open until the child exits.
+    pub bytes: &'static [u8],
+}
+
 /// A finished child whose output was captured.
 pub struct Captured {
     /// How it ended.
@@ -61,28 +75,67 @@ pub fn run_inherited(mut command: Command, timeout: Option<Duration>) -> Result<
 
 /// Runs `command` with no input, capturing stdout and stderr through one pipe, so the
 /// captured text has them in the order the child wrote them.
-pub fn run_captured(mut command: Command, timeout: Option<Duration>) -> Result<Captured> {
+pub fn run_captured(command: Command, timeout: Option<Duration>) -> Result<Captured> {
+    run_captured_with_input(command, timeout, None)
+}
+
+/// As [`run_captured`], writing `input` (if any) to the child's stdin once its output
+/// shows `input.after`; without input, stdin is empty.
+pub fn run_captured_with_input(
+    mut command: Command,
+    timeout: Option<Duration>,
+    input: Option<Input>,
+) -> Result<Captured> {
     let (mut reader, writer) = std::io::pipe().context("creating a pipe")?;
     command
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(writer.try_clone()?)
         .stderr(writer);
-    let child = command
+    let mut child = command
         .spawn()
         .with_context(|| format!("starting {:?}", command.get_program()))?;
     // The command holds the pipe's write ends; drop them so the reader sees the end of the
     // output when the child exits.
     drop(command);
+    let mut stdin = child.stdin.take();
     let collector = thread::spawn(move || {
         let mut bytes = Vec::new();
+        let mut pending = input;
+        let mut chunk = [0u8; 4096];
         // A read error only shortens the captured output; the ending still tells the result.
-        let _ = reader.read_to_end(&mut bytes);
+        while let Ok(n @ 1..) = reader.read(&mut chunk) {
+            // Search only the new bytes and the marker's length before them.
+            let from = bytes
+                .len()
+                .saturating_sub(pending.map_or(0, |i| i.after.len()));
+            bytes.extend_from_slice(&chunk[..n]);
+            if let Some(input) = pending
+                && contains(&bytes[from..], input.after.as_bytes())
+            {
+                pending = None;
+                // A child that already exited cannot take it; the verdict will say so.
+                if let Some(stdin) = stdin.as_mut() {
+                    let _ = stdin.write_all(input.bytes).and_then(|()| stdin.flush());
+                }
+            }
+        }
+        // Only now, with the child gone, is its stdin closed.
+        drop(stdin);
         bytes
     });
     let ending = wait(child, timeout)?;
     let bytes = collector.join().unwrap_or_default();
     let output = String::from_utf8_lossy(&bytes).replace('\r', "");
     Ok(Captured { ending, output })
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Waits for the child, killing it when the time limit passes.
@@ -169,6 +222,42 @@ mod tests {
         .unwrap();
         assert_eq!(run.ending, Ending::Exited(3));
         assert_eq!(run.output, "one\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn writes_input_once_the_child_is_ready() {
+        // `read` waits for the input, which xtask writes after `ready`; with no input,
+        // stdin is empty and `read` fails.
+        let input = Input {
+            after: "ready",
+            bytes: b"typed\n",
+        };
+        let run = run_captured_with_input(
+            sh("echo ready; read line && echo \"got $line\""),
+            Some(Duration::from_secs(20)),
+            Some(input),
+        )
+        .unwrap();
+        assert_eq!(run.ending, Ending::Exited(0));
+        assert_eq!(run.output, "ready\ngot typed\n");
+        let run = run_captured(sh("read line || echo no input"), None).unwrap();
+        assert_eq!(run.output, "no input\n");
+    }
+
+    #[test]
+    fn finds_a_marker_split_across_reads() {
+        let input = Input {
+            after: "ready",
+            bytes: b"x\n",
+        };
+        let run = run_captured_with_input(
+            sh("printf re; sleep 0.2; echo ady; read line && echo \"got $line\""),
+            Some(Duration::from_secs(20)),
+            Some(input),
+        )
+        .unwrap();
+        assert_eq!(run.output, "ready\ngot x\n");
+        assert!(contains(b"abc", b"bc") && !contains(b"abc", b"cb") && contains(b"", b""));
     }
 
     #[test]

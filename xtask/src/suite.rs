@@ -219,7 +219,8 @@ impl Suite<'_> {
         };
         let command = boot.command();
         let line = process::render(&command);
-        let run = process::run_captured(command, timeout).map_err(failure)?;
+        let run =
+            process::run_captured_with_input(command, timeout, case.input).map_err(failure)?;
         judge(self.root, case, program, &run).map_err(|f| Failure {
             command: Some(line),
             ending: Some(run.ending),

@@ -350,3 +350,68 @@ fn unknown_syscall_goes_to_the_fault_endpoint_and_the_reply_restarts() {
     assert_eq!(faulter.reg(&w.m, reg::PC), 0x40_1004);
     assert_eq!(faulter.state(&w.m), ThreadState::Running);
 }
+
+#[test]
+fn irq_control_get_makes_the_line_live_and_delivery_masks_it() {
+    let mut w = World::boot();
+    w.ks.max_irq = 287;
+    crate::arch::irq::reserve_timer(&mut w.ks, 27);
+    let ut = w.big_untyped();
+    // The kernel's IRQ node (the arch layer reserves it in its image at boot).
+    let node = w.retype(ut, ObjectType::CapTable, 10, 1);
+    w.ks.irq_node = w.ptr_of(node);
+    let ntfn = w.retype(ut, ObjectType::Notification, 0, 1);
+    let handler = w.next_slot;
+    w.next_slot += 1;
+    let cn = init_cap::INIT_THREAD_CNODE;
+    // The timer's line is the kernel's; a line past the controller's is out of range.
+    assert_eq!(
+        w.invoke(
+            init_cap::IRQ_CONTROL,
+            L::IrqIssueIrqHandler,
+            &[27, handler, 64],
+            &[cn]
+        ),
+        (9, vec![])
+    );
+    assert_eq!(
+        w.invoke(
+            init_cap::IRQ_CONTROL,
+            L::IrqIssueIrqHandler,
+            &[288, handler, 64],
+            &[cn]
+        ),
+        (4, vec![0, 287])
+    );
+    assert_eq!(
+        w.invoke(
+            init_cap::IRQ_CONTROL,
+            L::IrqIssueIrqHandler,
+            &[33, handler, 64],
+            &[cn]
+        ),
+        (0, vec![])
+    );
+    assert!(
+        w.m.unmasked_irqs.contains(&33),
+        "live as soon as it has a handler, as in seL4"
+    );
+    assert_eq!(w.ks.irqs_delivered, 1);
+    assert_eq!(
+        w.invoke(handler, L::IrqSetIrqHandler, &[], &[ntfn]),
+        (0, vec![])
+    );
+    // An interrupt signals the notification and masks the line until Ack.
+    handle_event(&mut w.ks, &mut w.m, Event::Interrupt(33));
+    assert!(!w.m.unmasked_irqs.contains(&33));
+    assert!(crate::object::notification::is_active(&w.m, w.ptr_of(ntfn)));
+    assert_eq!(w.invoke(handler, L::IrqAckIrq, &[], &[]), (0, vec![]));
+    assert!(w.m.unmasked_irqs.contains(&33));
+    // Deleting the last handler cap frees the line again.
+    assert_eq!(
+        w.invoke(cn, L::CNodeDelete, &[handler, 64], &[]),
+        (0, vec![])
+    );
+    assert!(!w.m.unmasked_irqs.contains(&33));
+    assert_eq!(w.ks.irqs_delivered, 0);
+}

@@ -10,6 +10,8 @@ pub struct SimMachine {
     pub ram: Vec<u8>,
     /// Everything written to the console.
     pub console: String,
+    /// Interrupt lines the kernel has unmasked.
+    pub unmasked_irqs: std::collections::BTreeSet<u64>,
 }
 
 impl SimMachine {
@@ -19,6 +21,7 @@ impl SimMachine {
             base,
             ram: vec![0; size],
             console: String::new(),
+            unmasked_irqs: Default::default(),
         }
     }
 
@@ -74,5 +77,11 @@ impl Machine for SimMachine {
     }
     fn sync_page_tables(&mut self) {}
     fn cache_op(&mut self, _op: super::CacheOp, _pa: u64, _len: u64) {}
-    fn mask_irq(&mut self, _irq: u64, _masked: bool) {}
+    fn mask_irq(&mut self, irq: u64, masked: bool) {
+        if masked {
+            self.unmasked_irqs.remove(&irq);
+        } else {
+            self.unmasked_irqs.insert(irq);
+        }
+    }
 }

@@ -77,6 +77,8 @@ pub fn decode_irq<M: Machine>(
             ensure_empty_slot(m, dest)?;
             set_thread_state(ks, m, inv.thread, ThreadState::Restart);
             set_state(ks, irq, IrqState::Signal);
+            // seL4's setIRQState: a line with a handler is live from now on.
+            m.mask_irq(irq, false);
             cte::insert(m, Cap::IrqHandler { irq }, inv.slot, dest);
             Ok(())
         }
