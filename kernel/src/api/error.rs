@@ -102,6 +102,28 @@ pub fn lookup_failure_words(f: LookupFault, w: &mut [u64]) -> usize {
     }
 }
 
+/// Why an invocation did not complete: an error for the caller, or preemption (the caller
+/// stays in Restart and runs the syscall again after the interrupt).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The invocation failed.
+    Error(SysError),
+    /// A long operation stopped for an interrupt; it continues when the syscall reruns.
+    Preempted,
+}
+
+impl From<SysError> for Stop {
+    fn from(e: SysError) -> Self {
+        Stop::Error(e)
+    }
+}
+
+impl From<crate::kernel::preemption::Preempted> for Stop {
+    fn from(_: crate::kernel::preemption::Preempted) -> Self {
+        Stop::Preempted
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

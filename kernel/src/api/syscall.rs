@@ -1,7 +1,7 @@
 //! Syscall dispatch, as seL4's syscall.c: invocations (Send, NBSend, Call), receives,
 //! replies, Yield, and the debug syscalls of a debug build.
 
-use super::error::SysError;
+use super::error::{Stop, SysError};
 use super::fault::{Fault, handle_fault};
 use super::invocation::Invocation;
 use crate::kernel::cspace::{self, LookupFault};
@@ -110,11 +110,13 @@ fn handle_invocation<M: Machine>(
         blocking,
     };
     match decode_and_invoke(ks, m, &inv) {
-        Err(e) => {
+        Err(Stop::Error(e)) => {
             if call {
                 reply_error(m, t, e);
             }
         }
+        // The caller stays in Restart: after the interrupt it runs the syscall again.
+        Err(Stop::Preempted) => {}
         Ok(()) => {
             // An invocation that finished without blocking the caller replies "done".
             if t.state(m) == ThreadState::Restart {
@@ -150,13 +152,13 @@ fn decode_and_invoke<M: Machine>(
     ks: &mut KernelState,
     m: &mut M,
     inv: &Invocation,
-) -> Result<(), SysError> {
+) -> Result<(), Stop> {
     let t = inv.thread;
     match inv.cap {
         Cap::Endpoint { ptr, badge, rights } => {
             // Sending needs Write; without it, it is an invalid cap (not a fault).
             if !rights.contains(CapRights::WRITE) {
-                return Err(SysError::InvalidCapability(0));
+                return Err(SysError::InvalidCapability(0).into());
             }
             set_thread_state(ks, m, t, ThreadState::Restart);
             let (grant, grant_reply) = (
@@ -177,7 +179,7 @@ fn decode_and_invoke<M: Machine>(
         }
         Cap::Notification { ptr, badge, rights } => {
             if !rights.contains(CapRights::WRITE) {
-                return Err(SysError::InvalidCapability(0));
+                return Err(SysError::InvalidCapability(0).into());
             }
             set_thread_state(ks, m, t, ThreadState::Restart);
             notification::send_signal(ks, m, ptr, badge);
@@ -189,7 +191,7 @@ fn decode_and_invoke<M: Machine>(
         } => {
             // A master reply cap is the thread's own: it replies to nobody.
             if master {
-                return Err(SysError::InvalidCapability(0));
+                return Err(SysError::InvalidCapability(0).into());
             }
             set_thread_state(ks, m, t, ThreadState::Restart);
             ipc::do_reply_transfer(ks, m, t, Tcb(tcb), inv.slot, can_grant);
@@ -197,31 +199,31 @@ fn decode_and_invoke<M: Machine>(
         Cap::Untyped { .. } => {
             let r = untyped::decode(m, inv)?;
             set_thread_state(ks, m, t, ThreadState::Restart);
-            untyped::invoke(ks, m, r, t);
+            untyped::invoke(ks, m, r, t)?;
         }
         Cap::CNode { .. } => {
             let op = cnode_inv::decode(m, inv)?;
             set_thread_state(ks, m, t, ThreadState::Restart);
-            cnode_inv::invoke(ks, m, op, t);
+            cnode_inv::invoke(ks, m, op, t)?;
         }
         Cap::Thread { tcb } => {
             let op = tcb_inv::decode(m, inv)?;
             set_thread_state(ks, m, t, ThreadState::Restart);
-            tcb_inv::invoke(ks, m, op, Tcb(tcb), inv.slot, t, inv.call, inv.buffer);
+            tcb_inv::invoke(ks, m, op, Tcb(tcb), inv.slot, t, inv.call, inv.buffer)?;
         }
         Cap::Domain => {
             // One scheduling domain: DomainSetSet accepts domain 0 for a thread.
             if inv.label != sel4_abi::InvocationLabel::DomainSetSet as u64 {
-                return Err(SysError::IllegalOperation);
+                return Err(SysError::IllegalOperation.into());
             }
             let Some((_, target)) = inv.extra_cap(m, 0).filter(|_| inv.length >= 1) else {
-                return Err(SysError::TruncatedMessage);
+                return Err(SysError::TruncatedMessage.into());
             };
             if inv.arg(m, 0) >= 1 {
-                return Err(SysError::InvalidArgument(0));
+                return Err(SysError::InvalidArgument(0).into());
             }
             if !matches!(target, Cap::Thread { .. }) {
-                return Err(SysError::InvalidArgument(1));
+                return Err(SysError::InvalidArgument(1).into());
             }
             set_thread_state(ks, m, t, ThreadState::Restart);
         }
@@ -233,7 +235,7 @@ fn decode_and_invoke<M: Machine>(
             crate::arch::decode_and_invoke(ks, m, inv)?;
         }
         Cap::IrqControl | Cap::IrqHandler { .. } => crate::arch::decode_irq(ks, m, inv)?,
-        Cap::Null | Cap::Zombie { .. } => return Err(SysError::InvalidCapability(0)),
+        Cap::Null | Cap::Zombie { .. } => return Err(SysError::InvalidCapability(0).into()),
     }
     Ok(())
 }

@@ -415,3 +415,101 @@ fn irq_control_get_makes_the_line_live_and_delivery_masks_it() {
     assert!(!w.m.unmasked_irqs.contains(&33));
     assert_eq!(w.ks.irqs_delivered, 0);
 }
+
+#[test]
+fn long_revoke_and_reset_stop_for_interrupts_and_resume_where_they_left_off() {
+    let mut w = World::boot();
+    let ut = w.big_untyped();
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let small = w.retype(ut, ObjectType::Untyped, 16, 1);
+    let first = w.retype(small, ObjectType::Endpoint, 0, 256);
+    w.retype(small, ObjectType::Endpoint, 0, 256);
+    let children = |w: &World| {
+        (first..first + 512)
+            .filter(|&i| !w.slot(i).cap(&w.m).is_null())
+            .count()
+    };
+    assert_eq!(children(&w), 512);
+    let root = w.root;
+
+    // Is the thread about to run its `svc` again (preempted), or past it (done)?
+    let rerun = |w: &mut World, sys: &dyn Fn(&mut World)| {
+        w.root.set_reg(&mut w.m, reg::PC, 0x40_0104);
+        sys(w);
+        assert_eq!(w.root.state(&w.m), ThreadState::Running);
+        w.root.reg(&w.m, reg::PC) == 0x40_0100
+    };
+    // An interrupt is pending: the revoke stops at the first check and the caller is set
+    // to run the syscall again (its pc back on the `svc`), with no reply.
+    w.m.pending = true;
+    let revoke = |w: &mut World| {
+        w.syscall(
+            root,
+            Syscall::Call,
+            cn,
+            L::CNodeRevoke as u64,
+            &[small, 64],
+            &[],
+        )
+    };
+    assert!(rerun(&mut w, &revoke));
+    let left = children(&w);
+    assert!(
+        left > 0 && left < 512,
+        "stopped part-way: {left} children left"
+    );
+    // Taken the interrupt, the thread reruns the syscall and the revoke finishes.
+    w.m.pending = false;
+    assert!(!rerun(&mut w, &revoke));
+    assert_eq!(w.reply_of(root), (0, vec![]));
+    assert_eq!(children(&w), 0);
+
+    // The untyped is dirty below its watermark: retyping it resets (zeroes) it first, in
+    // chunks, and an interrupt stops the reset with the watermark lowered.
+    // Fill all 64 KiB (the watermark goes to the top), free it again, and dirty it: 256
+    // chunks to zero, more than the work done between two interrupt checks.
+    let pages = w.retype(small, ObjectType::SmallPage, 0, 16);
+    assert_eq!(w.invoke(cn, L::CNodeRevoke, &[small, 64], &[]), (0, vec![]));
+    assert!(w.slot(pages).cap(&w.m).is_null());
+    let Cap::Untyped { ptr, .. } = w.slot(small).cap(&w.m) else {
+        panic!()
+    };
+    for a in (ptr..ptr + 65536).step_by(8) {
+        w.m.write_word(a, 0xdead_beef);
+    }
+    w.m.pending = true;
+    w.ks.work_units = 0;
+    let dest = w.next_slot;
+    let retype = |w: &mut World| {
+        let words = [ObjectType::SmallPage as u64, 0, 0, 0, dest, 1];
+        w.syscall(
+            root,
+            Syscall::Call,
+            small,
+            L::UntypedRetype as u64,
+            &words,
+            &[cn],
+        )
+    };
+    assert!(rerun(&mut w, &retype));
+    let Cap::Untyped { free_index, .. } = w.slot(small).cap(&w.m) else {
+        panic!()
+    };
+    assert!(
+        free_index > 0 && free_index < 65536,
+        "watermark lowered to {free_index:#x}"
+    );
+    assert!(w.slot(dest).cap(&w.m).is_null(), "no object yet");
+    w.m.pending = false;
+    assert!(!rerun(&mut w, &retype));
+    assert_eq!(w.reply_of(root), (0, vec![]));
+    assert_eq!(
+        w.ptr_of(dest),
+        ptr,
+        "the frame starts at the reset untyped's base"
+    );
+    assert!(
+        (ptr..ptr + 65536).step_by(8).all(|a| w.m.read_word(a) == 0),
+        "zeroed"
+    );
+}

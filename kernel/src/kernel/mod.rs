@@ -3,4 +3,5 @@
 pub mod boot;
 pub mod cspace;
 pub mod ipc;
+pub mod preemption;
 pub mod thread;

@@ -45,6 +45,8 @@ pub trait Machine: Memory {
     fn cache_op(&mut self, op: CacheOp, pa: u64, len: u64);
     /// Masks (`true`) or unmasks an interrupt line at the interrupt controller.
     fn mask_irq(&mut self, irq: u64, masked: bool);
+    /// True if an interrupt is waiting to be taken (the kernel runs with them masked).
+    fn interrupt_pending(&self) -> bool;
 }
 
 /// Cache maintenance a user level may ask for on its memory.

@@ -12,6 +12,8 @@ pub struct SimMachine {
     pub console: String,
     /// Interrupt lines the kernel has unmasked.
     pub unmasked_irqs: std::collections::BTreeSet<u64>,
+    /// Whether an interrupt is pending (tests set it to exercise preemption).
+    pub pending: bool,
 }
 
 impl SimMachine {
@@ -22,6 +24,7 @@ impl SimMachine {
             ram: vec![0; size],
             console: String::new(),
             unmasked_irqs: Default::default(),
+            pending: false,
         }
     }
 
@@ -77,6 +80,9 @@ impl Machine for SimMachine {
     }
     fn sync_page_tables(&mut self) {}
     fn cache_op(&mut self, _op: super::CacheOp, _pa: u64, _len: u64) {}
+    fn interrupt_pending(&self) -> bool {
+        self.pending
+    }
     fn mask_irq(&mut self, irq: u64, masked: bool) {
         if masked {
             self.unmasked_irqs.remove(&irq);

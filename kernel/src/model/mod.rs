@@ -53,6 +53,9 @@ pub struct KernelState {
     pub max_irq: u64,
     /// The thread whose FP/SIMD state is in the registers (0: none).
     pub fpu_owner: u64,
+    /// Units of long-running work done since the last preemption check (seL4's
+    /// ksWorkUnitsCompleted).
+    pub work_units: u64,
 }
 
 /// Interrupt lines the kernel keeps state for.
@@ -93,6 +96,7 @@ impl KernelState {
             irq_node: 0,
             max_irq: 0,
             fpu_owner: 0,
+            work_units: 0,
         }
     }
 }

@@ -7,6 +7,7 @@ use super::{Cap, Slot, Tcb, cte, endpoint};
 use crate::api::error::SysError;
 use crate::api::invocation::Invocation;
 use crate::kernel::cspace::{LookupFault, lookup_slot_for_cnode_op};
+use crate::kernel::preemption::Preempted;
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 use sel4_abi::{CapRights, InvocationLabel as L};
@@ -176,7 +177,12 @@ fn decode_rotate(m: &impl Memory, inv: &Invocation, dest: Slot) -> Result<CNodeO
 }
 
 /// Performs a decoded CNode operation for `caller`.
-pub fn invoke(ks: &mut KernelState, m: &mut impl Machine, op: CNodeOp, caller: Tcb) {
+pub fn invoke(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    op: CNodeOp,
+    caller: Tcb,
+) -> Result<(), Preempted> {
     match op {
         CNodeOp::Insert { cap, src, dest } => cte::insert(m, cap, src, dest),
         CNodeOp::Move { cap, src, dest } => cte::move_cap(m, cap, src, dest),
@@ -194,8 +200,8 @@ pub fn invoke(ks: &mut KernelState, m: &mut impl Machine, op: CNodeOp, caller: T
                 cte::move_cap(m, src_cap, src, pivot);
             }
         }
-        CNodeOp::Revoke(s) => cte::revoke(ks, m, s),
-        CNodeOp::Delete(s) => cte::delete(ks, m, s, true),
+        CNodeOp::Revoke(s) => cte::revoke(ks, m, s)?,
+        CNodeOp::Delete(s) => cte::delete(ks, m, s, true)?,
         CNodeOp::SaveCaller(dest) => {
             let src = caller.slot(tcb_slot::CALLER);
             if let c @ Cap::Reply { master: false, .. } = src.cap(m) {
@@ -207,4 +213,5 @@ pub fn invoke(ks: &mut KernelState, m: &mut impl Machine, op: CNodeOp, caller: T
         }
         CNodeOp::CancelBadgedSends(_) => {}
     }
+    Ok(())
 }

@@ -11,6 +11,7 @@ use super::notification;
 use super::objecttype::{is_mdb_parent_of, same_object_as};
 use super::tcb::slot as tcb_slot;
 use super::{Cap, Slot, Tcb, endpoint};
+use crate::kernel::preemption::{self, Preempted};
 use crate::kernel::thread;
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
@@ -181,26 +182,37 @@ fn removable(cap: Cap, slot: Slot) -> bool {
 
 /// seL4's finaliseSlot: finalises the cap in `slot` until the slot can be emptied. Not
 /// `immediate` (an inner call), it stops at a Zombie moved into its own first slot.
-fn finalise_slot(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, immediate: bool) -> bool {
+fn finalise_slot(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    slot: Slot,
+    immediate: bool,
+) -> Result<bool, Preempted> {
     while !slot.cap(m).is_null() {
         let fin = is_final(m, slot);
         let cap = slot.cap(m);
         let rem = finalise_cap(ks, m, cap, fin);
         if removable(rem, slot) {
-            return true;
+            return Ok(true);
         }
         slot.set_cap(m, rem);
         if !immediate && matches!(rem, Cap::Zombie { ptr, .. } if ptr == slot.0) {
-            return false;
+            return Ok(false);
         }
-        reduce_zombie(ks, m, slot, immediate);
+        reduce_zombie(ks, m, slot, immediate)?;
+        preemption::point(ks, m)?;
     }
-    true
+    Ok(true)
 }
 
 /// seL4's reduceZombie: clears the Zombie's last remaining slot (immediate), or moves the
 /// Zombie aside into its object's first slot so the outer deletion carries on.
-fn reduce_zombie(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, immediate: bool) {
+fn reduce_zombie(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    slot: Slot,
+    immediate: bool,
+) -> Result<(), Preempted> {
     let Cap::Zombie {
         ptr,
         is_tcb,
@@ -208,11 +220,11 @@ fn reduce_zombie(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, immedia
         number,
     } = slot.cap(m)
     else {
-        return;
+        return Ok(());
     };
     if immediate {
         let end = Slot(ptr + (number - 1) * super::cnode::SLOT_SIZE);
-        delete(ks, m, end, false);
+        delete(ks, m, end, false)?;
         if let Cap::Zombie {
             ptr: p2,
             is_tcb: t2,
@@ -238,15 +250,22 @@ fn reduce_zombie(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, immedia
             swap(m, c1, first, c2, slot);
         }
     }
+    Ok(())
 }
 
 /// seL4's cteDelete: deletes the cap in `slot`; `exposed` when the slot is visible to
 /// user level (then it is always emptied).
-pub fn delete(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, exposed: bool) {
-    let success = finalise_slot(ks, m, slot, exposed);
+pub fn delete(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    slot: Slot,
+    exposed: bool,
+) -> Result<(), Preempted> {
+    let success = finalise_slot(ks, m, slot, exposed)?;
     if exposed || success {
         empty_slot(m, slot);
     }
+    Ok(())
 }
 
 /// seL4's cteDeleteOne: deletes a cap that never needs a Zombie (a reply cap, a cap in a
@@ -262,13 +281,15 @@ pub fn delete_one(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
 }
 
 /// seL4's cteRevoke: deletes every descendant of the cap in `slot`.
-pub fn revoke(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
+pub fn revoke(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) -> Result<(), Preempted> {
     while let Some(next) = slot.next(m) {
         if !is_mdb_parent_of(m, slot, next) {
             break;
         }
-        delete(ks, m, next, true);
+        delete(ks, m, next, true)?;
+        preemption::point(ks, m)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -319,10 +340,10 @@ mod tests {
         };
         s(4).write_original(&mut m, other);
         assert_eq!(order(&m, s(0)), [0, 1, 2, 3]);
-        revoke(&mut ks, &mut m, s(2));
+        revoke(&mut ks, &mut m, s(2)).unwrap();
         assert!(s(3).cap(&m).is_null(), "the badged copy is revoked");
         assert_eq!(s(2).cap(&m), badged);
-        revoke(&mut ks, &mut m, s(0));
+        revoke(&mut ks, &mut m, s(0)).unwrap();
         assert!(s(1).cap(&m).is_null() && s(2).cap(&m).is_null());
         assert_eq!(s(0).cap(&m), ep);
         assert_eq!(s(4).cap(&m), other, "unrelated caps survive");
@@ -370,7 +391,7 @@ mod tests {
             Slot::of(cnode(i), 1).write_original(&mut m, ep);
         }
         s(0).write_original(&mut m, cap(0));
-        delete(&mut ks, &mut m, s(0), true);
+        delete(&mut ks, &mut m, s(0), true).unwrap();
         assert!(s(0).cap(&m).is_null());
         for i in 0..20 {
             for j in 1..4 {

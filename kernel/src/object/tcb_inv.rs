@@ -8,6 +8,7 @@ use super::{Cap, Slot, Tcb, cte, notification};
 use crate::api::error::SysError;
 use crate::api::invocation::Invocation;
 use crate::kernel::ipc::{self, INFO_REGISTER};
+use crate::kernel::preemption::Preempted;
 use crate::kernel::thread::{
     self, possible_switch_to, reschedule_required, sched_dequeue, set_thread_state,
 };
@@ -367,7 +368,7 @@ pub fn invoke(
     caller: Tcb,
     call: bool,
     buffer: Option<u64>,
-) {
+) -> Result<(), Preempted> {
     match op {
         TcbOp::ReadRegisters { suspend, count } => {
             if suspend {
@@ -442,7 +443,7 @@ pub fn invoke(
                 for (i, (cap, src)) in [(tcb_slot::CTABLE, sp.croot), (tcb_slot::VTABLE, sp.vroot)]
                 {
                     let dest = target.slot(i);
-                    cte::delete(ks, m, dest, true);
+                    cte::delete(ks, m, dest, true)?;
                     if same_object_as(&cap, &src.cap(m)) && same_object_as(&tcap, &slot.cap(m)) {
                         cte::insert(m, cap, src, dest);
                     }
@@ -450,7 +451,7 @@ pub fn invoke(
             }
             if let Some((vaddr, frame)) = new_buffer {
                 let dest = target.slot(tcb_slot::BUFFER);
-                cte::delete(ks, m, dest, true);
+                cte::delete(ks, m, dest, true)?;
                 target.set_ipc_buffer(m, vaddr);
                 // The thread finds its buffer in TPIDRRO_EL0 (user-readable, kernel-set).
                 target.set_reg(m, reg::TPIDRRO_EL0, vaddr);
@@ -485,10 +486,12 @@ pub fn invoke(
             let flags = (target.get(m, field::FLAGS) & !clear) | (set & FLAGS_MASK);
             target.set(m, field::FLAGS, flags);
             if call {
+                caller.set_reg(m, ipc::BADGE_REGISTER, 0);
                 caller.set_reg(m, ipc::MSG_REGISTERS[0], flags);
                 caller.set_reg(m, INFO_REGISTER, MessageInfo::new(0, 0, 0, 1).to_word());
             }
             set_thread_state(ks, m, caller, ThreadState::Running);
         }
     }
+    Ok(())
 }

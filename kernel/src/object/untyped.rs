@@ -6,6 +6,7 @@ use super::{Cap, Slot, Tcb};
 use crate::api::error::SysError;
 use crate::api::invocation::Invocation;
 use crate::kernel::cspace::{self, LookupFault};
+use crate::kernel::preemption::Preempted;
 use crate::machine::{Machine, Memory};
 use sel4_abi::{InvocationLabel, ObjectType};
 
@@ -147,7 +148,12 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
 
 /// seL4's invokeUntyped_Retype: resets if asked, advances the watermark, creates the
 /// objects and inserts their caps as children of the untyped, each right after it.
-pub fn invoke(ks: &mut crate::model::KernelState, m: &mut impl Machine, r: Retype, creator: Tcb) {
+pub fn invoke(
+    ks: &mut crate::model::KernelState,
+    m: &mut impl Machine,
+    r: Retype,
+    creator: Tcb,
+) -> Result<(), Preempted> {
     let Cap::Untyped {
         ptr,
         size_bits,
@@ -155,13 +161,10 @@ pub fn invoke(ks: &mut crate::model::KernelState, m: &mut impl Machine, r: Retyp
         free_index,
     } = r.slot.cap(m)
     else {
-        return;
+        return Ok(());
     };
-    if r.reset && free_index > 0 {
-        // Memory below the watermark may hold old objects; the rest is still zero.
-        if !is_device {
-            m.zero(ptr, free_index.min(1 << size_bits));
-        }
+    if r.reset {
+        reset(ks, m, r.slot, ptr, size_bits, is_device, free_index)?;
     }
     let bits = object_size_bits(r.object, r.user_size);
     let end = r.base + (r.count << bits);
@@ -187,6 +190,52 @@ pub fn invoke(ks: &mut crate::model::KernelState, m: &mut impl Machine, r: Retyp
             crate::api::debug::add(ks, m, Tcb(tcb));
         }
         insert_new_cap(m, r.slot, Slot::of(r.cnode, r.offset + i), cap);
+    }
+    Ok(())
+}
+
+/// log2 of the bytes zeroed between preemption checks (seL4's CONFIG_RESET_CHUNK_BITS).
+pub const RESET_CHUNK_BITS: u64 = 8;
+
+/// seL4's resetUntypedCap: memory below the watermark may hold old objects (the rest is
+/// still zero), so it is zeroed, from the top down in chunks, lowering the watermark after
+/// each: if an interrupt stops the reset, the Retype runs again and zeroes only what is
+/// left. Device memory is not zeroed.
+fn reset(
+    ks: &mut crate::model::KernelState,
+    m: &mut impl Machine,
+    slot: Slot,
+    ptr: u64,
+    size_bits: u8,
+    is_device: bool,
+    free_index: u64,
+) -> Result<(), Preempted> {
+    let untyped = |free_index| Cap::Untyped {
+        ptr,
+        size_bits,
+        is_device,
+        free_index,
+    };
+    if free_index == 0 {
+        return Ok(());
+    }
+    if is_device || (size_bits as u64) < RESET_CHUNK_BITS {
+        if !is_device {
+            m.zero(ptr, 1 << size_bits);
+        }
+        slot.set_cap(m, untyped(0));
+        return Ok(());
+    }
+    let chunk = 1u64 << RESET_CHUNK_BITS;
+    let mut offset = (free_index - 1) & !(chunk - 1);
+    loop {
+        m.zero(ptr + offset, chunk);
+        slot.set_cap(m, untyped(offset));
+        if offset == 0 {
+            return Ok(());
+        }
+        crate::kernel::preemption::point(ks, m)?;
+        offset -= chunk;
     }
 }
 

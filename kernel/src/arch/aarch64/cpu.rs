@@ -5,6 +5,14 @@ use aarch64_cpu::registers::{ELR_EL1, ESR_EL1, FAR_EL1, TTBR0_EL1};
 use core::arch::asm;
 use tock_registers::interfaces::{Readable, Writeable};
 
+/// True if an IRQ is pending at this core (ISR_EL1.I), whether or not it is masked.
+pub fn irq_pending() -> bool {
+    let isr: u64;
+    // SAFETY: reading ISR_EL1 has no side effects.
+    unsafe { asm!("mrs {}, isr_el1", out(reg) isr, options(nomem, nostack, preserves_flags)) };
+    isr & (1 << 7) != 0
+}
+
 /// The syndrome of the exception being handled.
 pub fn esr() -> u64 {
     ESR_EL1.get()

@@ -85,6 +85,9 @@ impl Machine for KernelMachine {
     fn cache_op(&mut self, op: CacheOp, pa: u64, len: u64) {
         cpu::cache_op(op, KERNEL_WINDOW + pa, len);
     }
+    fn interrupt_pending(&self) -> bool {
+        cpu::irq_pending()
+    }
     fn mask_irq(&mut self, irq: u64, masked: bool) {
         if let Some(g) = &self.gic {
             if masked {

@@ -1,0 +1,274 @@
+//! Boot: the state seL4 hands the root task (its CNode, TCB, VSpace, IPC buffer and untypeds).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sel4_abi::{
+    PAGE_BITS, SLOT_BITS, TCB_BITS, WORD_BITS, context::index, init_cap, tcb::MAX_PRIO,
+};
+
+use crate::model::{
+    Cap, Cte, Mapping, Object, PAddr, PageTable, SchedulerAction, State, ThreadState, VmRights,
+};
+use crate::object::untyped::new_tcb;
+
+use super::cspace::slot_at;
+use super::thread::{TCB_BUFFER, TCB_CTABLE, TCB_VTABLE, setup_reply_master};
+
+/// The ASID seL4 gives the root task's VSpace.
+pub const ROOT_ASID: u16 = 1;
+
+/// What the kernel is booted with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BootConfig {
+    /// Untyped regions handed to the root task: (address, size bits, is device).
+    pub untypeds: Vec<(PAddr, u8, bool)>,
+    /// Where the kernel puts the root task's own objects (aligned to the root CNode's size).
+    pub root_objects: PAddr,
+    /// Root CNode size (log2 of its slots).
+    pub cnode_bits: u8,
+    /// The root task's IPC buffer virtual address.
+    pub ipc_buffer_vaddr: u64,
+    /// The BootInfo frame's virtual address (passed in x0).
+    pub bootinfo_vaddr: u64,
+    /// The root task's entry point.
+    pub entry: u64,
+    /// The highest IRQ number of the interrupt controller.
+    pub max_irq: u64,
+    /// The line the kernel's timer uses (not available to user level).
+    pub timer_irq: u64,
+    /// The kernel's own placement of the boot objects, when replaying a real boot; `None`
+    /// uses the spec's layout from `root_objects`.
+    pub layout: Option<BootLayout>,
+}
+
+impl Default for BootConfig {
+    fn default() -> Self {
+        BootConfig {
+            untypeds: vec![(0x4100_0000, 24, false), (0x0900_0000, 12, true)],
+            root_objects: 0x4080_0000,
+            cnode_bits: sel4_abi::ROOT_CNODE_SIZE_BITS_DEFAULT as u8,
+            ipc_buffer_vaddr: 0x7000_0000,
+            bootinfo_vaddr: 0x7000_1000,
+            entry: 0x40_0000,
+            max_irq: 1023,
+            // The generic timer's virtual-timer PPI on qemu-arm-virt.
+            timer_irq: 27,
+            layout: None,
+        }
+    }
+}
+
+/// Where the boot objects are, so tests and scenarios can name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BootLayout {
+    /// The root CNode.
+    pub cnode: PAddr,
+    /// The root VSpace.
+    pub vspace: PAddr,
+    /// The root ASID pool.
+    pub asid_pool: PAddr,
+    /// The IPC buffer frame.
+    pub ipc_buffer: PAddr,
+    /// The BootInfo frame.
+    pub bootinfo: PAddr,
+    /// The root TCB.
+    pub tcb: PAddr,
+    /// The idle thread.
+    pub idle: PAddr,
+    /// The IRQ node.
+    pub irq_node: PAddr,
+}
+
+impl BootConfig {
+    /// The addresses of the boot objects: CNode first (the largest), then the 4 KiB objects,
+    /// then the TCBs, then the IRQ node.
+    pub fn layout(&self) -> BootLayout {
+        if let Some(l) = self.layout {
+            return l;
+        }
+        let cnode = self.root_objects;
+        let after_cnode = cnode + (1 << (u64::from(self.cnode_bits) + SLOT_BITS));
+        let page = 1 << PAGE_BITS;
+        let tcb = after_cnode + 4 * page;
+        let idle = tcb + (1 << TCB_BITS);
+        let irq_bits = irq_node_bits(self.max_irq) + SLOT_BITS;
+        let irq_node = (idle + (1 << TCB_BITS) + (1 << irq_bits) - 1) & !((1 << irq_bits) - 1);
+        BootLayout {
+            cnode,
+            vspace: after_cnode,
+            asid_pool: after_cnode + page,
+            ipc_buffer: after_cnode + 2 * page,
+            bootinfo: after_cnode + 3 * page,
+            tcb,
+            idle,
+            irq_node,
+        }
+    }
+}
+
+fn irq_node_bits(max_irq: u64) -> u64 {
+    u64::from(WORD_BITS as u32 - max_irq.leading_zeros()).max(1)
+}
+
+fn root_cte(cap: Cap) -> Cte {
+    Cte {
+        cap,
+        prev: None,
+        next: None,
+        revocable: true,
+        first_badged: true,
+    }
+}
+
+/// Boot: the state in which the root task is about to run its first instruction.
+pub fn boot(cfg: &BootConfig) -> State {
+    let l = cfg.layout();
+    let mut s = State {
+        objects: BTreeMap::new(),
+        slots: BTreeMap::new(),
+        memory: BTreeMap::new(),
+        ready: BTreeMap::new(),
+        current: l.tcb,
+        idle: l.idle,
+        action: SchedulerAction::ResumeCurrent,
+        asid_table: BTreeMap::new(),
+        irq_states: BTreeMap::new(),
+        irq_node: l.irq_node,
+        max_irq: cfg.max_irq,
+        masked_irqs: BTreeSet::new(),
+        boot_objects: BTreeSet::new(),
+        console: String::new(),
+        halted: false,
+        faults: Vec::new(),
+    };
+    let radix = cfg.cnode_bits;
+    let objs = [
+        (l.cnode, Object::CNode { radix }),
+        (
+            l.vspace,
+            Object::VSpace {
+                table: PageTable::default(),
+                asid: Some(ROOT_ASID),
+            },
+        ),
+        (
+            l.asid_pool,
+            Object::AsidPool([(u64::from(ROOT_ASID), l.vspace)].into()),
+        ),
+        (
+            l.ipc_buffer,
+            Object::Frame {
+                size_bits: PAGE_BITS as u8,
+                is_device: false,
+            },
+        ),
+        (
+            l.bootinfo,
+            Object::Frame {
+                size_bits: PAGE_BITS as u8,
+                is_device: false,
+            },
+        ),
+        (
+            l.irq_node,
+            Object::CNode {
+                radix: irq_node_bits(cfg.max_irq) as u8,
+            },
+        ),
+    ];
+    for (a, o) in objs {
+        s.objects.insert(a, o);
+        s.boot_objects.insert(a);
+    }
+    let mut root = new_tcb();
+    root.state = ThreadState::Running;
+    root.priority = MAX_PRIO as u8;
+    root.mcp = MAX_PRIO as u8;
+    root.ipc_buffer = cfg.ipc_buffer_vaddr;
+    root.regs[index::PC] = cfg.entry;
+    root.regs[index::X0] = cfg.bootinfo_vaddr;
+    root.name = "rootserver".into();
+    s.objects.insert(l.tcb, Object::Tcb(Box::new(root)));
+    let mut idle = new_tcb();
+    idle.state = ThreadState::Idle;
+    idle.name = "idle".into();
+    s.objects.insert(l.idle, Object::Tcb(Box::new(idle)));
+    s.boot_objects.extend([l.tcb, l.idle]);
+    s.asid_table.insert(0, l.asid_pool);
+    s.irq_states
+        .insert(cfg.timer_irq, crate::model::IrqState::Timer);
+
+    let page_cap = |base, vaddr| Cap::Frame {
+        base,
+        size_bits: PAGE_BITS as u8,
+        rights: VmRights::ReadWrite,
+        is_device: false,
+        mapping: Some(Mapping {
+            asid: ROOT_ASID,
+            vaddr,
+        }),
+    };
+    let caps = [
+        (init_cap::INIT_THREAD_TCB, Cap::Thread { tcb: l.tcb }),
+        (
+            init_cap::INIT_THREAD_CNODE,
+            Cap::CNode {
+                ptr: l.cnode,
+                radix,
+                guard_size: (WORD_BITS - u64::from(radix)) as u8,
+                guard: 0,
+            },
+        ),
+        (
+            init_cap::INIT_THREAD_VSPACE,
+            Cap::VSpace {
+                base: l.vspace,
+                asid: Some(ROOT_ASID),
+            },
+        ),
+        (init_cap::IRQ_CONTROL, Cap::IrqControl),
+        (init_cap::ASID_CONTROL, Cap::AsidControl),
+        (
+            init_cap::INIT_THREAD_ASID_POOL,
+            Cap::AsidPool {
+                base: l.asid_pool,
+                asid_base: 0,
+            },
+        ),
+        (
+            init_cap::BOOT_INFO_FRAME,
+            page_cap(l.bootinfo, cfg.bootinfo_vaddr),
+        ),
+        (
+            init_cap::INIT_THREAD_IPC_BUFFER,
+            page_cap(l.ipc_buffer, cfg.ipc_buffer_vaddr),
+        ),
+        (init_cap::DOMAIN, Cap::Domain),
+    ];
+    for (i, cap) in caps {
+        s.set_cte(slot_at(l.cnode, i), root_cte(cap));
+    }
+    for (i, &(ptr, size_bits, is_device)) in cfg.untypeds.iter().enumerate() {
+        s.set_cte(
+            slot_at(l.cnode, init_cap::NUM_INITIAL_CAPS + i as u64),
+            root_cte(Cap::Untyped {
+                ptr,
+                size_bits,
+                is_device,
+                free_index: 0,
+            }),
+        );
+    }
+    // The root TCB's own slots hold copies, children of the caps in the root CNode.
+    for (src, dest) in [
+        (init_cap::INIT_THREAD_CNODE, TCB_CTABLE),
+        (init_cap::INIT_THREAD_VSPACE, TCB_VTABLE),
+        (init_cap::INIT_THREAD_IPC_BUFFER, TCB_BUFFER),
+    ] {
+        let from = slot_at(l.cnode, src);
+        let cap = s.cap(from);
+        s.cte_insert(cap, from, slot_at(l.tcb, dest));
+    }
+    setup_reply_master(&mut s, l.tcb);
+    s
+}

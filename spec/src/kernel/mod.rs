@@ -1,0 +1,9 @@
+//! Machinery that spans objects: CSpace lookup, threads and scheduling, IPC, faults, deletion.
+
+pub mod boot;
+pub mod cspace;
+pub mod delete;
+pub mod fault;
+pub mod ipc;
+pub mod thread;
+pub mod vspace;

@@ -1,0 +1,21 @@
+//! The abstract state of the kernel: objects, capability slots, memory and the scheduler.
+
+pub mod cap;
+pub mod invariants;
+pub mod mdb;
+pub mod objects;
+pub mod state;
+
+pub use cap::{Cap, Mapping, VmRights};
+pub use invariants::check_invariants;
+pub use mdb::Cte;
+pub use objects::{
+    Endpoint, Fault, IrqState, LookupFailure, Notification, NtfnState, Object, PageTable, Pte, Tcb,
+    ThreadState,
+};
+pub use state::{SchedulerAction, State};
+
+/// A physical address: the identity of an object, a slot or a word of memory.
+pub type PAddr = u64;
+/// The physical address of a capability slot (a CNode slot, a TCB slot or an IRQ-node slot).
+pub type SlotRef = u64;

@@ -1,0 +1,516 @@
+//! AArch64 objects: frames, page tables, VSpace roots, ASID control and ASID pools (abstract).
+
+use sel4_abi::{
+    ASID_HIGH_BITS, ASID_POOL_BITS, ASID_POOL_INDEX_BITS, CapRights, InvocationLabel as L, USER_TOP,
+};
+
+use crate::api::error::SyscallError;
+use crate::kernel::cspace::lookup_slot_for_cnode_op;
+use crate::kernel::vspace::{
+    find_vspace_for_asid, lookup_pt_slot, table_mut, unmap_page, unmap_page_table,
+};
+use crate::model::{
+    Cap, LookupFailure, Mapping, Object, PAddr, PageTable, Pte, SlotRef, State, VmRights,
+};
+
+use super::{Args, ensure_empty};
+
+/// A decoded architecture invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArchOp {
+    /// Map a page table into slot `index` of table `table`.
+    PageTableMap {
+        slot: SlotRef,
+        table: PAddr,
+        index: u64,
+        mapping: Mapping,
+    },
+    /// Unmap a page table.
+    PageTableUnmap { slot: SlotRef },
+    /// Map a frame (replacing whatever page entry is there).
+    PageMap {
+        slot: SlotRef,
+        cap: Cap,
+        table: PAddr,
+        index: u64,
+        pte: Pte,
+    },
+    /// Unmap a frame.
+    PageUnmap { slot: SlotRef },
+    /// Return the frame's physical address.
+    PageGetAddress(PAddr),
+    /// A cache operation: validated, with no effect the model can see.
+    CacheOp,
+    /// Make an ASID pool from a 4 KiB untyped.
+    MakePool {
+        untyped: SlotRef,
+        dest: SlotRef,
+        base: PAddr,
+        asid_base: u16,
+    },
+    /// Assign an ASID to a VSpace.
+    Assign {
+        vspace_slot: SlotRef,
+        pool: PAddr,
+        asid: u16,
+    },
+}
+
+fn failed(failure: LookupFailure) -> SyscallError {
+    SyscallError::FailedLookup {
+        source: false,
+        failure,
+    }
+}
+
+/// seL4's `isValidNativeRoot` plus `findVSpaceForASID`: extra cap `i` must be a VSpace with
+/// an ASID that still names it.
+fn vspace_arg(s: &State, a: &Args) -> Result<(PAddr, u16), SyscallError> {
+    let Some((
+        Cap::VSpace {
+            base,
+            asid: Some(asid),
+        },
+        _,
+    )) = a.excap(0)
+    else {
+        return Err(SyscallError::InvalidCapability(1));
+    };
+    let root = find_vspace_for_asid(s, asid).map_err(failed)?;
+    if root != base {
+        return Err(SyscallError::InvalidCapability(1));
+    }
+    Ok((root, asid))
+}
+
+/// The entry at `index` of table `t`.
+fn entry(s: &State, t: PAddr, index: u64) -> Option<Pte> {
+    match s.objects.get(&t) {
+        Some(Object::VSpace { table, .. }) | Some(Object::PageTable(table)) => {
+            table.entries.get(&index).copied()
+        }
+        _ => None,
+    }
+}
+
+/// The rights of the mapping of `frame` at `vaddr`, if the tables still map it there.
+fn mapped_page(
+    s: &State,
+    root: PAddr,
+    vaddr: u64,
+    size_bits: u8,
+    frame: PAddr,
+) -> Option<VmRights> {
+    let (t, i, bits) = lookup_pt_slot(s, root, vaddr);
+    match entry(s, t, i) {
+        Some(Pte::Page {
+            frame: f, rights, ..
+        }) if bits == u64::from(size_bits) && f == frame => Some(rights),
+        _ => None,
+    }
+}
+
+/// seL4's `Arch_decodeInvocation` for AArch64.
+pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
+    let trunc = SyscallError::TruncatedMessage;
+    let label = L::from_word(a.label);
+    match a.cap {
+        Cap::PageTable { mapping, .. } => match label {
+            Some(L::ArmPageTableUnmap) => {
+                // Unmapping the table under other caps to it would surprise their holders.
+                if !s.is_final(a.slot) {
+                    return Err(SyscallError::RevokeFirst);
+                }
+                Ok(ArchOp::PageTableUnmap { slot: a.slot })
+            }
+            Some(L::ArmPageTableMap) => {
+                let (Some(vaddr), Some(_attr), Some(_)) = (a.mr(0), a.mr(1), a.excap(0)) else {
+                    return Err(trunc);
+                };
+                // A table is mapped in one place at a time.
+                if mapping.is_some() {
+                    return Err(SyscallError::InvalidCapability(0));
+                }
+                if !matches!(a.excap(0), Some((Cap::VSpace { asid: Some(_), .. }, _))) {
+                    return Err(SyscallError::InvalidCapability(1));
+                }
+                if vaddr > USER_TOP {
+                    return Err(SyscallError::InvalidArgument(0));
+                }
+                let (root, asid) = vspace_arg(s, a)?;
+                let (table, index, bits) = lookup_pt_slot(s, root, vaddr);
+                // Every level already exists there, or a page occupies the slot.
+                let occupied = matches!(s.objects.get(&table), Some(Object::VSpace { table: t, .. }) | Some(Object::PageTable(t)) if t.entries.contains_key(&index));
+                if bits == sel4_abi::PAGE_BITS || occupied {
+                    return Err(SyscallError::DeleteFirst);
+                }
+                Ok(ArchOp::PageTableMap {
+                    slot: a.slot,
+                    table,
+                    index,
+                    mapping: Mapping {
+                        asid,
+                        vaddr: vaddr & !((1 << bits) - 1),
+                    },
+                })
+            }
+            _ => Err(SyscallError::IllegalOperation),
+        },
+        Cap::Frame {
+            base,
+            size_bits,
+            rights,
+            mapping,
+            ..
+        } => match label {
+            Some(L::ArmPageMap) => {
+                let (Some(vaddr), Some(mask), Some(_attr), Some(_)) =
+                    (a.mr(0), a.mr(1), a.mr(2), a.excap(0))
+                else {
+                    return Err(trunc);
+                };
+                let (root, asid) = vspace_arg(s, a)?;
+                // A frame is mapped at an address aligned to its size.
+                if vaddr & ((1 << size_bits) - 1) != 0 {
+                    return Err(SyscallError::AlignmentError);
+                }
+                match mapping {
+                    // A frame cap maps its frame once: a remap must be to the same place.
+                    Some(m) => {
+                        if m.asid != asid {
+                            return Err(SyscallError::InvalidCapability(1));
+                        }
+                        if m.vaddr != vaddr {
+                            return Err(SyscallError::InvalidArgument(0));
+                        }
+                    }
+                    // The whole frame must lie in the user part of the address space.
+                    None => {
+                        if vaddr.saturating_add((1 << size_bits) - 1) > USER_TOP {
+                            return Err(SyscallError::InvalidArgument(0));
+                        }
+                    }
+                }
+                let (table, index, bits) = lookup_pt_slot(s, root, vaddr);
+                // The tables down to the frame's level must exist already.
+                if bits != u64::from(size_bits) {
+                    return Err(failed(LookupFailure::MissingCapability { bits_left: bits }));
+                }
+                let new_rights = rights.mask(CapRights::from_word(mask));
+                Ok(ArchOp::PageMap {
+                    slot: a.slot,
+                    cap: Cap::Frame {
+                        base,
+                        size_bits,
+                        rights,
+                        is_device: matches!(
+                            a.cap,
+                            Cap::Frame {
+                                is_device: true,
+                                ..
+                            }
+                        ),
+                        mapping: Some(Mapping { asid, vaddr }),
+                    },
+                    table,
+                    index,
+                    pte: Pte::Page {
+                        frame: base,
+                        size_bits,
+                        rights: new_rights,
+                    },
+                })
+            }
+            Some(L::ArmPageUnmap) => Ok(ArchOp::PageUnmap { slot: a.slot }),
+            Some(L::ArmPageGetAddress) => Ok(ArchOp::PageGetAddress(base)),
+            Some(
+                L::ArmPageCleanData
+                | L::ArmPageInvalidateData
+                | L::ArmPageCleanInvalidateData
+                | L::ArmPageUnifyInstruction,
+            ) => {
+                let (Some(start), Some(end)) = (a.mr(0), a.mr(1)) else {
+                    return Err(trunc);
+                };
+                // Cache maintenance works through a mapping.
+                let Some(m) = mapping else {
+                    return Err(SyscallError::IllegalOperation);
+                };
+                let root = find_vspace_for_asid(s, m.asid).map_err(failed)?;
+                if end <= start {
+                    return Err(SyscallError::InvalidArgument(1));
+                }
+                // The range is relative to the frame and must lie inside it.
+                if start >= 1 << size_bits || end > 1 << size_bits {
+                    return Err(SyscallError::InvalidArgument(0));
+                }
+                // The cap's mapping must still be the one in the table (it may be stale).
+                let pte = mapped_page(s, root, m.vaddr, size_bits, base)
+                    .ok_or(SyscallError::InvalidCapability(0))?;
+                // Invalidating discards data, so it needs a writable mapping.
+                if label == Some(L::ArmPageInvalidateData) && pte != VmRights::ReadWrite {
+                    return Err(SyscallError::IllegalOperation);
+                }
+                Ok(ArchOp::CacheOp)
+            }
+            _ => Err(SyscallError::IllegalOperation),
+        },
+        Cap::VSpace { base, asid } => match label {
+            Some(
+                L::ArmVSpaceCleanData
+                | L::ArmVSpaceInvalidateData
+                | L::ArmVSpaceCleanInvalidateData
+                | L::ArmVSpaceUnifyInstruction,
+            ) => {
+                let (Some(start), Some(end)) = (a.mr(0), a.mr(1)) else {
+                    return Err(trunc);
+                };
+                if end <= start {
+                    return Err(SyscallError::InvalidArgument(1));
+                }
+                // Kernel addresses are not the caller's to flush.
+                if end > USER_TOP {
+                    return Err(SyscallError::IllegalOperation);
+                }
+                let Some(asid) = asid else {
+                    return Err(SyscallError::InvalidCapability(0));
+                };
+                let root = find_vspace_for_asid(s, asid).map_err(failed)?;
+                if root != base {
+                    return Err(SyscallError::InvalidCapability(0));
+                }
+                // Nothing mapped at start: nothing can be cached, so success.
+                let (table, index, bits) = lookup_pt_slot(s, root, start);
+                let Some(Pte::Page { rights, .. }) = entry(s, table, index) else {
+                    return Ok(ArchOp::CacheOp);
+                };
+                // One call flushes within one page.
+                let page = !((1u64 << bits) - 1);
+                if start & page != (end - 1) & page {
+                    return Err(SyscallError::RangeError {
+                        min: start,
+                        max: (start & page) + ((1 << bits) - 1),
+                    });
+                }
+                if label == Some(L::ArmVSpaceInvalidateData) && rights != VmRights::ReadWrite {
+                    return Err(SyscallError::IllegalOperation);
+                }
+                Ok(ArchOp::CacheOp)
+            }
+            _ => Err(SyscallError::IllegalOperation),
+        },
+        Cap::AsidControl => {
+            if label != Some(L::ArmAsidControlMakePool) {
+                return Err(SyscallError::IllegalOperation);
+            }
+            let (Some(index), Some(depth), Some((ut, ut_slot)), Some((root, _))) =
+                (a.mr(0), a.mr(1), a.excap(0), a.excap(1))
+            else {
+                return Err(trunc);
+            };
+            // The first free entry of the ASID table gets the pool.
+            let Some(hi) = (0..1u64 << ASID_HIGH_BITS).find(|i| !s.asid_table.contains_key(i))
+            else {
+                return Err(SyscallError::DeleteFirst);
+            };
+            // The pool is made from an untyped of exactly a pool's size, in normal memory.
+            let Cap::Untyped {
+                ptr,
+                size_bits,
+                is_device: false,
+                ..
+            } = ut
+            else {
+                return Err(SyscallError::InvalidCapability(1));
+            };
+            if u64::from(size_bits) != ASID_POOL_BITS {
+                return Err(SyscallError::InvalidCapability(1));
+            }
+            if s.has_children(ut_slot) {
+                return Err(SyscallError::RevokeFirst);
+            }
+            let dest = lookup_slot_for_cnode_op(s, false, root, index, depth)?;
+            ensure_empty(s, dest)?;
+            Ok(ArchOp::MakePool {
+                untyped: ut_slot,
+                dest,
+                base: ptr,
+                asid_base: (hi << ASID_POOL_INDEX_BITS) as u16,
+            })
+        }
+        Cap::AsidPool { base, asid_base } => {
+            if label != Some(L::ArmAsidPoolAssign) {
+                return Err(SyscallError::IllegalOperation);
+            }
+            let Some((vcap, vslot)) = a.excap(0) else {
+                return Err(trunc);
+            };
+            // Only an unassigned VSpace root can get an ASID.
+            if !matches!(vcap, Cap::VSpace { asid: None, .. }) {
+                return Err(SyscallError::InvalidCapability(1));
+            }
+            let hi = u64::from(asid_base) >> ASID_POOL_INDEX_BITS;
+            let Some(&pool) = s.asid_table.get(&hi) else {
+                return Err(failed(LookupFailure::InvalidRoot));
+            };
+            if pool != base {
+                return Err(SyscallError::InvalidCapability(0));
+            }
+            let Some(Object::AsidPool(entries)) = s.objects.get(&pool) else {
+                return Err(SyscallError::InvalidCapability(0));
+            };
+            // ASID 0 is never handed out: it means "no ASID".
+            let free = (0..1u64 << ASID_POOL_INDEX_BITS)
+                .find(|&i| u64::from(asid_base) + i != 0 && !entries.contains_key(&i));
+            let Some(i) = free else {
+                return Err(SyscallError::DeleteFirst);
+            };
+            Ok(ArchOp::Assign {
+                vspace_slot: vslot,
+                pool,
+                asid: (u64::from(asid_base) + i) as u16,
+            })
+        }
+        _ => Err(SyscallError::IllegalOperation),
+    }
+}
+
+/// Perform an architecture invocation; GetAddress replies with the address.
+pub fn invoke(s: &mut State, op: ArchOp) -> Option<Vec<u64>> {
+    match op {
+        ArchOp::PageTableMap {
+            slot,
+            table,
+            index,
+            mapping,
+        } => {
+            if let Cap::PageTable { base, .. } = s.cap(slot) {
+                if let Some(t) = table_mut(s, table) {
+                    t.entries.insert(index, Pte::Table(base));
+                }
+                s.set_cap(
+                    slot,
+                    Cap::PageTable {
+                        base,
+                        mapping: Some(mapping),
+                    },
+                );
+            }
+            None
+        }
+        ArchOp::PageTableUnmap { slot } => {
+            if let Cap::PageTable {
+                base,
+                mapping: Some(m),
+            } = s.cap(slot)
+            {
+                unmap_page_table(s, m.asid, m.vaddr, base);
+                // The table's own entries go with it: its memory is cleared.
+                if let Some(Object::PageTable(t)) = s.objects.get_mut(&base) {
+                    *t = PageTable::default();
+                }
+                s.set_cap(
+                    slot,
+                    Cap::PageTable {
+                        base,
+                        mapping: None,
+                    },
+                );
+            }
+            None
+        }
+        ArchOp::PageMap {
+            slot,
+            cap,
+            table,
+            index,
+            pte,
+        } => {
+            if let Some(t) = table_mut(s, table) {
+                t.entries.insert(index, pte);
+            }
+            s.set_cap(slot, cap);
+            None
+        }
+        ArchOp::PageUnmap { slot } => {
+            if let Cap::Frame {
+                base,
+                size_bits,
+                rights,
+                is_device,
+                mapping,
+            } = s.cap(slot)
+            {
+                if let Some(m) = mapping {
+                    unmap_page(s, m.asid, m.vaddr, base, size_bits);
+                }
+                s.set_cap(
+                    slot,
+                    Cap::Frame {
+                        base,
+                        size_bits,
+                        rights,
+                        is_device,
+                        mapping: None,
+                    },
+                );
+            }
+            None
+        }
+        ArchOp::PageGetAddress(p) => Some(vec![p]),
+        ArchOp::CacheOp => None,
+        ArchOp::MakePool {
+            untyped,
+            dest,
+            base,
+            asid_base,
+        } => {
+            // The untyped is used up by the pool.
+            if let Cap::Untyped {
+                ptr,
+                size_bits,
+                is_device,
+                ..
+            } = s.cap(untyped)
+            {
+                s.set_cap(
+                    untyped,
+                    Cap::Untyped {
+                        ptr,
+                        size_bits,
+                        is_device,
+                        free_index: 1 << size_bits,
+                    },
+                );
+            }
+            s.zero_memory(base, ASID_POOL_BITS);
+            s.objects.insert(base, Object::AsidPool(Default::default()));
+            s.cte_insert(Cap::AsidPool { base, asid_base }, untyped, dest);
+            s.asid_table
+                .insert(u64::from(asid_base) >> ASID_POOL_INDEX_BITS, base);
+            None
+        }
+        ArchOp::Assign {
+            vspace_slot,
+            pool,
+            asid,
+        } => {
+            if let Cap::VSpace { base, .. } = s.cap(vspace_slot) {
+                if let Some(Object::AsidPool(p)) = s.objects.get_mut(&pool) {
+                    p.insert(u64::from(asid) & ((1 << ASID_POOL_INDEX_BITS) - 1), base);
+                }
+                if let Some(Object::VSpace { asid: a, .. }) = s.objects.get_mut(&base) {
+                    *a = Some(asid);
+                }
+                s.set_cap(
+                    vspace_slot,
+                    Cap::VSpace {
+                        base,
+                        asid: Some(asid),
+                    },
+                );
+            }
+            None
+        }
+    }
+}

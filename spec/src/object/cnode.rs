@@ -1,0 +1,232 @@
+//! CNode invocations: Copy, Mint, Move, Mutate, Rotate, Delete, Revoke, CancelBadgedSends,
+//! SaveCaller.
+
+use sel4_abi::{CapRights, InvocationLabel as L};
+
+use crate::api::error::SyscallError;
+use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
+use crate::kernel::delete::{cte_delete, cte_revoke};
+use crate::kernel::thread::TCB_CALLER;
+use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
+
+use super::{Args, derive_cap, endpoint, ensure_empty};
+
+/// A decoded CNode invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CNodeOp {
+    /// Copy or Mint: insert `cap`, derived from `src`, into `dest`.
+    Insert {
+        cap: Cap,
+        src: SlotRef,
+        dest: SlotRef,
+    },
+    /// Move or Mutate: move `src` (as `cap`) to `dest`.
+    Move {
+        cap: Cap,
+        src: SlotRef,
+        dest: SlotRef,
+    },
+    /// Rotate: pivot moves to dest, src moves to pivot.
+    Rotate {
+        src_cap: Cap,
+        pivot_cap: Cap,
+        src: SlotRef,
+        pivot: SlotRef,
+        dest: SlotRef,
+    },
+    /// Revoke the children of a slot.
+    Revoke(SlotRef),
+    /// Delete a slot.
+    Delete(SlotRef),
+    /// Move the caller's reply cap into a slot.
+    SaveCaller(SlotRef),
+    /// Dequeue senders using a badge.
+    CancelBadgedSends { ep: PAddr, badge: u64 },
+}
+
+fn is(label: u64, l: L) -> bool {
+    label == l.word()
+}
+
+fn missing_source(source: bool, depth: u64) -> SyscallError {
+    SyscallError::FailedLookup {
+        source,
+        failure: LookupFailure::MissingCapability { bits_left: depth },
+    }
+}
+
+/// seL4's `decodeCNodeInvocation`.
+pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
+    let label = a.label;
+    // Only the CNode labels mean anything to a CNode.
+    if label < L::CNodeRevoke.word() || label > L::CNodeSaveCaller.word() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    // Every CNode operation names a destination slot by index and depth.
+    let (Some(index), Some(depth)) = (a.mr(0), a.mr(1)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let dest = lookup_slot_for_cnode_op(s, false, a.cap, index, depth)?;
+
+    if label >= L::CNodeCopy.word() && label <= L::CNodeMutate.word() {
+        // Copy, Mint, Move and Mutate also name a source, through an extra CNode cap.
+        let (Some(src_index), Some(src_depth), Some((src_root, _))) =
+            (a.mr(2), a.mr(3), a.excap(0))
+        else {
+            return Err(SyscallError::TruncatedMessage);
+        };
+        // The destination must be empty: nothing is overwritten implicitly.
+        ensure_empty(s, dest)?;
+        let src = lookup_slot_for_cnode_op(s, true, src_root, src_index, src_depth)?;
+        // An empty source is a lookup failure of the source, with the whole depth left.
+        let src_cap = s.cap(src);
+        if src_cap.is_null() {
+            return Err(missing_source(true, src_depth));
+        }
+        return if is(label, L::CNodeCopy) {
+            let rights = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
+            // A copy may have fewer rights than its source, never more.
+            let cap = derive_cap(s, src, src_cap.mask_rights(CapRights::from_word(rights)))?;
+            // Some caps (reply, IRQ control) cannot be copied at all.
+            if cap.is_null() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(CNodeOp::Insert { cap, src, dest })
+        } else if is(label, L::CNodeMint) {
+            let (Some(rights), Some(data)) = (a.mr(4), a.mr(5)) else {
+                return Err(SyscallError::TruncatedMessage);
+            };
+            let masked = src_cap.mask_rights(CapRights::from_word(rights));
+            let cap = derive_cap(s, src, masked.update_data(false, data))?;
+            // A badge can only be set on an unbadged cap; a guard only if it fits.
+            if cap.is_null() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(CNodeOp::Insert { cap, src, dest })
+        } else if is(label, L::CNodeMove) {
+            Ok(CNodeOp::Move {
+                cap: src_cap,
+                src,
+                dest,
+            })
+        } else {
+            let data = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
+            // Mutate keeps the cap's identity, so it cannot set a badge (badges are minted).
+            let cap = src_cap.update_data(true, data);
+            if cap.is_null() {
+                return Err(SyscallError::IllegalOperation);
+            }
+            Ok(CNodeOp::Move { cap, src, dest })
+        };
+    }
+    if is(label, L::CNodeRevoke) {
+        return Ok(CNodeOp::Revoke(dest));
+    }
+    if is(label, L::CNodeDelete) {
+        return Ok(CNodeOp::Delete(dest));
+    }
+    if is(label, L::CNodeSaveCaller) {
+        // The reply cap is moved, never overwriting a cap.
+        ensure_empty(s, dest)?;
+        return Ok(CNodeOp::SaveCaller(dest));
+    }
+    if is(label, L::CNodeCancelBadgedSends) {
+        // Purging another client's messages needs full authority over the endpoint.
+        return match s.cap(dest) {
+            Cap::Endpoint { ptr, badge, rights } if rights == CapRights::ALL_RIGHTS => {
+                Ok(CNodeOp::CancelBadgedSends { ep: ptr, badge })
+            }
+            _ => Err(SyscallError::IllegalOperation),
+        };
+    }
+    // Rotate: dest_badge, pivot (index, depth, badge), src (index, depth); two extra caps.
+    let (
+        Some(pivot_data),
+        Some(pivot_index),
+        Some(pivot_depth),
+        Some(src_data),
+        Some(src_index),
+        Some(src_depth),
+        Some((pivot_root, _)),
+        Some((src_root, _)),
+    ) = (
+        a.mr(2),
+        a.mr(3),
+        a.mr(4),
+        a.mr(5),
+        a.mr(6),
+        a.mr(7),
+        a.excap(0),
+        a.excap(1),
+    )
+    else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let src = lookup_slot_for_cnode_op(s, true, src_root, src_index, src_depth)?;
+    // seL4's lookupPivotSlot reports a failed pivot lookup as a source failure.
+    let pivot = lookup_slot_for_cnode_op(s, true, pivot_root, pivot_index, pivot_depth)?;
+    // The pivot must differ from both ends, or the rotation would lose a cap.
+    if pivot == src || pivot == dest {
+        return Err(SyscallError::IllegalOperation);
+    }
+    // Rotating src onto itself is a swap; otherwise dest must be free.
+    if src != dest {
+        ensure_empty(s, dest)?;
+    }
+    if s.cap(src).is_null() {
+        return Err(missing_source(true, src_depth));
+    }
+    if s.cap(pivot).is_null() {
+        return Err(missing_source(false, pivot_depth));
+    }
+    // Like Mutate, Rotate cannot set badges.
+    let src_cap = s.cap(src).update_data(true, src_data);
+    let pivot_cap = s.cap(pivot).update_data(true, pivot_data);
+    if src_cap.is_null() || pivot_cap.is_null() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(CNodeOp::Rotate {
+        src_cap,
+        pivot_cap,
+        src,
+        pivot,
+        dest,
+    })
+}
+
+/// Perform a CNode invocation for `thread`.
+pub fn invoke(s: &mut State, thread: PAddr, op: CNodeOp) {
+    match op {
+        CNodeOp::Insert { cap, src, dest } => s.cte_insert(cap, src, dest),
+        CNodeOp::Move { cap, src, dest } => s.cte_move(cap, src, dest),
+        CNodeOp::Rotate {
+            src_cap,
+            pivot_cap,
+            src,
+            pivot,
+            dest,
+        } => {
+            if src == dest {
+                s.cte_swap(src_cap, src, pivot_cap, pivot);
+            } else {
+                s.cte_move(pivot_cap, pivot, dest);
+                s.cte_move(src_cap, src, pivot);
+            }
+        }
+        CNodeOp::Revoke(slot) => cte_revoke(s, slot),
+        CNodeOp::Delete(slot) => cte_delete(s, slot),
+        CNodeOp::SaveCaller(dest) => {
+            let caller = slot_at(thread, TCB_CALLER);
+            if let Cap::Reply { master: false, .. } = s.cap(caller) {
+                let cap = s.cap(caller);
+                s.cte_move(cap, caller, dest);
+            }
+        }
+        CNodeOp::CancelBadgedSends { ep, badge } => {
+            // Badge 0 names the unbadged cap, which has no senders of its own to purge.
+            if badge != 0 {
+                endpoint::cancel_badged_sends(s, ep, badge);
+            }
+        }
+    }
+}

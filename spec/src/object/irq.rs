@@ -1,0 +1,119 @@
+//! Interrupts: IRQControl issues handler caps; an IRQHandler binds a line to a notification.
+
+use sel4_abi::{CapRights, InvocationLabel as L};
+
+use crate::api::error::SyscallError;
+use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
+use crate::kernel::delete::cte_delete_one;
+use crate::model::{Cap, IrqState, SlotRef, State};
+
+use super::{Args, ensure_empty};
+
+/// A decoded IRQ invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IrqOp {
+    /// Issue a handler cap for `irq` into `dest`, derived from the control cap in `src`.
+    Issue {
+        irq: u64,
+        src: SlotRef,
+        dest: SlotRef,
+    },
+    /// Unmask the line after an interrupt was handled.
+    Ack(u64),
+    /// Deliver the line's interrupts to the notification cap in `slot`.
+    SetHandler { irq: u64, cap: Cap, slot: SlotRef },
+    /// Stop delivering the line's interrupts.
+    Clear(u64),
+}
+
+fn decode_issue(
+    s: &State,
+    a: &Args,
+    irq: u64,
+    index: u64,
+    depth: u64,
+    root: Cap,
+) -> Result<IrqOp, SyscallError> {
+    // The line must exist on this interrupt controller.
+    if irq > s.max_irq {
+        return Err(SyscallError::RangeError {
+            min: 0,
+            max: s.max_irq,
+        });
+    }
+    // One handler cap (and its copies) per line: another issue would share it unknowingly.
+    if s.irq_states.get(&irq).copied().unwrap_or_default() != IrqState::Inactive {
+        return Err(SyscallError::RevokeFirst);
+    }
+    let dest = lookup_slot_for_cnode_op(s, false, root, index, depth)?;
+    ensure_empty(s, dest)?;
+    Ok(IrqOp::Issue {
+        irq,
+        src: a.slot,
+        dest,
+    })
+}
+
+/// seL4's `decodeIRQControlInvocation` and `decodeIRQHandlerInvocation`.
+pub fn decode(s: &State, a: &Args) -> Result<IrqOp, SyscallError> {
+    let trunc = SyscallError::TruncatedMessage;
+    match a.cap {
+        Cap::IrqControl => {
+            if a.label == L::IrqIssueIrqHandler.word() {
+                let (Some(irq), Some(index), Some(depth), Some((root, _))) =
+                    (a.mr(0), a.mr(1), a.mr(2), a.excap(0))
+                else {
+                    return Err(trunc);
+                };
+                decode_issue(s, a, irq, index, depth, root)
+            } else if a.label == L::ArmIrqIssueIrqHandlerTrigger.word() {
+                let (Some(irq), Some(_trigger), Some(index), Some(depth), Some((root, _))) =
+                    (a.mr(0), a.mr(1), a.mr(2), a.mr(3), a.excap(0))
+                else {
+                    return Err(trunc);
+                };
+                decode_issue(s, a, irq, index, depth, root)
+            } else {
+                // SGI signal caps are not part of this model.
+                Err(SyscallError::IllegalOperation)
+            }
+        }
+        Cap::IrqHandler { irq } => match L::from_word(a.label) {
+            Some(L::IrqAckIrq) => Ok(IrqOp::Ack(irq)),
+            Some(L::IrqSetIrqHandler) => {
+                let Some((cap, slot)) = a.excap(0) else {
+                    return Err(trunc);
+                };
+                // The kernel signals the notification, so the cap must allow sending.
+                match cap {
+                    Cap::Notification { rights, .. } if rights.contains(CapRights::WRITE) => {
+                        Ok(IrqOp::SetHandler { irq, cap, slot })
+                    }
+                    _ => Err(SyscallError::InvalidCapability(0)),
+                }
+            }
+            Some(L::IrqClearIrqHandler) => Ok(IrqOp::Clear(irq)),
+            _ => Err(SyscallError::IllegalOperation),
+        },
+        _ => Err(SyscallError::IllegalOperation),
+    }
+}
+
+/// Perform an IRQ invocation.
+pub fn invoke(s: &mut State, op: IrqOp) {
+    match op {
+        IrqOp::Issue { irq, src, dest } => {
+            s.irq_states.insert(irq, IrqState::Signal);
+            s.cte_insert(Cap::IrqHandler { irq }, src, dest);
+        }
+        IrqOp::Ack(irq) => {
+            s.masked_irqs.remove(&irq);
+        }
+        IrqOp::SetHandler { irq, cap, slot } => {
+            let node = slot_at(s.irq_node, irq);
+            cte_delete_one(s, node);
+            s.cte_insert(cap, slot, node);
+        }
+        IrqOp::Clear(irq) => cte_delete_one(s, slot_at(s.irq_node, irq)),
+    }
+}

@@ -1,0 +1,320 @@
+//! Untyped memory: Retype carves new objects out of an untyped region at its watermark.
+
+use sel4_abi::{
+    InvocationLabel as L, MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, ObjectType, SLOT_BITS,
+    UNTYPED_RETYPE_MAX_OBJECTS, WORD_BITS, context::index,
+};
+
+use crate::api::error::SyscallError;
+use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
+use crate::machine::PSTATE_USER;
+use crate::model::{
+    Cap, Endpoint, LookupFailure, Notification, Object, PAddr, PageTable, SlotRef, State, Tcb,
+    ThreadState, VmRights,
+};
+
+use super::{Args, ensure_empty};
+
+/// A decoded Retype.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retype {
+    /// The untyped cap's slot.
+    pub slot: SlotRef,
+    /// Whether the untyped is reset first (it had no children).
+    pub reset: bool,
+    /// The address of the first object.
+    pub base: PAddr,
+    /// The object type.
+    pub object_type: ObjectType,
+    /// The user's size argument (bits for Untyped, slots-bits for CapTable).
+    pub user_size: u64,
+    /// The destination slots, one per object.
+    pub dests: Vec<SlotRef>,
+    /// Whether the untyped is device memory.
+    pub device: bool,
+}
+
+/// seL4's `getObjectSize`: log2 of an object's size in bytes.
+pub fn object_size(t: ObjectType, user_size: u64) -> u64 {
+    match t {
+        ObjectType::Untyped => user_size,
+        ObjectType::CapTable => user_size.saturating_add(SLOT_BITS),
+        _ => t.size_bits(0).expect("fixed-size object types have a size"),
+    }
+}
+
+/// seL4's `decodeUntypedInvocation`; the checks run in seL4's order, which decides the error.
+pub fn decode(s: &State, a: &Args) -> Result<Retype, SyscallError> {
+    let Cap::Untyped {
+        ptr,
+        size_bits,
+        is_device,
+        free_index,
+    } = a.cap
+    else {
+        return Err(SyscallError::IllegalOperation);
+    };
+    // Retype is the only untyped invocation.
+    if a.label != L::UntypedRetype.word() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let (
+        Some(ty),
+        Some(user_size),
+        Some(node_index),
+        Some(node_depth),
+        Some(offset),
+        Some(window),
+        Some((root, _)),
+    ) = (
+        a.mr(0),
+        a.mr(1),
+        a.mr(2),
+        a.mr(3),
+        a.mr(4),
+        a.mr(5),
+        a.excap(0),
+    )
+    else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    // The type must be one this kernel knows.
+    let Some(ty) = ObjectType::from_word(ty) else {
+        return Err(SyscallError::InvalidArgument(0));
+    };
+    let obj_bits = object_size(ty, user_size);
+    // No object may be larger than the largest untyped.
+    if user_size >= WORD_BITS || obj_bits > MAX_UNTYPED_BITS {
+        return Err(SyscallError::RangeError {
+            min: 0,
+            max: MAX_UNTYPED_BITS,
+        });
+    }
+    // A CNode needs at least two slots (radix 0 resolves no bits).
+    if ty == ObjectType::CapTable && user_size == 0 {
+        return Err(SyscallError::InvalidArgument(1));
+    }
+    // Untyped objects have a minimum size (room for the kernel's bookkeeping).
+    if ty == ObjectType::Untyped && user_size < MIN_UNTYPED_BITS {
+        return Err(SyscallError::InvalidArgument(1));
+    }
+    // The destination CNode: the root itself at depth 0, else the cap at index/depth in it.
+    let node = if node_depth == 0 {
+        root
+    } else {
+        s.cap(lookup_slot_for_cnode_op(
+            s, false, root, node_index, node_depth,
+        )?)
+    };
+    let Cap::CNode {
+        ptr: node_ptr,
+        radix,
+        ..
+    } = node
+    else {
+        return Err(SyscallError::FailedLookup {
+            source: false,
+            failure: LookupFailure::MissingCapability {
+                bits_left: node_depth,
+            },
+        });
+    };
+    let node_size = 1u64 << radix;
+    // The window must lie inside the CNode and hold 1..=256 objects.
+    if offset > node_size - 1 {
+        return Err(SyscallError::RangeError {
+            min: 0,
+            max: node_size - 1,
+        });
+    }
+    if !(1..=UNTYPED_RETYPE_MAX_OBJECTS).contains(&window) {
+        return Err(SyscallError::RangeError {
+            min: 1,
+            max: UNTYPED_RETYPE_MAX_OBJECTS,
+        });
+    }
+    if window > node_size - offset {
+        return Err(SyscallError::RangeError {
+            min: 1,
+            max: node_size - offset,
+        });
+    }
+    // Every destination slot must be empty: retype never overwrites a cap.
+    let dests: Vec<SlotRef> = (offset..offset + window)
+        .map(|i| slot_at(node_ptr, i))
+        .collect();
+    for &d in &dests {
+        ensure_empty(s, d)?;
+    }
+    // An untyped whose objects are all gone starts again from its beginning.
+    let reset = !s.has_children(a.slot);
+    let free = if reset { 0 } else { free_index };
+    let free_bytes = (1u64 << size_bits) - free;
+    // All objects must fit after the watermark, each aligned to its size.
+    if (free_bytes >> obj_bits) < window {
+        return Err(SyscallError::NotEnoughMemory(free_bytes));
+    }
+    // Device memory may only become frames (or smaller device untypeds): the kernel never
+    // keeps its own objects in it.
+    if is_device && !ty.is_frame() && ty != ObjectType::Untyped {
+        return Err(SyscallError::InvalidArgument(1));
+    }
+    let align = (1u64 << obj_bits) - 1;
+    let base = (ptr + free + align) & !align;
+    Ok(Retype {
+        slot: a.slot,
+        reset,
+        base,
+        object_type: ty,
+        user_size,
+        dests,
+        device: is_device,
+    })
+}
+
+/// seL4's `invokeUntyped_Retype`: move the watermark, then create each object and insert its
+/// cap as a child of the untyped.
+pub fn invoke(s: &mut State, r: Retype) {
+    let Cap::Untyped {
+        ptr,
+        size_bits,
+        is_device,
+        ..
+    } = s.cap(r.slot)
+    else {
+        return;
+    };
+    if r.reset && !is_device {
+        s.zero_memory(ptr, u64::from(size_bits));
+    }
+    let bits = object_size(r.object_type, r.user_size);
+    let end = r.base + ((r.dests.len() as u64) << bits);
+    s.set_cap(
+        r.slot,
+        Cap::Untyped {
+            ptr,
+            size_bits,
+            is_device,
+            free_index: end - ptr,
+        },
+    );
+    for (i, &dest) in r.dests.iter().enumerate() {
+        let addr = r.base + ((i as u64) << bits);
+        let cap = create_object(s, r.object_type, addr, r.user_size, r.device);
+        s.insert_new_cap(r.slot, dest, cap);
+    }
+}
+
+/// seL4's `createObject`: a fresh object at `addr` and the cap (with all rights) to it.
+pub fn create_object(
+    s: &mut State,
+    t: ObjectType,
+    addr: PAddr,
+    user_size: u64,
+    device: bool,
+) -> Cap {
+    let bits = object_size(t, user_size);
+    if !device {
+        s.zero_memory(addr, bits);
+    }
+    match t {
+        ObjectType::Untyped => Cap::Untyped {
+            ptr: addr,
+            size_bits: user_size as u8,
+            is_device: device,
+            free_index: 0,
+        },
+        ObjectType::Tcb => {
+            s.objects.insert(addr, Object::Tcb(Box::new(new_tcb())));
+            Cap::Thread { tcb: addr }
+        }
+        ObjectType::Endpoint => {
+            s.objects.insert(addr, Object::Endpoint(Endpoint::Idle));
+            Cap::Endpoint {
+                ptr: addr,
+                badge: 0,
+                rights: sel4_abi::CapRights::ALL_RIGHTS,
+            }
+        }
+        ObjectType::Notification => {
+            s.objects
+                .insert(addr, Object::Notification(Notification::default()));
+            Cap::Notification {
+                ptr: addr,
+                badge: 0,
+                rights: sel4_abi::CapRights::READ_WRITE,
+            }
+        }
+        ObjectType::CapTable => {
+            s.objects.insert(
+                addr,
+                Object::CNode {
+                    radix: user_size as u8,
+                },
+            );
+            Cap::CNode {
+                ptr: addr,
+                radix: user_size as u8,
+                guard_size: 0,
+                guard: 0,
+            }
+        }
+        ObjectType::SmallPage | ObjectType::LargePage | ObjectType::HugePage => {
+            s.objects.insert(
+                addr,
+                Object::Frame {
+                    size_bits: bits as u8,
+                    is_device: device,
+                },
+            );
+            Cap::Frame {
+                base: addr,
+                size_bits: bits as u8,
+                rights: VmRights::ReadWrite,
+                is_device: device,
+                mapping: None,
+            }
+        }
+        ObjectType::PageTable => {
+            s.objects
+                .insert(addr, Object::PageTable(PageTable::default()));
+            Cap::PageTable {
+                base: addr,
+                mapping: None,
+            }
+        }
+        ObjectType::VSpace => {
+            s.objects.insert(
+                addr,
+                Object::VSpace {
+                    table: PageTable::default(),
+                    asid: None,
+                },
+            );
+            Cap::VSpace {
+                base: addr,
+                asid: None,
+            }
+        }
+    }
+}
+
+/// A new thread: inactive, priority 0, user PSTATE, a full time slice.
+pub fn new_tcb() -> Tcb {
+    let mut regs = [0; sel4_abi::USER_CONTEXT_WORDS];
+    regs[index::SPSR] = PSTATE_USER;
+    Tcb {
+        regs,
+        fault_ip: 0,
+        state: ThreadState::Inactive,
+        priority: 0,
+        mcp: 0,
+        fault_handler: 0,
+        ipc_buffer: 0,
+        bound_notification: None,
+        fault: None,
+        time_slice: crate::kernel::thread::TIME_SLICE,
+        flags: 0,
+        name: String::new(),
+    }
+}
