@@ -11,3 +11,11 @@ test *ARGS:
 # Boot EXAMPLE with QEMU waiting for gdb (the attach command is printed first).
 debug EXAMPLE *ARGS:
     cargo xtask debug {{EXAMPLE}} {{ARGS}}
+
+# Instructions per IPC and other operations, beside seL4's.
+bench:
+    cargo xtask bench
+
+# Run a scenario on the executable specification.
+spec FILE *ARGS:
+    cargo xtask spec {{FILE}} {{ARGS}}
