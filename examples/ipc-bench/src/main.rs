@@ -10,9 +10,9 @@
 #![no_main]
 
 use sel4::abi::Syscall;
-use sel4::cap_type::{Endpoint, Notification, PageTable, SmallPage, VSpace};
+use sel4::cap_type::{Endpoint, Notification};
 use sel4::syscall::{Regs, raw};
-use sel4::{BootInfo, Cap, CapRights, MessageInfo, ObjectType, VmAttributes, println};
+use sel4::{BootInfo, Cap, MessageInfo, ObjectType, println};
 use sel4_root_task::Allocator;
 use sel4_root_task::thread::spawn;
 
@@ -27,11 +27,6 @@ fn cycles() -> u64 {
     // SAFETY: the kernel lets EL0 read the cycle counter; reading has no side effects.
     unsafe { core::arch::asm!("isb", "mrs {}, pmccntr_el0", out(reg) c, options(nostack)) };
     c
-}
-
-unsafe extern "C" {
-    /// The first byte of this program's image (the linker's symbol for the ELF header).
-    static __ehdr_start: u8;
 }
 
 fn info(len: u64) -> u64 {
@@ -111,35 +106,6 @@ fn call_round_trip(ep: u64, words: u64) -> u64 {
     })
 }
 
-/// A second VSpace holding the same image pages, so a server there runs this same code in
-/// another address space (its own ASID and page tables).
-fn second_vspace(bi: &BootInfo, a: &mut Allocator) -> Result<Cap<VSpace>, sel4::Error> {
-    let vs: Cap<VSpace> = a.make(ObjectType::VSpace, 0)?;
-    sel4::init_thread_asid_pool().asid_pool_assign(vs)?;
-    let frames = bi.user_image_frames();
-    let start = &raw const __ehdr_start as u64;
-    let cnode = sel4::init_thread_cnode();
-    for (i, f) in (frames.start..frames.end).enumerate() {
-        let vaddr = start + i as u64 * 4096;
-        let copy = a.slot();
-        cnode
-            .relative_bits(copy, 64)
-            .copy(&cnode.relative_bits(f, 64), CapRights::all())?;
-        let page: Cap<SmallPage> = Cap::from_cptr(copy);
-        // Create each missing page-table level as the mapping asks for it.
-        loop {
-            match page.frame_map(vs, vaddr, CapRights::all(), VmAttributes::DEFAULT) {
-                Err(sel4::Error::FailedLookup { .. }) => {
-                    let pt: Cap<PageTable> = a.make(ObjectType::PageTable, 0)?;
-                    pt.page_table_map(vs, vaddr, VmAttributes::DEFAULT)?;
-                }
-                r => break r?,
-            }
-        }
-    }
-    Ok(vs)
-}
-
 fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
     let boot = cycles();
     let mut a = Allocator::new(bi);
@@ -154,7 +120,8 @@ fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
 
     // The server in another address space: same code and stack pool, its own VSpace.
     let ep2: Cap<Endpoint> = a.make(ObjectType::Endpoint, 0)?;
-    let vs2 = second_vspace(bi, &mut a)?;
+    let vs2 = sel4_root_task::vspace::new_vspace(&mut a)?;
+    sel4_root_task::vspace::map_image(bi, &mut a, vs2)?;
     let far = spawn(bi, &mut a, server, ep2.cptr(), 254, 0)?;
     far.tcb_set_space(
         0,

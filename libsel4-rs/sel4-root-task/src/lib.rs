@@ -13,6 +13,7 @@
 
 pub mod alloc;
 pub mod thread;
+pub mod vspace;
 
 pub use alloc::Allocator;
 pub use sel4;

@@ -25,10 +25,14 @@ unsafe extern "C" {
     static __ehdr_start: u8;
 }
 
+/// The first address of the root task's image (its ELF header, the first loaded byte).
+pub fn image_start() -> u64 {
+    &raw const __ehdr_start as u64
+}
+
 /// The cap to the frame of the root task's image that holds `addr`.
 pub fn image_frame(bi: &BootInfo, addr: u64) -> Cap<SmallPage> {
-    let start = &raw const __ehdr_start as u64;
-    Cap::from_cptr(bi.user_image_frames().start + (addr - start) / 4096)
+    Cap::from_cptr(bi.user_image_frames().start + (addr - image_start()) / 4096)
 }
 
 /// Starts `entry(arg)` at priority `prio` in the root task's CSpace and VSpace, with
