@@ -236,7 +236,7 @@ pub fn handle_fault<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, f: Faul
 }
 
 /// seL4's handleDoubleFault, in one line: the thread, its fault, and why no handler took it.
-fn report_unhandled<M: Machine>(m: &mut M, t: Tcb, f: Fault, _why: Fault) {
+fn report_unhandled<M: Machine>(m: &mut M, t: Tcb, f: Fault, why: Fault) {
     let mut name = [0u8; 64];
     let n = t.name(m).len().min(name.len());
     name[..n].copy_from_slice(&t.name(m)[..n]);
@@ -276,5 +276,15 @@ fn report_unhandled<M: Machine>(m: &mut M, t: Tcb, f: Fault, _why: Fault) {
             kprint!(m, "vm fault on {kind} at address {addr:#x} (FSR {fsr:#x})")
         }
     }
-    kprintln!(m, " at pc {pc:#x}; no fault handler, thread suspended");
+    // As seL4's double-fault report: a fault handler that is set but unusable is named.
+    match why {
+        Fault::CapFault { addr: 0, .. } => {
+            kprintln!(m, " at pc {pc:#x}; no fault handler, thread suspended")
+        }
+        Fault::CapFault { addr, lookup, .. } => kprintln!(
+            m,
+            " at pc {pc:#x}; fault handler cptr {addr:#x} unusable ({lookup:?}), thread suspended"
+        ),
+        _ => kprintln!(m, " at pc {pc:#x}; thread suspended"),
+    }
 }
