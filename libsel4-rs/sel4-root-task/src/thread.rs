@@ -72,6 +72,9 @@ pub fn spawn(
     regs.pc = entry as *const () as u64;
     regs.sp = stack_top;
     regs.x0 = arg;
+    // WriteRegisters sets every register, TPIDRRO_EL0 too, which holds the IPC buffer's
+    // address for the library: keep it.
+    regs.tpidrro_el0 = page;
     tcb.tcb_write_all_registers(true, &regs)?;
     Ok(tcb)
 }
