@@ -407,13 +407,22 @@ fn irq_control_get_makes_the_line_live_and_delivery_masks_it() {
     assert!(crate::object::notification::is_active(&w.m, w.ptr_of(ntfn)));
     assert_eq!(w.invoke(handler, L::IrqAckIrq, &[], &[]), (0, vec![]));
     assert!(w.m.unmasked_irqs.contains(&33));
+    // GetTrigger programs the line's trigger (word 1: 1 = edge).
+    let h2 = w.next_slot;
+    w.next_slot += 1;
+    let trig = L::ArmIrqIssueIrqHandlerTrigger;
+    assert_eq!(
+        w.invoke(init_cap::IRQ_CONTROL, trig, &[40, 1, h2, 64], &[cn]),
+        (0, vec![])
+    );
+    assert!(w.m.edge_irqs.contains(&40) && w.m.unmasked_irqs.contains(&40));
     // Deleting the last handler cap frees the line again.
     assert_eq!(
         w.invoke(cn, L::CNodeDelete, &[handler, 64], &[]),
         (0, vec![])
     );
     assert!(!w.m.unmasked_irqs.contains(&33));
-    assert_eq!(w.ks.irqs_delivered, 0);
+    assert_eq!(w.ks.irqs_delivered, 1, "line 40 still has its handler");
 }
 
 #[test]

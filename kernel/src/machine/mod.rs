@@ -47,6 +47,8 @@ pub trait Machine: Memory {
     fn mask_irq(&mut self, irq: u64, masked: bool);
     /// True if an interrupt is waiting to be taken (the kernel runs with them masked).
     fn interrupt_pending(&self) -> bool;
+    /// Configures a line as edge-triggered (`true`) or level-sensitive.
+    fn set_irq_trigger(&mut self, irq: u64, edge: bool);
 }
 
 /// Cache maintenance a user level may ask for on its memory.

@@ -14,6 +14,8 @@ pub struct SimMachine {
     pub unmasked_irqs: std::collections::BTreeSet<u64>,
     /// Whether an interrupt is pending (tests set it to exercise preemption).
     pub pending: bool,
+    /// Lines configured as edge-triggered.
+    pub edge_irqs: std::collections::BTreeSet<u64>,
 }
 
 impl SimMachine {
@@ -25,6 +27,7 @@ impl SimMachine {
             console: String::new(),
             unmasked_irqs: Default::default(),
             pending: false,
+            edge_irqs: Default::default(),
         }
     }
 
@@ -82,6 +85,13 @@ impl Machine for SimMachine {
     fn cache_op(&mut self, _op: super::CacheOp, _pa: u64, _len: u64) {}
     fn interrupt_pending(&self) -> bool {
         self.pending
+    }
+    fn set_irq_trigger(&mut self, irq: u64, edge: bool) {
+        if edge {
+            self.edge_irqs.insert(irq);
+        } else {
+            self.edge_irqs.remove(&irq);
+        }
     }
     fn mask_irq(&mut self, irq: u64, masked: bool) {
         if masked {

@@ -21,7 +21,9 @@ register_structs! {
         (0x400 => ipriorityr: [ReadWrite<u32>; 255]),
         (0x7fc => _r2),
         (0x800 => itargetsr: [ReadWrite<u32>; 255]),
-        (0xbfc => @END),
+        (0xbfc => _r3),
+        (0xc00 => icfgr: [ReadWrite<u32>; 64]),
+        (0xd00 => @END),
     }
 }
 
@@ -145,6 +147,18 @@ impl Gic {
             Gic::V3 { redist, .. } if irq < 32 => redist.isenabler0.set(bit),
             Gic::V2 { dist, .. } | Gic::V3 { dist, .. } => dist.isenabler[i].set(bit),
         }
+    }
+
+    /// Configures a shared peripheral interrupt as edge-triggered or level-sensitive (the
+    /// trigger of private interrupts is fixed by the hardware).
+    pub fn set_trigger(&self, irq: u32, edge: bool) {
+        if irq < 32 {
+            return;
+        }
+        let (Gic::V2 { dist, .. } | Gic::V3 { dist, .. }) = self;
+        let (reg, bit) = ((irq / 16) as usize, 2 * (irq % 16) + 1);
+        let v = dist.icfgr[reg].get();
+        dist.icfgr[reg].set(if edge { v | 1 << bit } else { v & !(1 << bit) });
     }
 
     /// Stops interrupt `irq`.

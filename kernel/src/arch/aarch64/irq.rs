@@ -76,6 +76,10 @@ pub fn decode_irq<M: Machine>(
                 lookup_slot_for_cnode_op(m, false, root, inv.arg(m, first), inv.arg(m, first + 1))?;
             ensure_empty_slot(m, dest)?;
             set_thread_state(ks, m, inv.thread, ThreadState::Restart);
+            // GetTrigger's word 1: 1 for edge-triggered, 0 for level-sensitive.
+            if first == 2 {
+                m.set_irq_trigger(irq, inv.arg(m, 1) & 1 == 1);
+            }
             set_state(ks, irq, IrqState::Signal);
             // seL4's setIRQState: a line with a handler is live from now on.
             m.mask_irq(irq, false);

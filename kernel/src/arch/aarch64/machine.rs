@@ -88,6 +88,11 @@ impl Machine for KernelMachine {
     fn interrupt_pending(&self) -> bool {
         cpu::irq_pending()
     }
+    fn set_irq_trigger(&mut self, irq: u64, edge: bool) {
+        if let Some(g) = &self.gic {
+            g.set_trigger(irq as u32, edge);
+        }
+    }
     fn mask_irq(&mut self, irq: u64, masked: bool) {
         if let Some(g) = &self.gic {
             if masked {
