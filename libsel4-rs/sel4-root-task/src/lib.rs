@@ -13,6 +13,7 @@
 #![no_std]
 
 pub mod alloc;
+pub mod heap;
 pub mod process;
 pub mod thread;
 pub mod vspace;
@@ -23,8 +24,8 @@ pub use sel4;
 use core::fmt::Debug;
 use sel4::println;
 
-/// Bytes of the root task's stack.
-pub const STACK_SIZE: usize = 256 * 1024;
+/// Bytes of a program's stack unless `main!(main, stack = N)` says otherwise.
+pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
 /// Exit status of a root task that panicked or whose main returned an error.
 pub const FAILURE: i32 = 1;
@@ -35,18 +36,17 @@ core::arch::global_asm!(
     .section .text._start, "ax"
     .global _start
 _start:
-    adrp    x9, __sel4_root_task_stack_top
-    add     x9, x9, :lo12:__sel4_root_task_stack_top
+    // The stack is an array `main!` defines, of the size it says.
+    adrp    x9, __sel4_root_task_stack
+    add     x9, x9, :lo12:__sel4_root_task_stack
+    adrp    x10, __sel4_root_task_stack_size
+    ldr     x10, [x10, :lo12:__sel4_root_task_stack_size]
+    add     x9, x9, x10
+    and     x9, x9, #~15
     mov     sp, x9
     bl      __sel4_root_task_start
 1:  b       1b
-
-    .section .bss.sel4_root_task_stack, "aw", %nobits
-    .balign 16
-    .space {size}
-__sel4_root_task_stack_top:
-"#,
-    size = const STACK_SIZE,
+"#
 );
 
 unsafe extern "Rust" {
@@ -87,12 +87,54 @@ impl<E: Debug> Termination for Result<(), E> {
     }
 }
 
+/// Defines the program's stack (`_start` sets SP to its top).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __stack {
+    ($size:expr) => {
+        const _: () = {
+            #[repr(C, align(16))]
+            struct Stack([u8; $size]);
+            #[unsafe(no_mangle)]
+            static mut __sel4_root_task_stack: Stack = Stack([0; $size]);
+            #[unsafe(no_mangle)]
+            static __sel4_root_task_stack_size: usize = $size;
+        };
+    };
+}
+
+/// Installs a heap of the given size as the global allocator.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __heap {
+    ($size:expr) => {
+        #[global_allocator]
+        static __SEL4_ROOT_TASK_HEAP: $crate::heap::StaticHeap<{ $size }> =
+            $crate::heap::StaticHeap::new();
+    };
+}
+
 /// Declares the root task's main function: `main!(my_main)` with
 /// `fn my_main(bootinfo: &sel4::BootInfo) -> impl Termination`. Its return ends the system
-/// with status 0 (success) or 1.
+/// with status 0 (success) or 1. Options: `main!(my_main, stack = BYTES)` (default
+/// [`DEFAULT_STACK_SIZE`]), and `heap = BYTES` for a global allocator (see [`heap`]).
 #[macro_export]
 macro_rules! main {
+    ($main:path, stack = $stack:expr, heap = $heap:expr) => {
+        $crate::main!(@entry $main, $stack);
+        $crate::__heap!($heap);
+    };
+    ($main:path, heap = $heap:expr) => {
+        $crate::main!($main, stack = $crate::DEFAULT_STACK_SIZE, heap = $heap);
+    };
+    ($main:path, stack = $stack:expr) => {
+        $crate::main!(@entry $main, $stack);
+    };
     ($main:path) => {
+        $crate::main!(@entry $main, $crate::DEFAULT_STACK_SIZE);
+    };
+    (@entry $main:path, $stack:expr) => {
+        $crate::__stack!($stack);
         #[unsafe(no_mangle)]
         fn __sel4_root_task_main(x0: u64) -> i32 {
             // SAFETY: a root task starts with x0 = its BootInfo frame's address, and the
@@ -107,10 +149,14 @@ macro_rules! main {
 /// [`process::spawn`]: `process_main!(my_main)` with `fn my_main(arg: u64) -> impl
 /// Termination`, `arg` being the creator's [`process::ProcessConfig::arg`]. When main
 /// returns, the process prints a failure, if any, and suspends itself (its TCB is in slot
-/// 1 of its CSpace); the rest of the system runs on.
+/// 1 of its CSpace); the rest of the system runs on. Takes `stack = BYTES` as `main!`.
 #[macro_export]
 macro_rules! process_main {
     ($main:path) => {
+        $crate::process_main!($main, stack = $crate::DEFAULT_STACK_SIZE);
+    };
+    ($main:path, stack = $stack:expr) => {
+        $crate::__stack!($stack);
         #[unsafe(no_mangle)]
         fn __sel4_root_task_main(x0: u64) -> i32 {
             $crate::IS_PROCESS.store(true, core::sync::atomic::Ordering::Relaxed);

@@ -3,11 +3,14 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 use sel4::abi::{CapType, Syscall, init_cap};
 use sel4::syscall::{self, Regs};
 use sel4::{BootInfo, println};
 
-sel4_root_task::main!(main);
+// A smaller stack than the default and a 64 KiB heap, to check both options.
+sel4_root_task::main!(main, stack = 128 * 1024, heap = 64 * 1024);
 
 struct Checks {
     passed: u32,
@@ -151,6 +154,19 @@ fn main(bi: &BootInfo) -> Result<(), &'static str> {
     };
     c.check("FP/SIMD registers work at EL0", f == 0x4045_0000_0000_0000);
 
+    // The heap: vectors grow, shrink and are freed; a large allocation fails cleanly.
+    let mut v: alloc::vec::Vec<u64> = alloc::vec::Vec::new();
+    for i in 0..2000 {
+        v.push(i);
+    }
+    let sum: u64 = v.iter().sum();
+    drop(v);
+    let boxed = alloc::boxed::Box::new([7u8; 1000]);
+    let too_big = alloc::vec::Vec::<u8>::new().try_reserve(1 << 20).is_err();
+    c.check(
+        "the heap: a 2000-element vector, a box, and a refused 1 MiB",
+        sum == 1_999_000 && boxed[999] == 7 && too_big,
+    );
     println!("{} passed, {} failed", c.passed, c.failed);
     if c.failed == 0 {
         Ok(())
