@@ -41,6 +41,9 @@ pub trait Machine: Memory {
     fn halt(&mut self, status: u32) -> !;
     /// Makes page-table writes visible to the table walker and drops stale translations.
     fn sync_page_tables(&mut self);
+    /// After a page-table write: drops the translations it may have made stale, for one
+    /// address space (`Some(asid)`) or one page of it (`Some((asid, vaddr))` as `page`).
+    fn flush_tlb(&mut self, asid: u16, page: Option<u64>);
     /// Performs a cache maintenance operation on `len` bytes of physical memory at `pa`.
     fn cache_op(&mut self, op: CacheOp, pa: u64, len: u64);
     /// Masks (`true`) or unmasks an interrupt line at the interrupt controller.

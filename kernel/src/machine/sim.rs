@@ -82,6 +82,7 @@ impl Machine for SimMachine {
         panic!("simulated machine halted with status {status}");
     }
     fn sync_page_tables(&mut self) {}
+    fn flush_tlb(&mut self, _asid: u16, _page: Option<u64>) {}
     fn cache_op(&mut self, _op: super::CacheOp, _pa: u64, _len: u64) {}
     fn interrupt_pending(&self) -> bool {
         self.pending

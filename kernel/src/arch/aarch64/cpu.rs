@@ -49,6 +49,24 @@ pub fn flush_tlb() {
     };
 }
 
+/// Orders page-table writes before later walks and drops the TLB entries of one ASID, or
+/// of one page of it.
+pub fn flush_tlb_asid(asid: u16, page: Option<u64>) {
+    let a = (asid as u64) << 48;
+    // SAFETY: barriers and TLB invalidation by ASID (or ASID and address) change no memory
+    // and no register the compiler knows about.
+    unsafe {
+        match page {
+            Some(va) => {
+                asm!("dsb ishst", "tlbi vae1is, {}", "dsb ish", "isb", in(reg) a | (va >> 12) & ((1 << 44) - 1), options(nostack, preserves_flags))
+            }
+            None => {
+                asm!("dsb ishst", "tlbi aside1is, {}", "dsb ish", "isb", in(reg) a, options(nostack, preserves_flags))
+            }
+        }
+    }
+}
+
 /// Waits for an interrupt or event (power saving while there is nothing to do).
 pub fn wait_for_event() {
     aarch64_cpu::asm::wfe();

@@ -82,6 +82,9 @@ impl Machine for KernelMachine {
     fn sync_page_tables(&mut self) {
         cpu::flush_tlb();
     }
+    fn flush_tlb(&mut self, asid: u16, page: Option<u64>) {
+        cpu::flush_tlb_asid(asid, page);
+    }
     fn cache_op(&mut self, op: CacheOp, pa: u64, len: u64) {
         cpu::cache_op(op, KERNEL_WINDOW + pa, len);
     }

@@ -89,7 +89,7 @@ fn unmap_page<M: Machine>(ks: &KernelState, m: &mut M, base: u64, size: FrameSiz
     let desc = m.read_word(slot);
     if bits == frame_bits(size) && is_valid(desc) && output_address(desc) == base {
         m.write_word(slot, 0);
-        m.sync_page_tables();
+        m.flush_tlb(map.asid, (size == FrameSize::Small).then_some(map.vaddr));
     }
 }
 
@@ -107,7 +107,7 @@ fn unmap_page_table<M: Machine>(ks: &KernelState, m: &mut M, pt: u64, map: Mappi
         }
         if output_address(desc) == pt {
             m.write_word(slot, 0);
-            m.sync_page_tables();
+            m.flush_tlb(map.asid, None);
             return;
         }
         table = output_address(desc);
@@ -135,7 +135,7 @@ pub fn vspace_finalise<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is
         } if is_final && find_vspace(ks, m, asid) == Some(base) => {
             let pool = ks.asid_table[(asid as u64 >> ASID_LOW_BITS) as usize];
             m.write_word(pool + (asid as u64 & ((1 << ASID_LOW_BITS) - 1)) * 8, 0);
-            m.sync_page_tables();
+            m.flush_tlb(asid, None);
         }
         Cap::AsidPool { base, asid_base } if is_final => {
             let i = (asid_base as u64 >> ASID_LOW_BITS) as usize;
@@ -262,8 +262,9 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
         } else {
             attr
         };
+        // A remap or a replaced frame may leave a stale translation of this page.
         m.write_word(slot, user_pte(base, size, new_rights, attr));
-        m.sync_page_tables();
+        m.flush_tlb(asid, (size == FrameSize::Small).then_some(vaddr));
         return Ok(());
     }
     if label == L::ArmPageUnmap as u64 {
@@ -364,7 +365,7 @@ fn page_table<M: Machine>(
         });
         inv.slot.set_cap(m, Cap::PageTable { base, mapping });
         m.write_word(slot, table_desc(base));
-        m.sync_page_tables();
+        m.flush_tlb(asid, None);
         return Ok(());
     }
     if inv.label == L::ArmPageTableUnmap as u64 {
