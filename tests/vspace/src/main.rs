@@ -223,6 +223,34 @@ fn run(bi: &BootInfo) -> Result<u32, Error> {
         r == Err(Error::RevokeFirst)
     });
 
+    // A 2 MiB frame maps as a level-2 block, where no level-3 table is; a 4 KiB map into
+    // its range then finds the block instead of a table.
+    let large: Cap<sel4::cap_type::LargePage> = a.make(ObjectType::LargePage, 0)?;
+    let big_va = PROBE + 0x4000_0000;
+    c.check(
+        "a 2 MiB frame needs its level-2 table: FailedLookup, 30 bits left",
+        large.frame_map(vs, big_va, rw, dflt) == missing(30),
+    );
+    let l2b: Cap<PageTable> = a.make(ObjectType::PageTable, 0)?;
+    l2b.page_table_map(vs, big_va, dflt)?;
+    c.check(
+        "a 2 MiB frame misaligned to 2 MiB: AlignmentError",
+        large.frame_map(vs, big_va + 0x1000, rw, dflt) == Err(Error::AlignmentError),
+    );
+    c.check(
+        "a 2 MiB frame maps as a block",
+        large.frame_map(vs, big_va, rw, dflt).is_ok(),
+    );
+    let small: Cap<SmallPage> = a.make(ObjectType::SmallPage, 0)?;
+    c.check(
+        "a 4 KiB map inside the block: FailedLookup, 21 bits left",
+        small.frame_map(vs, big_va + 0x1000, rw, dflt) == missing(21),
+    );
+    c.check(
+        "a 2 MiB frame's address is 2 MiB aligned",
+        large.frame_get_address()? % (2 << 20) == 0,
+    );
+
     // Physical addresses: consecutive frames from one untyped.
     let u: Cap<Untyped> = a.make(ObjectType::Untyped, 16)?;
     let (p1, p2) = {

@@ -554,3 +554,68 @@ fn asid_pool<M: Machine>(
     m.write_word(pool + i * 8, vbase);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::machine::sim::SimMachine;
+
+    #[test]
+    fn frames_are_pages_at_level_3_and_blocks_above() {
+        let page = user_pte(
+            0x4000_0000,
+            FrameSize::Small,
+            VmRights::ReadWrite,
+            VmAttributes::DEFAULT,
+        );
+        let large = user_pte(
+            0x4020_0000,
+            FrameSize::Large,
+            VmRights::ReadWrite,
+            VmAttributes::DEFAULT,
+        );
+        let huge = user_pte(
+            0x4000_0000,
+            FrameSize::Huge,
+            VmRights::ReadOnly,
+            VmAttributes::EXECUTE_NEVER,
+        );
+        assert_eq!(page & 0b11, 0b11, "level-3 page descriptor");
+        assert_eq!(large & 0b11, 0b01, "block descriptor");
+        assert_eq!(huge & 0b11, 0b01, "block descriptor");
+        assert_eq!(output_address(huge), 0x4000_0000);
+        assert_ne!(huge & (1 << 54), 0, "execute-never");
+        assert_eq!((huge >> 6) & 3, 0b11, "read-only");
+    }
+
+    #[test]
+    fn lookup_stops_at_the_first_missing_level_or_block() {
+        let mut m = SimMachine::new(0x10_0000, 0x10_000);
+        let (l0, l1, l2) = (0x10_0000, 0x10_1000, 0x10_2000);
+        let va = 0x40_0000_0000 + 0x20_0000;
+        assert_eq!(lookup_pt_slot(&m, l0, va), (l0 + index(va, 0) * 8, 39));
+        m.write_word(l0 + index(va, 0) * 8, table_desc(l1));
+        assert_eq!(
+            lookup_pt_slot(&m, l0, va),
+            (l1 + index(va, 1) * 8, 30),
+            "a 1 GiB frame maps here"
+        );
+        m.write_word(l1 + index(va, 1) * 8, table_desc(l2));
+        assert_eq!(
+            lookup_pt_slot(&m, l0, va),
+            (l2 + index(va, 2) * 8, 21),
+            "a 2 MiB frame maps here"
+        );
+        // A block at level 2 ends the walk there, whatever lies below it.
+        m.write_word(
+            l2 + index(va, 2) * 8,
+            user_pte(
+                0x20_0000,
+                FrameSize::Large,
+                VmRights::ReadWrite,
+                VmAttributes::DEFAULT,
+            ),
+        );
+        assert_eq!(lookup_pt_slot(&m, l0, va + 0x1000).1, 21);
+    }
+}
