@@ -9,7 +9,7 @@
 //!   safe code, unit-tested on the host against a simulated memory.
 //! - Everything that touches hardware lives in `arch/aarch64`, with nearly every `unsafe`.
 //! - Module names and the decode/invoke split mirror the spec, so the two read side by side.
-#![cfg_attr(not(test), no_std)]
+#![cfg_attr(not(any(test, feature = "sim")), no_std)]
 
 pub mod api;
 pub mod arch;

@@ -1,2 +1,3 @@
-//! Refinement tests: the kernel checked against the spec on recorded traces (filled by the refinement issue).
+//! Refinement tests: the kernel checked against the spec. The tests are in `tests/`
+//! (see docs/refinement.md); this library will hold the trace replay harness.
 #![forbid(unsafe_code)]

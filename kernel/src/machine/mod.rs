@@ -6,7 +6,7 @@
 //! by its physical address, as in the spec.
 
 pub mod console;
-#[cfg(test)]
+#[cfg(any(test, feature = "sim"))]
 pub mod sim;
 
 pub use console::Console;

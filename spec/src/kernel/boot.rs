@@ -39,6 +39,10 @@ pub struct BootConfig {
     /// The kernel's own placement of the boot objects, when replaying a real boot; `None`
     /// uses the spec's layout from `root_objects`.
     pub layout: Option<BootLayout>,
+    /// The root CNode slot of the first untyped cap. seL4 puts the image's page-table,
+    /// extra-BootInfo and frame caps first; the spec does not model those caps, so a
+    /// replay of a real boot names where the kernel's untypeds start.
+    pub first_untyped_slot: u64,
 }
 
 impl Default for BootConfig {
@@ -54,6 +58,7 @@ impl Default for BootConfig {
             // The generic timer's virtual-timer PPI on qemu-arm-virt.
             timer_irq: 27,
             layout: None,
+            first_untyped_slot: init_cap::NUM_INITIAL_CAPS,
         }
     }
 }
@@ -250,7 +255,7 @@ pub fn boot(cfg: &BootConfig) -> State {
     }
     for (i, &(ptr, size_bits, is_device)) in cfg.untypeds.iter().enumerate() {
         s.set_cte(
-            slot_at(l.cnode, init_cap::NUM_INITIAL_CAPS + i as u64),
+            slot_at(l.cnode, cfg.first_untyped_slot + i as u64),
             root_cte(Cap::Untyped {
                 ptr,
                 size_bits,

@@ -207,8 +207,8 @@ pub fn parse(bytes: &[u8]) -> Result<UserImage, ElfError> {
     Ok(image)
 }
 
-/// Builds minimal ELF64 files for tests (here and in the boot tests).
-#[cfg(test)]
+/// Builds minimal ELF64 files for tests (here, in the boot tests, in the refinement tests).
+#[cfg(any(test, feature = "sim"))]
 pub mod testelf {
     /// An AArch64 ET_EXEC with one PT_LOAD per `(vaddr, data, memsz)`, entry at `entry`.
     pub fn build(entry: u64, segs: &[(u64, &[u8], u64)]) -> Vec<u8> {
