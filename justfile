@@ -16,6 +16,11 @@ debug EXAMPLE *ARGS:
 bench:
     cargo xtask bench
 
+# The kernel checked against the spec on generated programs (`--cases N --seed S`), or
+# the mutant run (`--mutants`).
+refine *ARGS:
+    cargo xtask refine {{ARGS}}
+
 # Run a scenario on the executable specification.
 spec FILE *ARGS:
     cargo xtask spec {{FILE}} {{ARGS}}

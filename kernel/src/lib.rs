@@ -17,4 +17,5 @@ pub mod config;
 pub mod kernel;
 pub mod machine;
 pub mod model;
+pub mod mutant;
 pub mod object;

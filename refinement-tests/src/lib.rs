@@ -1,3 +1,5 @@
-//! Refinement tests: the kernel checked against the spec. The tests are in `tests/`
-//! (see docs/refinement.md); this library will hold the trace replay harness.
+//! Refinement tests: the kernel checked against the spec (see docs/refinement.md). The
+//! library holds the host differential harness; the tests are in `tests/`.
 #![forbid(unsafe_code)]
+
+pub mod host;

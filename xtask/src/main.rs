@@ -7,7 +7,7 @@
 //! `process` runs a child with a timeout, `install` checks what the machine lacks,
 //! `cases` is the table of QEMU test cases, `expect` matches console output, `badelf`
 //! writes the malformed root tasks, `suite` runs `test` and `verdict` judges each step,
-//! `boot` runs `run` and `debug`.
+//! `boot` runs `run` and `debug`, `refine` runs the refinement tests on demand.
 
 #![forbid(unsafe_code)]
 
@@ -23,6 +23,7 @@ mod process;
 mod programs;
 mod progress;
 mod qemu;
+mod refine;
 mod suite;
 mod verdict;
 
@@ -70,6 +71,19 @@ enum Command {
     },
     /// Measure guest instructions per IPC and other operations; print them beside seL4's.
     Bench,
+    /// Check the kernel against the spec on generated programs, or prove the check catches
+    /// the planted kernel bugs (`--mutants`); prints programs and steps compared.
+    Refine {
+        /// Generated programs to run (with `--mutants`: per mutant).
+        #[arg(long, default_value_t = 200)]
+        cases: u32,
+        /// Seed of the generated programs (printed by every run, to reproduce it).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run each mutant kernel against the spec; print `caught/total`.
+        #[arg(long)]
+        mutants: bool,
+    },
     /// Run a scenario on the executable specification: `spec FILE [--dot OUT]`.
     Spec {
         /// The scenario file (see spec/src/scenario.rs), then `--dot OUT` if wanted.
@@ -129,6 +143,18 @@ fn main() -> ExitCode {
         Command::Test { filter, timeout } => suite::run(&root, filter.as_deref(), timeout),
         Command::Bench => bench::run(&root),
         Command::Spec { args } => run_spec(&root, &args),
+        Command::Refine {
+            cases,
+            seed,
+            mutants,
+        } => refine::run(
+            &root,
+            &refine::Refine {
+                cases,
+                seed,
+                mutants,
+            },
+        ),
     };
     match status {
         Ok(code) => ExitCode::from(code),
@@ -156,4 +182,39 @@ fn run_spec(root: &Path, args: &[String]) -> anyhow::Result<u8> {
         .current_dir(root)
         .status()?;
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn refine_takes_cases_seed_and_mutants() {
+        let cli =
+            Cli::try_parse_from(["cargo xtask", "refine", "--cases", "9", "--seed", "3"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Refine {
+                cases: 9,
+                seed: Some(3),
+                mutants: false
+            }
+        ));
+        let cli = Cli::try_parse_from(["cargo xtask", "refine", "--mutants"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Refine {
+                cases: 200,
+                seed: None,
+                mutants: true
+            }
+        ));
+        assert!(Cli::try_parse_from(["cargo xtask", "refine", "--seed", "x"]).is_err());
+    }
 }

@@ -10,6 +10,7 @@ use crate::kernel::cspace::{LookupFault, lookup_slot_for_cnode_op};
 use crate::kernel::preemption::Preempted;
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
+use crate::mutant::{self, Mutant};
 use sel4_abi::{CapRights, InvocationLabel as L};
 
 /// A validated CNode operation.
@@ -38,9 +39,14 @@ pub enum CNodeOp {
 }
 
 fn missing(source: bool, depth: u64) -> SysError {
+    let bits_left = if mutant::on(Mutant::MissingCapabilityBitsLeft) {
+        0
+    } else {
+        depth
+    };
     SysError::FailedLookup {
         source,
-        fault: LookupFault::MissingCapability { bits_left: depth },
+        fault: LookupFault::MissingCapability { bits_left },
     }
 }
 
@@ -88,7 +94,15 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<CNodeOp, SysError> {
                     derive_cap(
                         m,
                         src,
-                        update_cap_data(false, data, mask_cap_rights(rights, src_cap)),
+                        update_cap_data(
+                            false,
+                            data,
+                            if mutant::on(Mutant::MintIgnoresRightsMask) {
+                                src_cap
+                            } else {
+                                mask_cap_rights(rights, src_cap)
+                            },
+                        ),
                     )?,
                     false,
                 )

@@ -15,6 +15,7 @@ use crate::kernel::preemption::{self, Preempted};
 use crate::kernel::thread;
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
+use crate::mutant::{self, Mutant};
 
 /// The number of slots in a TCB's CNode (seL4's tcbCNodeEntries).
 pub const TCB_CNODE_ENTRIES: u64 = 5;
@@ -284,6 +285,11 @@ pub fn delete_one(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
 pub fn revoke(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) -> Result<(), Preempted> {
     while let Some(next) = slot.next(m) {
         if !is_mdb_parent_of(m, slot, next) {
+            break;
+        }
+        if mutant::on(Mutant::RevokeLeavesOneChild)
+            && next.next(m).is_none_or(|n| !is_mdb_parent_of(m, slot, n))
+        {
             break;
         }
         delete(ks, m, next, true)?;

@@ -9,6 +9,7 @@ use crate::kernel::thread::{
 };
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
+use crate::mutant::{self, Mutant};
 
 /// Notification states (seL4's NtfnState).
 pub mod state {
@@ -65,7 +66,12 @@ pub fn send_signal(ks: &mut KernelState, m: &mut impl Machine, ntfn: u64, badge:
         }
         _ => {
             let pending = m.read_word(ntfn + BADGE);
-            m.write_word(ntfn + BADGE, pending | badge);
+            let badge = if mutant::on(Mutant::NotificationBadgeOverwritten) {
+                badge
+            } else {
+                pending | badge
+            };
+            m.write_word(ntfn + BADGE, badge);
         }
     }
 }

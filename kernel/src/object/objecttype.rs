@@ -6,6 +6,7 @@ use super::tcb::{ThreadState, reg};
 use super::{Cap, FrameSize, Slot, Tcb, VmRights};
 use crate::api::error::SysError;
 use crate::machine::Memory;
+use crate::mutant::{self, Mutant};
 use sel4_abi::{CNodeCapData, CapRights, ObjectType};
 
 /// The physical region a cap covers, if it names memory: (base, size in bits).
@@ -150,7 +151,9 @@ pub fn derive_cap(m: &impl Memory, slot: Slot, cap: Cap) -> Result<Cap, SysError
     Ok(match cap {
         Cap::Zombie { .. } | Cap::IrqControl | Cap::Reply { .. } => Cap::Null,
         Cap::Untyped { .. } => {
-            ensure_no_children(m, slot)?;
+            if !mutant::on(Mutant::UntypedCopyWithChildren) {
+                ensure_no_children(m, slot)?;
+            }
             cap
         }
         // A page table or VSpace can only be copied once it is in use (mapped / assigned).
@@ -172,6 +175,20 @@ pub fn derive_cap(m: &impl Memory, slot: Slot, cap: Cap) -> Result<Cap, SysError
         },
         _ => cap,
     })
+}
+
+/// Only an unbadged cap takes a badge.
+fn badge_settable(badge: u64) -> bool {
+    badge == 0 || mutant::on(Mutant::RebadgeAllowed)
+}
+
+/// The badge Mint gives.
+fn new_badge(data: u64) -> u64 {
+    if mutant::on(Mutant::MintDropsBadge) {
+        0
+    } else {
+        data
+    }
 }
 
 /// seL4's maskCapRights: a copy's rights are at most those asked for.
@@ -236,24 +253,20 @@ pub fn mask_cap_rights(rights: CapRights, cap: Cap) -> Cap {
 /// a cap that is already badged cannot be badged again. Null means "not allowed".
 pub fn update_cap_data(preserve: bool, data: u64, cap: Cap) -> Cap {
     match cap {
-        Cap::Endpoint {
-            ptr,
-            badge: 0,
-            rights,
-        } if !preserve => Cap::Endpoint {
-            ptr,
-            badge: data,
-            rights,
-        },
-        Cap::Notification {
-            ptr,
-            badge: 0,
-            rights,
-        } if !preserve => Cap::Notification {
-            ptr,
-            badge: data,
-            rights,
-        },
+        Cap::Endpoint { ptr, badge, rights } if !preserve && badge_settable(badge) => {
+            Cap::Endpoint {
+                ptr,
+                badge: new_badge(data),
+                rights,
+            }
+        }
+        Cap::Notification { ptr, badge, rights } if !preserve && badge_settable(badge) => {
+            Cap::Notification {
+                ptr,
+                badge: new_badge(data),
+                rights,
+            }
+        }
         Cap::Endpoint { .. } | Cap::Notification { .. } => Cap::Null,
         Cap::CNode { ptr, radix, .. } => {
             let d = CNodeCapData::from_word(data);

@@ -8,6 +8,7 @@ use crate::api::invocation::Invocation;
 use crate::kernel::cspace::{self, LookupFault};
 use crate::kernel::preemption::Preempted;
 use crate::machine::{Machine, Memory};
+use crate::mutant::{self, Mutant};
 use sel4_abi::{InvocationLabel, ObjectType};
 
 /// A validated Retype.
@@ -132,7 +133,12 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
     {
         return Err(SysError::InvalidArgument(1));
     }
-    let base = (ptr + free + mask(bits)) & !mask(bits);
+    let align = if mutant::on(Mutant::RetypeAlignmentOffByOne) {
+        mask(bits.saturating_sub(1))
+    } else {
+        mask(bits)
+    };
+    let base = (ptr + free + align) & !align;
     Ok(Retype {
         slot: inv.slot,
         reset,
@@ -174,7 +180,11 @@ pub fn invoke(
             ptr,
             size_bits,
             is_device,
-            free_index: end - ptr,
+            free_index: if mutant::on(Mutant::WatermarkNotAdvanced) {
+                free_index
+            } else {
+                end - ptr
+            },
         },
     );
     for i in 0..r.count {

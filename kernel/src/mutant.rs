@@ -1,0 +1,73 @@
+//! Deliberate kernel bugs behind a switch, so the refinement tests can prove they catch them.
+//!
+//! Built only with the `mutants` feature (the refinement tests' mutant run); without it
+//! [`on`] is a constant `false` and every mutation point compiles away. At most one mutant
+//! is active at a time, chosen at run time with [`set`].
+
+/// The mutants: each names the bug it plants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Mutant {
+    /// Mint keeps the source's rights instead of masking them.
+    MintIgnoresRightsMask = 1,
+    /// Mint leaves the new endpoint or notification cap unbadged.
+    MintDropsBadge,
+    /// Mint re-badges a cap that already has a badge (seL4 refuses).
+    RebadgeAllowed,
+    /// Retype aligns objects to half their size.
+    RetypeAlignmentOffByOne,
+    /// Retype does not advance the untyped's watermark.
+    WatermarkNotAdvanced,
+    /// Revoke leaves the last child in place.
+    RevokeLeavesOneChild,
+    /// Signal overwrites the pending badge instead of OR-ing into it.
+    NotificationBadgeOverwritten,
+    /// SetPriority / SetMCPriority skip the MCP authority check.
+    PriorityAboveMcp,
+    /// An untyped cap with children can be copied.
+    UntypedCopyWithChildren,
+    /// A CNode operation on an empty source reports 0 bits left instead of the depth.
+    MissingCapabilityBitsLeft,
+}
+
+impl Mutant {
+    /// Every mutant, in order.
+    pub const ALL: [Mutant; 10] = [
+        Mutant::MintIgnoresRightsMask,
+        Mutant::MintDropsBadge,
+        Mutant::RebadgeAllowed,
+        Mutant::RetypeAlignmentOffByOne,
+        Mutant::WatermarkNotAdvanced,
+        Mutant::RevokeLeavesOneChild,
+        Mutant::NotificationBadgeOverwritten,
+        Mutant::PriorityAboveMcp,
+        Mutant::UntypedCopyWithChildren,
+        Mutant::MissingCapabilityBitsLeft,
+    ];
+}
+
+#[cfg(feature = "mutants")]
+static ACTIVE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
+/// Activates `m` (or none): the kernel misbehaves in that one way from now on.
+#[cfg(feature = "mutants")]
+pub fn set(m: Option<Mutant>) {
+    ACTIVE.store(
+        m.map_or(0, |m| m as u8),
+        core::sync::atomic::Ordering::SeqCst,
+    );
+}
+
+/// Whether mutant `m` is active.
+#[inline(always)]
+pub fn on(m: Mutant) -> bool {
+    #[cfg(feature = "mutants")]
+    {
+        ACTIVE.load(core::sync::atomic::Ordering::Relaxed) == m as u8
+    }
+    #[cfg(not(feature = "mutants"))]
+    {
+        let _ = m;
+        false
+    }
+}

@@ -1,0 +1,683 @@
+//! The host differential harness: the kernel's portable core on the simulated machine and
+//! the spec, booted in the same layout, driven by the same generated programs of root-task
+//! invocations and compared after every step (replies, the running thread, every cap the
+//! program can reach). Used by `tests/host_differential.rs` and the mutant run
+//! (`tests/mutants.rs`).
+
+use kernel::api::{Event, handle_event};
+use kernel::kernel::boot::{self, BootParams, elf::testelf, regions::Region, regions::RegionList};
+use kernel::kernel::ipc::{self, INFO_REGISTER, MSG_REGISTERS, buf};
+use kernel::machine::Memory;
+use kernel::machine::sim::SimMachine;
+use kernel::model::KernelState;
+use kernel::object::tcb::{field, reg};
+use kernel::object::{Cap as KCap, Slot, Tcb};
+use proptest::prelude::*;
+use sel4_abi::context::index;
+use sel4_abi::{BootInfo, InvocationLabel as L, MessageInfo, ObjectType, Syscall, init_cap};
+use spec::harness::Sim;
+use spec::kernel::boot::{BootConfig, BootLayout};
+use spec::model::cap::Cap as SCap;
+use std::cell::Cell;
+use std::mem::offset_of;
+
+pub const RAM: Region = Region::new(0x4000_0000, 0x4400_0000);
+pub const KERNEL: Region = Region::new(0x4020_0000, 0x4030_0000);
+pub const ELF_AT: u64 = 0x4030_0000;
+/// Slots of the root CNode the generated programs work in (after the untypeds).
+pub const WINDOW: u64 = 40;
+pub const DEPTH: u64 = 64;
+
+/// The kernel's portable core on a simulated machine, and the root task's thread.
+pub struct Kernel {
+    pub m: SimMachine,
+    pub ks: KernelState,
+    pub root: Tcb,
+}
+
+/// A capability as user level can tell it apart: every field seL4 keeps.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Proj(String);
+
+pub fn kproj(c: &KCap) -> Proj {
+    use kernel::object::cap::Mapping;
+    let map = |m: &Option<Mapping>| m.map(|m| (m.asid, m.vaddr));
+    Proj(match *c {
+        KCap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            mapping,
+        } => {
+            format!(
+                "Frame {base:#x} {} {:?} {is_device} {:?}",
+                size.bits(),
+                rights as u8,
+                map(&mapping)
+            )
+        }
+        KCap::PageTable { base, mapping } => format!("PageTable {base:#x} {:?}", map(&mapping)),
+        other => format!("{other:?}")
+            .replace("CapRights", "")
+            .replace("(0x", "(")
+            .to_string(),
+    })
+}
+
+pub fn sproj(c: &SCap) -> Proj {
+    let map = |m: &Option<spec::model::cap::Mapping>| m.map(|m| (m.asid, m.vaddr));
+    Proj(match *c {
+        SCap::Frame {
+            base,
+            size_bits,
+            rights,
+            is_device,
+            mapping,
+        } => {
+            let r = match rights {
+                spec::model::cap::VmRights::KernelOnly => 1,
+                spec::model::cap::VmRights::ReadOnly => 2,
+                spec::model::cap::VmRights::ReadWrite => 3,
+            };
+            format!(
+                "Frame {base:#x} {size_bits} {r:?} {is_device} {:?}",
+                map(&mapping)
+            )
+        }
+        SCap::PageTable { base, mapping } => format!("PageTable {base:#x} {:?}", map(&mapping)),
+        other => format!("{other:?}")
+            .replace("CapRights", "")
+            .replace("(0x", "(")
+            .to_string(),
+    })
+}
+
+/// Boots the kernel's core and the spec in the same layout; returns both, the slots of the
+/// normal-memory untypeds (the first few, largest last) and where the free slots start.
+pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
+    let mut m = SimMachine::new(RAM.start, RAM.len() as usize);
+    let image = testelf::build(
+        0x40_0000,
+        &[
+            (0x40_0000, &[0x1f; 3000], 3000),
+            (0x40_2000, &[0; 16], 0x2000),
+        ],
+    );
+    for (i, b) in image.iter().enumerate() {
+        m.write_byte(ELF_AT + i as u64, *b);
+    }
+    let mut ram = RegionList::new();
+    ram.add(RAM).unwrap();
+    let params = BootParams {
+        ram,
+        kernel_image: KERNEL,
+        dtb: Region::sized(0x4000_0000, 0x100),
+        root_elf: ELF_AT,
+        kernel_devices: RegionList::new(),
+    };
+    let mut ks = KernelState::new();
+    let r = boot::init(&mut ks, &mut m, &params).expect("boot");
+    // The kernel's IRQ node and timer, as the arch layer sets them, inside the kernel image.
+    ks.irq_node = KERNEL.start + 0x1_0000;
+    ks.max_irq = 1023;
+    kernel::arch::irq::reserve_timer(&mut ks, 27);
+
+    let bi = r.layout.boot_info;
+    let word = |off: usize| m.read_word(bi + off as u64);
+    let (u_start, u_end) = (
+        word(offset_of!(BootInfo, untyped)),
+        word(offset_of!(BootInfo, untyped) + 8),
+    );
+    let untypeds = (0..u_end - u_start)
+        .map(|i| {
+            let d = bi + offset_of!(BootInfo, untyped_list) as u64 + i * 16;
+            let w = m.read_word(d + 8);
+            (m.read_word(d), (w & 0xff) as u8, (w >> 8) & 1 == 1)
+        })
+        .collect();
+    let cfg = BootConfig {
+        untypeds,
+        cnode_bits: 12,
+        ipc_buffer_vaddr: word(offset_of!(BootInfo, ipc_buffer)),
+        bootinfo_vaddr: r.tcb.reg(&m, reg::X0),
+        entry: r.tcb.reg(&m, reg::PC),
+        max_irq: 1023,
+        timer_irq: 27,
+        layout: Some(BootLayout {
+            cnode: r.layout.cnode,
+            vspace: r.layout.vspace,
+            asid_pool: r.layout.asid_pool,
+            ipc_buffer: r.layout.ipc_buffer,
+            bootinfo: r.layout.boot_info,
+            tcb: r.tcb.0,
+            idle: KERNEL.start,
+            irq_node: KERNEL.start + 0x1_0000,
+        }),
+        first_untyped_slot: u_start,
+        ..BootConfig::default()
+    };
+    let first_ram = cfg
+        .untypeds
+        .iter()
+        .position(|u| !u.2)
+        .expect("RAM untypeds") as u64;
+    let sim = Sim::boot(&cfg);
+    let empty = word(offset_of!(BootInfo, empty));
+    // Programs retype from normal memory (a device untyped makes only frames); the last
+    // RAM untypeds are the largest.
+    let ram = (u_start + first_ram).max(u_end.saturating_sub(6));
+    (Kernel { m, ks, root: r.tcb }, sim, ram, u_end, empty)
+}
+
+impl Kernel {
+    /// The root task makes a syscall, as the exception entry would hand it to the kernel.
+    pub fn syscall(&mut self, sys: Syscall, cptr: u64, label: u64, words: &[u64], caps: &[u64]) {
+        let t = self.root;
+        let info = MessageInfo::new(label, 0, caps.len() as u64, words.len() as u64);
+        t.set_reg(&mut self.m, reg::X0, cptr);
+        t.set_reg(&mut self.m, INFO_REGISTER, info.to_word());
+        t.set_reg(&mut self.m, 7, sys.word());
+        let b = ipc::ipc_buffer(&self.m, t, false).unwrap();
+        for (i, &w) in words.iter().enumerate() {
+            match MSG_REGISTERS.get(i) {
+                Some(&r) => t.set_reg(&mut self.m, r, w),
+                None => self.m.write_word(b + buf::msg(i), w),
+            }
+        }
+        for (i, &c) in caps.iter().enumerate() {
+            self.m.write_word(b + buf::cap(i), c);
+        }
+        let pc = t.reg(&self.m, reg::PC);
+        t.set(&mut self.m, field::FAULT_IP, pc.wrapping_sub(4));
+        handle_event(&mut self.ks, &mut self.m, Event::Syscall);
+    }
+
+    pub fn reply(&self) -> (u64, Vec<u64>) {
+        let t = self.root;
+        let info = MessageInfo::from_word(t.reg(&self.m, INFO_REGISTER));
+        let b = ipc::ipc_buffer(&self.m, t, true).unwrap();
+        let words = (0..info.length as usize)
+            .map(|i| match MSG_REGISTERS.get(i) {
+                Some(&r) => t.reg(&self.m, r),
+                None => self.m.read_word(b + buf::msg(i)),
+            })
+            .collect();
+        (info.label, words)
+    }
+
+    pub fn cap(&self, cnode: u64, i: u64) -> KCap {
+        Slot::of(cnode, i).cap(&self.m)
+    }
+}
+
+/// One step of a generated program, with cptrs and slot indices already chosen.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// A Call: an invocation whose reply is compared.
+    Call {
+        cptr: u64,
+        label: u64,
+        words: Vec<u64>,
+        caps: Vec<u64>,
+    },
+    /// An NBSend (a Signal on a notification); nothing comes back.
+    NBSend {
+        cptr: u64,
+        label: u64,
+        words: Vec<u64>,
+    },
+    /// DebugCapIdentify: the cap type in x0 is compared.
+    Identify { cptr: u64 },
+    /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
+    /// compared.
+    NBRecv { cptr: u64 },
+}
+
+/// The slots a program names: the work window, the untypeds, the initial caps (only as
+/// sources: deleting the root task's own TCB, CNode or VSpace would stop the program).
+pub fn slot(u: (u64, u64), empty: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        // Mostly a few dense slots, so that objects made are then copied, minted, moved...
+        8 => (0..6u64).prop_map(move |i| empty + i),
+        3 => (0..WINDOW).prop_map(move |i| empty + i),
+        2 => u.0..u.1,
+        1 => 0u64..16,
+        1 => any::<u64>(),
+    ]
+}
+
+pub fn window(empty: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        12 => (0..6u64).prop_map(move |i| empty + i),
+        6 => (0..WINDOW).prop_map(move |i| empty + i),
+        1 => any::<u64>(),
+    ]
+}
+
+pub fn depth() -> impl Strategy<Value = u64> {
+    prop_oneof![9 => Just(DEPTH), 1 => prop::sample::select(vec![0u64, 1, 12, 52, 65])]
+}
+
+pub fn small_word() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        prop::sample::select(vec![
+            0u64, 1, 2, 3, 4, 5, 9, 11, 12, 16, 21, 40, 47, 48, 63, 64, 255, 256
+        ]),
+        any::<u64>(),
+    ]
+}
+
+pub fn step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let retype = (
+        u.0..u.1,
+        0u64..12,
+        small_word(),
+        prop_oneof![3 => 0..6u64, 1 => 0..WINDOW],
+        1u64..4,
+    )
+        .prop_map(move |(ut, ty, size, off, n)| Step::Call {
+            cptr: ut,
+            label: L::UntypedRetype as u64,
+            words: vec![ty, size, 0, 0, e + off, n],
+            caps: vec![cn],
+        });
+    let cnode_op = (
+        prop::sample::select(vec![
+            L::CNodeCopy,
+            L::CNodeMint,
+            L::CNodeMove,
+            L::CNodeMutate,
+            L::CNodeDelete,
+            L::CNodeRevoke,
+            L::CNodeRotate,
+            L::CNodeSaveCaller,
+            L::CNodeCancelBadgedSends,
+        ]),
+        window(e),
+        depth(),
+        slot(u, e),
+        depth(),
+        0u64..16,
+        small_word(),
+        slot(u, e),
+    )
+        .prop_map(move |(op, dest, dd, src, sd, rights, data, pivot)| {
+            let words = match op {
+                L::CNodeCopy => vec![dest, dd, src, sd, rights],
+                L::CNodeMint => vec![dest, dd, src, sd, rights, data],
+                L::CNodeMove => vec![dest, dd, src, sd],
+                L::CNodeMutate => vec![dest, dd, src, sd, data],
+                L::CNodeRotate => vec![dest, dd, data, pivot, sd, data >> 1, src, sd],
+                _ => vec![dest, dd],
+            };
+            let caps = if op == L::CNodeRotate {
+                vec![cn, cn]
+            } else {
+                vec![cn]
+            };
+            Step::Call {
+                cptr: cn,
+                label: op as u64,
+                words,
+                caps,
+            }
+        });
+    let tcb_op = (
+        window(e),
+        prop::sample::select(vec![
+            L::TcbSetPriority,
+            L::TcbSetMcPriority,
+            L::TcbSuspend,
+            L::TcbSetTlsBase,
+            L::TcbSetFlags,
+            L::TcbBindNotification,
+            L::TcbUnbindNotification,
+            L::TcbReadRegisters,
+        ]),
+        0u64..300,
+        window(e),
+    )
+        .prop_map(|(t, op, v, other)| {
+            let (words, caps) = match op {
+                L::TcbSetPriority | L::TcbSetMcPriority => {
+                    (vec![v.min(254)], vec![init_cap::INIT_THREAD_TCB])
+                }
+                L::TcbBindNotification => (vec![], vec![other]),
+                L::TcbReadRegisters => (vec![0, v % 40], vec![]),
+                L::TcbSetFlags => (vec![0, v & 1], vec![]),
+                _ => (vec![v], vec![]),
+            };
+            Step::Call {
+                cptr: t,
+                label: op as u64,
+                words,
+                caps,
+            }
+        });
+    let send = (
+        window(e),
+        0u64..60,
+        prop::collection::vec(small_word(), 0..6),
+    )
+        .prop_map(|(cptr, label, words)| Step::NBSend { cptr, label, words });
+    let garbage = (
+        slot(u, e),
+        0u64..52,
+        prop::collection::vec(small_word(), 0..8),
+        prop::collection::vec(slot(u, e), 0..3),
+    )
+        .prop_map(|(cptr, label, words, caps)| Step::Call {
+            cptr,
+            label,
+            words,
+            caps,
+        });
+    prop_oneof![
+        4 => retype,
+        6 => cnode_op,
+        2 => tcb_op,
+        1 => send,
+        2 => garbage,
+        1 => slot(u, e).prop_map(|cptr| Step::Identify { cptr }),
+        1 => window(e).prop_map(|cptr| Step::NBRecv { cptr }),
+    ]
+}
+
+/// Steps that are skipped rather than run: a Call to an object that blocks the caller (an
+/// endpoint with no receiver) cannot be compared here, as the root task is the only thread
+/// that runs; and a Call or poll of an empty slot would stop the program with a cap fault
+/// (the root task has no fault handler), so only slot 0 (always empty) and pointers outside
+/// the root CNode are left to do that: programs then run to their end far more often.
+pub fn skipped(k: &Kernel, s: &Step) -> bool {
+    let (Step::Call { cptr, .. } | Step::NBRecv { cptr }) = s else {
+        return false;
+    };
+    let cn = k.ks.current.map(|t| t.cap(&k.m, 0));
+    let Some(KCap::CNode { ptr, .. }) = cn else {
+        return true;
+    };
+    // Only slot indices within the root CNode resolve at depth 64 (guard 0, radix 12).
+    if *cptr == 0 || *cptr >= 4096 {
+        return false;
+    }
+    match k.cap(ptr, *cptr) {
+        KCap::Null => true,
+        KCap::Endpoint { .. } | KCap::Reply { .. } => matches!(s, Step::Call { .. }),
+        _ => false,
+    }
+}
+
+thread_local! {
+    static COUNTS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+}
+
+/// Programs run and steps compared so far on this thread (each test has its own).
+pub fn counts() -> (u64, u64) {
+    COUNTS.with(Cell::get)
+}
+
+fn count(programs: u64, steps: u64) {
+    COUNTS.with(|c| {
+        let (p, s) = c.get();
+        c.set((p + programs, s + steps));
+    });
+}
+
+pub fn run(
+    program: &[Step],
+    k: &mut Kernel,
+    s: &mut Sim,
+    compare: &[u64],
+) -> Result<(), TestCaseError> {
+    let cnode = s.layout.cnode;
+    for (n, st) in program.iter().enumerate() {
+        if skipped(k, st) {
+            continue;
+        }
+        count(0, 1);
+        match st {
+            Step::Call {
+                cptr,
+                label,
+                words,
+                caps,
+            } => {
+                k.syscall(Syscall::Call, *cptr, *label, words, caps);
+                let sr = s.call_raw(*cptr, *label, words, caps);
+                prop_assert_eq!(
+                    k.reply(),
+                    (sr.label, sr.words.clone()),
+                    "step {}: {:?}",
+                    n,
+                    st
+                );
+            }
+            Step::NBSend { cptr, label, words } => {
+                k.syscall(Syscall::NBSend, *cptr, *label, words, &[]);
+                s.syscall(Syscall::NBSend, *cptr, *label, words, &[]);
+            }
+            Step::Identify { cptr } => {
+                k.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]);
+                s.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]);
+                let sx0 = s.s.tcb(s.s.current).regs[index::X0];
+                prop_assert_eq!(k.root.reg(&k.m, reg::X0), sx0, "step {}: {:?}", n, st);
+            }
+            Step::NBRecv { cptr } => {
+                k.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]);
+                s.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]);
+                // A root task stopped by a cap fault has no reply to compare.
+                if k.ks.current == Some(k.root) && s.s.current == s.layout.tcb {
+                    let regs = s.s.tcb(s.s.current).regs;
+                    let kx = (k.root.reg(&k.m, reg::X0), k.root.reg(&k.m, INFO_REGISTER));
+                    prop_assert_eq!(
+                        kx,
+                        (regs[index::X0], regs[index::X1]),
+                        "step {}: {:?}",
+                        n,
+                        st
+                    );
+                }
+            }
+        }
+        // The kernel runs no idle thread object: None is the spec's idle thread.
+        prop_assert_eq!(
+            k.ks.current.map_or(s.s.idle, |t| t.0),
+            s.s.current,
+            "step {}: the running thread",
+            n
+        );
+        for &i in compare {
+            let (kc, sc) = (kproj(&k.cap(cnode, i)), sproj(&s.root_cap(i)));
+            prop_assert_eq!(kc, sc, "step {}: {:?}: slot {}", n, st, i);
+        }
+        // A root task that has stopped (its own cap fault, with no handler) ends the program:
+        // it is the only thread that makes syscalls here.
+        if k.ks.current != Some(k.root) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Generated programs: 1 to 39 steps in the booted world's slots.
+pub fn program() -> impl Strategy<Value = Vec<Step>> {
+    let (_, _, u0, u1, e) = boot_both();
+    prop::collection::vec(step((u0, u1), e), 1..40)
+}
+
+/// Boots both and runs `program` with `make` applied to the untyped range and first free
+/// slot, comparing the initial caps, the untypeds and the work window after every step.
+pub fn check(make: impl FnOnce(u64, u64, u64) -> Vec<Step>) -> Result<(), TestCaseError> {
+    let (mut k, mut s, u0, u1, e) = boot_both();
+    let program = make(u0, u1, e);
+    let compare: Vec<u64> = (1..16).chain(u0..u1).chain(e..e + WINDOW).collect();
+    count(1, 0);
+    run(&program, &mut k, &mut s, &compare)
+}
+
+fn call(cptr: u64, label: L, words: Vec<u64>, caps: Vec<u64>) -> Step {
+    Step::Call {
+        cptr,
+        label: label as u64,
+        words,
+        caps,
+    }
+}
+
+/// Fixed programs, kept as regression tests: each pins a behaviour random programs reach
+/// only rarely. `u1 - 1` is the largest untyped, `e` the first free slot.
+pub fn fixed_programs(u1: u64, e: u64) -> Vec<(&'static str, Vec<Step>)> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let ut = u1 - 1;
+    let retype = |ty: ObjectType, slot: u64, n: u64| {
+        call(
+            ut,
+            L::UntypedRetype,
+            vec![ty as u64, 0, 0, 0, slot, n],
+            vec![cn],
+        )
+    };
+    let mint = |dest: u64, src: u64, rights: u64, badge: u64| {
+        call(
+            cn,
+            L::CNodeMint,
+            vec![dest, DEPTH, src, DEPTH, rights, badge],
+            vec![cn],
+        )
+    };
+    let signal = |cptr| Step::NBSend {
+        cptr,
+        label: 0,
+        words: vec![],
+    };
+    vec![
+        (
+            // Rights masks and badges: an endpoint copied with Write only, minted with
+            // Read and a badge, then the badged copy minted again (refused).
+            "copied and minted rights and badges",
+            vec![
+                retype(ObjectType::Endpoint, e, 1),
+                call(cn, L::CNodeCopy, vec![e + 1, DEPTH, e, DEPTH, 1], vec![cn]),
+                mint(e + 2, e, 2, 9),
+                mint(e + 3, e + 2, 15, 5),
+            ],
+        ),
+        (
+            // Two signals with different badges, then a poll: the badges are OR-ed.
+            "signals accumulate their badges",
+            vec![
+                retype(ObjectType::Notification, e, 1),
+                mint(e + 1, e, 15, 0b01),
+                mint(e + 2, e, 15, 0b10),
+                signal(e + 1),
+                signal(e + 2),
+                Step::NBRecv { cptr: e },
+                Step::NBRecv { cptr: e },
+            ],
+        ),
+        (
+            // A notification, then a TCB (aligned to its 2 KiB), then a revoke of the
+            // untyped's two children and a retype that reuses the memory.
+            "retype alignment, watermark and revoke",
+            vec![
+                retype(ObjectType::Notification, e, 1),
+                retype(ObjectType::Tcb, e + 1, 2),
+                call(cn, L::CNodeRevoke, vec![ut, DEPTH], vec![]),
+                retype(ObjectType::Endpoint, e + 3, 1),
+            ],
+        ),
+        (
+            // A copy of an untyped with children is refused; an empty source reports its
+            // depth as bits left.
+            "untyped copies and missing sources",
+            vec![
+                retype(ObjectType::Endpoint, e, 1),
+                call(
+                    cn,
+                    L::CNodeCopy,
+                    vec![e + 1, DEPTH, ut, DEPTH, 15],
+                    vec![cn],
+                ),
+                call(
+                    cn,
+                    L::CNodeCopy,
+                    vec![e + 2, DEPTH, e + 5, DEPTH, 15],
+                    vec![cn],
+                ),
+            ],
+        ),
+        (
+            // A priority above the MCP is refused.
+            "priorities within the MCP",
+            vec![
+                call(
+                    init_cap::INIT_THREAD_TCB,
+                    L::TcbSetMcPriority,
+                    vec![100],
+                    vec![init_cap::INIT_THREAD_TCB],
+                ),
+                call(
+                    init_cap::INIT_THREAD_TCB,
+                    L::TcbSetPriority,
+                    vec![200],
+                    vec![init_cap::INIT_THREAD_TCB],
+                ),
+            ],
+        ),
+    ]
+}
+
+/// The outcome of a run of generated programs.
+pub struct GeneratedRun {
+    /// The seed the programs came from (give it back to reproduce the run).
+    pub seed: u64,
+    /// The first divergence, shrunk to a minimal program, if any.
+    pub failure: Option<String>,
+}
+
+/// Runs `cases` generated programs from `seed` (a random one if `None`), shrinking the
+/// first divergence (a differing step, or a kernel panic) to a minimal program.
+pub fn run_generated(cases: u32, seed: Option<u64>) -> GeneratedRun {
+    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
+    let seed = seed.unwrap_or_else(|| {
+        use std::hash::{BuildHasher, Hasher};
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    });
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let failure = match runner.run(&program(), |p| check(|_, _, _| p)) {
+        Ok(()) => None,
+        Err(TestError::Fail(why, minimal)) => Some(format!(
+            "{why}\nminimal program ({} steps):\n{}",
+            minimal.len(),
+            minimal
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("  {i}: {s:?}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )),
+        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
+    };
+    GeneratedRun { seed, failure }
+}
+
+/// A number from the environment, or `default`; a malformed one is an error that says so.
+pub fn env_number(name: &str) -> Option<u64> {
+    let v = std::env::var(name).ok()?;
+    Some(
+        v.parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?}: expected a decimal number")),
+    )
+}
