@@ -387,9 +387,10 @@ pub fn step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
 
 /// Steps that are skipped rather than run: a Call to an object that blocks the caller (an
 /// endpoint with no receiver) cannot be compared here, as the root task is the only thread
-/// that runs; and a Call or poll of an empty slot would stop the program with a cap fault
-/// (the root task has no fault handler), so only slot 0 (always empty) and pointers outside
-/// the root CNode are left to do that: programs then run to their end far more often.
+/// that runs; and a poll (NBRecv) of anything but an endpoint or notification would stop the
+/// program with a cap fault (the root task has no fault handler), so only slot 0 (always
+/// empty) and pointers outside the root CNode are left to do that: programs then run to
+/// their end far more often.
 pub fn skipped(k: &Kernel, s: &Step) -> bool {
     let (Step::Call { cptr, .. } | Step::NBRecv { cptr }) = s else {
         return false;
@@ -402,10 +403,10 @@ pub fn skipped(k: &Kernel, s: &Step) -> bool {
     if *cptr == 0 || *cptr >= 4096 {
         return false;
     }
-    match k.cap(ptr, *cptr) {
-        KCap::Null => true,
-        KCap::Endpoint { .. } | KCap::Reply { .. } => matches!(s, Step::Call { .. }),
-        _ => false,
+    let cap = k.cap(ptr, *cptr);
+    match s {
+        Step::NBRecv { .. } => !matches!(cap, KCap::Endpoint { .. } | KCap::Notification { .. }),
+        _ => matches!(cap, KCap::Endpoint { .. } | KCap::Reply { .. }),
     }
 }
 

@@ -125,3 +125,247 @@ fn the_timer_line_is_the_kernels() {
     );
     assert_err(&r, Error::RevokeFirst, &[]);
 }
+
+fn issue(m: &mut Sim, irq: u64, dest: u64) -> Reply {
+    m.call(
+        IRQ_CONTROL,
+        L::IrqIssueIrqHandler,
+        &[irq, dest, 64],
+        &[ROOT_CNODE],
+    )
+}
+
+#[test]
+fn issue_puts_a_handler_cap_in_the_destination() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    assert!(matches!(m.root_cap(200), Cap::IrqHandler { irq: 40 }));
+}
+
+#[test]
+fn issue_of_the_highest_line_is_allowed() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 1023, 200));
+    let r = issue(&mut m, 1024, 201);
+    assert_err(&r, Error::RangeError, &[0, 1023]);
+}
+
+#[test]
+fn issue_with_two_words_is_truncated() {
+    let mut m = with_objects();
+    let r = m.call(IRQ_CONTROL, L::IrqIssueIrqHandler, &[5, 200], &[ROOT_CNODE]);
+    assert_err(&r, Error::TruncatedMessage, &[]);
+}
+
+#[test]
+fn issue_range_is_checked_before_the_destination() {
+    let mut m = with_objects();
+    // The destination is full, but the line number is reported first.
+    let r = issue(&mut m, 2000, EP);
+    assert_err(&r, Error::RangeError, &[0, 1023]);
+}
+
+#[test]
+fn issue_of_an_active_line_is_revoke_first_before_the_destination() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    let r = issue(&mut m, 40, EP);
+    assert_err(&r, Error::RevokeFirst, &[]);
+}
+
+#[test]
+fn issue_destination_root_not_a_cnode_is_invalid_root() {
+    let mut m = with_objects();
+    let r = m.call(IRQ_CONTROL, L::IrqIssueIrqHandler, &[40, 200, 64], &[EP]);
+    assert_err(&r, Error::FailedLookup, &[0, 1]);
+}
+
+#[test]
+fn issue_destination_depth_0_is_range_error() {
+    let mut m = with_objects();
+    let r = m.call(
+        IRQ_CONTROL,
+        L::IrqIssueIrqHandler,
+        &[40, 200, 0],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::RangeError, &[1, 64]);
+}
+
+#[test]
+fn issue_destination_guard_mismatch_is_failed_lookup() {
+    let mut m = with_objects();
+    let r = m.call(
+        IRQ_CONTROL,
+        L::IrqIssueIrqHandler,
+        &[40, 1 << 63, 64],
+        &[ROOT_CNODE],
+    );
+    let g = LookupFailureType::GuardMismatch.word();
+    assert_err(&r, Error::FailedLookup, &[0, g, 64, 0, 52]);
+}
+
+#[test]
+fn a_failed_issue_leaves_the_line_free() {
+    let mut m = with_objects();
+    assert_err(&issue(&mut m, 40, EP), Error::DeleteFirst, &[]);
+    assert_ok(&issue(&mut m, 40, 200));
+}
+
+#[test]
+fn issue_trigger_with_three_words_is_truncated() {
+    let mut m = with_objects();
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueIrqHandlerTrigger,
+        &[6, 1, 200],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::TruncatedMessage, &[]);
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueIrqHandlerTrigger,
+        &[6, 1, 200, 64],
+        &[],
+    );
+    assert_err(&r, Error::TruncatedMessage, &[]);
+}
+
+#[test]
+fn issue_trigger_checks_range_and_active_lines() {
+    let mut m = with_objects();
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueIrqHandlerTrigger,
+        &[1024, 0, 200, 64],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::RangeError, &[0, 1023]);
+    assert_ok(&issue(&mut m, 40, 200));
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueIrqHandlerTrigger,
+        &[40, 0, 201, 64],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::RevokeFirst, &[]);
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueIrqHandlerTrigger,
+        &[41, 0, EP, 64],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::DeleteFirst, &[]);
+}
+
+#[test]
+fn issue_trigger_for_the_timer_line_is_revoke_first() {
+    let mut m = with_objects();
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueIrqHandlerTrigger,
+        &[27, 1, 200, 64],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::RevokeFirst, &[]);
+}
+
+#[test]
+fn irq_control_with_a_non_irq_label_is_illegal() {
+    let mut m = with_objects();
+    let r = m.call(IRQ_CONTROL, L::CNodeCopy, &[40, 200, 64], &[ROOT_CNODE]);
+    assert_err(&r, Error::IllegalOperation, &[]);
+}
+
+#[test]
+fn set_handler_needs_a_notification_with_write() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    assert_ok(&copy(&mut m, NTFN, 201, CapRights::READ));
+    let r = m.call(200, L::IrqSetIrqHandler, &[], &[201]);
+    assert_err(&r, Error::InvalidCapability, &[0]);
+}
+
+#[test]
+fn set_handler_installs_a_copy_in_the_irq_node() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    assert_ok(&m.call(200, L::IrqSetIrqHandler, &[], &[NTFN]));
+    let node = spec::kernel::cspace::slot_at(m.s.irq_node, 40);
+    assert!(matches!(m.s.cap(node), Cap::Notification { .. }));
+    // Setting it again replaces it.
+    assert_ok(&mint(&mut m, NTFN, 202, CapRights::WRITE, 9));
+    assert_ok(&m.call(200, L::IrqSetIrqHandler, &[], &[202]));
+    assert_eq!(m.s.cap(node).badge(), 9);
+}
+
+#[test]
+fn clear_handler_removes_the_notification() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    assert_ok(&m.call(200, L::IrqSetIrqHandler, &[], &[NTFN]));
+    assert_ok(&m.call(200, L::IrqClearIrqHandler, &[], &[]));
+    let node = spec::kernel::cspace::slot_at(m.s.irq_node, 40);
+    assert!(m.s.cap(node).is_null());
+    // Clearing with nothing set succeeds too.
+    assert_ok(&m.call(200, L::IrqClearIrqHandler, &[], &[]));
+}
+
+#[test]
+fn an_interrupt_without_a_handler_notification_signals_nothing() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    m.event(Event::Interrupt { irq: 40 });
+    let root = m.s.current;
+    m.syscall(Syscall::NBRecv, NTFN, 0, &[], &[]);
+    assert_eq!(m.reply_of(root).badge, 0);
+}
+
+#[test]
+fn ack_of_an_unmasked_line_succeeds() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    assert_ok(&m.call(200, L::IrqAckIrq, &[], &[]));
+}
+
+#[test]
+fn handler_caps_can_be_copied() {
+    let mut m = with_objects();
+    assert_ok(&issue(&mut m, 40, 200));
+    assert_ok(&copy(&mut m, 200, 201, CapRights::ALL_RIGHTS));
+    assert_ok(&m.call(201, L::IrqAckIrq, &[], &[]));
+}
+
+#[test]
+fn domain_set_set_truncated_before_the_domain_check() {
+    let mut m = with_objects();
+    let d = sel4_abi::init_cap::DOMAIN;
+    assert_err(
+        &m.call(d, L::DomainSetSet, &[], &[TCB2]),
+        Error::TruncatedMessage,
+        &[],
+    );
+}
+
+#[test]
+fn domain_set_set_domain_is_checked_before_the_thread_cap() {
+    let mut m = with_objects();
+    let d = sel4_abi::init_cap::DOMAIN;
+    assert_err(
+        &m.call(d, L::DomainSetSet, &[1], &[]),
+        Error::InvalidArgument,
+        &[0],
+    );
+}
+
+#[test]
+fn domain_set_set_on_the_root_thread_succeeds() {
+    let mut m = with_objects();
+    let d = sel4_abi::init_cap::DOMAIN;
+    assert_ok(&m.call(
+        d,
+        L::DomainSetSet,
+        &[0],
+        &[sel4_abi::init_cap::INIT_THREAD_TCB],
+    ));
+}

@@ -9,6 +9,7 @@ mod irq;
 mod labels;
 mod notification;
 mod scheduler;
+mod syscalls;
 mod tcb;
 mod untyped;
 mod vspace;

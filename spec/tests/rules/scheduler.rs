@@ -115,3 +115,76 @@ fn a_bad_debug_name_thread_changes_nothing_and_does_not_halt() {
     assert!(!m.s.halted);
     assert_eq!(m.s.current, root);
 }
+
+#[test]
+fn lowering_ones_own_priority_lets_a_higher_thread_run() {
+    let mut m = with_objects();
+    start_second(&mut m, 100, 0x7100_0000);
+    let t2 = tcb_at(&m, TCB2);
+    m.syscall(
+        Syscall::Call,
+        INIT_THREAD_TCB,
+        L::TcbSetPriority.word(),
+        &[50],
+        &[INIT_THREAD_TCB],
+    );
+    assert_eq!(m.s.current, t2);
+}
+
+#[test]
+fn a_lower_priority_thread_does_not_preempt_on_resume() {
+    let mut m = with_objects();
+    start_second(&mut m, 10, 0x7100_0000);
+    let root = tcb_at(&m, INIT_THREAD_TCB);
+    assert_eq!(m.s.current, root);
+}
+
+#[test]
+fn a_blocked_thread_does_not_round_robin() {
+    let mut m = with_objects();
+    start_second(&mut m, 10, 0x7100_0000);
+    let t2 = tcb_at(&m, TCB2);
+    m.syscall(Syscall::Recv, EP, 0, &[], &[]);
+    for _ in 0..3 * TIME_SLICE {
+        m.event(Event::TimerTick);
+        assert_eq!(m.s.current, t2);
+    }
+}
+
+#[test]
+fn a_time_slice_is_refilled_after_it_runs_out() {
+    let mut m = Sim::default();
+    let root = m.s.current;
+    for _ in 0..TIME_SLICE {
+        m.event(Event::TimerTick);
+    }
+    assert_eq!(m.s.current, root);
+    assert_eq!(m.s.tcb(root).time_slice, TIME_SLICE);
+}
+
+#[test]
+fn suspending_the_running_thread_picks_the_next_by_priority() {
+    let mut m = with_objects();
+    assert_ok(&m.retype(FIRST_UNTYPED, ObjectType::Tcb, 0, 200, 1));
+    start_second(&mut m, 10, 0x7100_0000);
+    let t2 = tcb_at(&m, TCB2);
+    m.syscall(
+        Syscall::Call,
+        INIT_THREAD_TCB,
+        L::TcbSuspend.word(),
+        &[],
+        &[],
+    );
+    assert_eq!(m.s.current, t2);
+}
+
+#[test]
+fn the_timer_interrupt_line_is_a_tick() {
+    let mut m = with_objects();
+    start_second(&mut m, 255, 0x7100_0000);
+    let t2 = tcb_at(&m, TCB2);
+    for _ in 0..TIME_SLICE {
+        m.event(Event::Interrupt { irq: 27 });
+    }
+    assert_eq!(m.s.current, t2);
+}
