@@ -28,11 +28,17 @@ pub enum Mutant {
     UntypedCopyWithChildren,
     /// A CNode operation on an empty source reports 0 bits left instead of the depth.
     MissingCapabilityBitsLeft,
+    /// A receiver gets badge 0 instead of the sender's badge.
+    BadgeNotDelivered,
+    /// Caps are transferred through an endpoint cap without the Grant right.
+    CapTransferWithoutGrant,
+    /// The scheduler picks the lowest ready priority instead of the highest.
+    LowerPriorityScheduled,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 10] = [
+    pub const ALL: [Mutant; 13] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -43,6 +49,9 @@ impl Mutant {
         Mutant::PriorityAboveMcp,
         Mutant::UntypedCopyWithChildren,
         Mutant::MissingCapabilityBitsLeft,
+        Mutant::BadgeNotDelivered,
+        Mutant::CapTransferWithoutGrant,
+        Mutant::LowerPriorityScheduled,
     ];
 }
 

@@ -172,9 +172,14 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
 
 impl Kernel {
     /// The root task makes a syscall, as the exception entry would hand it to the kernel.
+    /// The current thread makes a syscall, as the exception entry would hand it over.
     pub fn syscall(&mut self, sys: Syscall, cptr: u64, label: u64, words: &[u64], caps: &[u64]) {
-        let t = self.root;
+        let t = self.ks.current.expect("a thread to make the syscall");
         let info = MessageInfo::new(label, 0, caps.len() as u64, words.len() as u64);
+        // x0..x7 as the spec's syscall event gives them: unused message registers are 0.
+        for r in 0..8 {
+            t.set_reg(&mut self.m, r, 0);
+        }
         t.set_reg(&mut self.m, reg::X0, cptr);
         t.set_reg(&mut self.m, INFO_REGISTER, info.to_word());
         t.set_reg(&mut self.m, 7, sys.word());
@@ -191,17 +196,24 @@ impl Kernel {
                 self.m.write_word(b + buf::cap(i), c);
             }
         }
+        // The thread is at its `svc`: the exception returns after it, and seL4's FaultIP
+        // (the restart pc) is the `svc` itself, as the arch entry sets them.
         let pc = t.reg(&self.m, reg::PC);
-        t.set(&mut self.m, field::FAULT_IP, pc.wrapping_sub(4));
+        t.set_reg(&mut self.m, reg::PC, pc.wrapping_add(4));
+        t.set(&mut self.m, field::FAULT_IP, pc);
         handle_event(&mut self.ks, &mut self.m, Event::Syscall);
     }
 
-    pub fn reply(&self) -> (u64, Vec<u64>) {
-        let t = self.root;
-        let info = MessageInfo::from_word(t.reg(&self.m, INFO_REGISTER));
-        // Without an IPC buffer (its frame cap revoked) a reply is only the registers.
+    /// What thread `t` sees: the message label and words in its registers and buffer.
+    pub fn reply(&self, t: Tcb) -> (u64, Vec<u64>) {
+        let info = MessageInfo::from_word_clamped(t.reg(&self.m, INFO_REGISTER));
+        // Without an IPC buffer (its frame cap revoked) a message is only the registers.
         let b = ipc::ipc_buffer(&self.m, t, true);
-        let words = (0..info.length as usize)
+        let n = match b {
+            Some(_) => info.length as usize,
+            None => (info.length as usize).min(MSG_REGISTERS.len()),
+        };
+        let words = (0..n)
             .map(|i| match (MSG_REGISTERS.get(i), b) {
                 (Some(&r), _) => t.reg(&self.m, r),
                 (None, Some(b)) => self.m.read_word(b + buf::msg(i)),
@@ -237,6 +249,15 @@ pub enum Step {
     /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
     /// compared.
     NBRecv { cptr: u64 },
+    /// A blocking IPC syscall (Send, Recv, Reply, ReplyRecv, Wait, Yield) by the running
+    /// thread: its view and that of the thread running next are compared.
+    Ipc {
+        sys: Syscall,
+        cptr: u64,
+        label: u64,
+        words: Vec<u64>,
+        caps: Vec<u64>,
+    },
 }
 
 /// The slots a program names: the work window, the untypeds, the initial caps (mostly as
@@ -273,7 +294,9 @@ pub fn small_word() -> impl Strategy<Value = u64> {
     ]
 }
 
-pub fn step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
+/// One generated step: `u` is the untyped range, `e` the first free slot, `ipc_buffer` the
+/// root task's IPC buffer address (the threads a program makes share it).
+pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
     let cn = init_cap::INIT_THREAD_CNODE;
     let retype = (
         u.0..u.1,
@@ -344,12 +367,28 @@ pub fn step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
             L::TcbBindNotification,
             L::TcbUnbindNotification,
             L::TcbReadRegisters,
+            L::TcbConfigure,
+            L::TcbConfigure,
+            L::TcbResume,
+            L::TcbResume,
         ]),
         0u64..300,
         window(e),
     )
-        .prop_map(|(t, op, v, other)| {
+        .prop_map(move |(t, op, v, other)| {
             let (words, caps) = match op {
+                // A thread in the root task's CSpace and VSpace, sharing its IPC buffer
+                // frame (the programs' threads run no code of their own: each step is a
+                // syscall by whichever thread runs), with a fault endpoint from the window.
+                L::TcbConfigure => (
+                    vec![if v & 1 == 0 { 0 } else { other }, 0, 0, ipc_buffer],
+                    vec![
+                        cn,
+                        init_cap::INIT_THREAD_VSPACE,
+                        init_cap::INIT_THREAD_IPC_BUFFER,
+                    ],
+                ),
+                L::TcbResume => (vec![], vec![]),
                 L::TcbSetPriority | L::TcbSetMcPriority => {
                     (vec![v.min(254)], vec![init_cap::INIT_THREAD_TCB])
                 }
@@ -383,10 +422,37 @@ pub fn step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
             words,
             caps,
         });
+    let ipc = (
+        prop::sample::select(vec![
+            Syscall::Send,
+            Syscall::Recv,
+            Syscall::Recv,
+            Syscall::Reply,
+            Syscall::ReplyRecv,
+            Syscall::Yield,
+            Syscall::Call,
+        ]),
+        prop_oneof![
+            2 => window(e),
+            3 => Just(e + PRELUDE_SLOTS),
+            1 => Just(e + PRELUDE_SLOTS + 1),
+        ],
+        0u64..4,
+        prop::collection::vec(small_word(), 0..7),
+        prop::collection::vec(prop_oneof![window(e), Just(0u64)], 0..2),
+    )
+        .prop_map(|(sys, cptr, label, words, caps)| Step::Ipc {
+            sys,
+            cptr,
+            label,
+            words,
+            caps,
+        });
     prop_oneof![
         4 => retype,
         6 => cnode_op,
-        2 => tcb_op,
+        3 => tcb_op,
+        3 => ipc,
         1 => send,
         2 => garbage,
         1 => slot(u, e).prop_map(|cptr| Step::Identify { cptr }),
@@ -394,14 +460,12 @@ pub fn step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
     ]
 }
 
-/// Steps that are skipped rather than run: a Call to an object that blocks the caller (an
-/// endpoint with no receiver) cannot be compared here, as the root task is the only thread
-/// that runs; and a poll (NBRecv) of anything but an endpoint or notification would stop the
-/// program with a cap fault (the root task has no fault handler), so only slot 0 (always
-/// empty) and pointers outside the root CNode are left to do that: programs then run to
-/// their end far more often.
+/// Steps that are skipped rather than run: a poll (NBRecv) of anything but an endpoint or
+/// notification would stop the thread with a cap fault (the programs' threads have no
+/// fault handler), so only slot 0 (always empty) and pointers outside the root CNode are
+/// left to do that: programs then run to their end far more often.
 pub fn skipped(k: &Kernel, s: &Step) -> bool {
-    let (Step::Call { cptr, .. } | Step::NBRecv { cptr }) = s else {
+    let Step::NBRecv { cptr } = s else {
         return false;
     };
     let cn = k.ks.current.map(|t| t.cap(&k.m, 0));
@@ -412,11 +476,10 @@ pub fn skipped(k: &Kernel, s: &Step) -> bool {
     if *cptr == 0 || *cptr >= 4096 {
         return false;
     }
-    let cap = k.cap(ptr, *cptr);
-    match s {
-        Step::NBRecv { .. } => !matches!(cap, KCap::Endpoint { .. } | KCap::Notification { .. }),
-        _ => matches!(cap, KCap::Endpoint { .. } | KCap::Reply { .. }),
-    }
+    !matches!(
+        k.cap(ptr, *cptr),
+        KCap::Endpoint { .. } | KCap::Notification { .. }
+    )
 }
 
 thread_local! {
@@ -443,10 +506,21 @@ pub fn run(
 ) -> Result<(), TestCaseError> {
     let cnode = s.layout.cnode;
     for (n, st) in program.iter().enumerate() {
+        // Each step is a syscall by the running thread; with none, the program is over.
+        let Some(t) = k.ks.current else {
+            break;
+        };
         if skipped(k, st) {
             continue;
         }
         count(0, 1);
+        // A thread may delete its own TCB: then there is no view of it to compare.
+        let view = |k: &Kernel, s: &Sim, t: Tcb| {
+            s.s.is_tcb(t.0).then(|| {
+                let sr = s.reply_of(t.0);
+                (k.reply(t), (sr.label, sr.words))
+            })
+        };
         match st {
             Step::Call {
                 cptr,
@@ -456,17 +530,8 @@ pub fn run(
             } => {
                 k.syscall(Syscall::Call, *cptr, *label, words, caps);
                 s.syscall(Syscall::Call, *cptr, *label, words, caps);
-                // A root task that deleted its own TCB has no reply to compare; both must
-                // then have stopped running it (checked below).
-                if s.s.is_tcb(s.layout.tcb) {
-                    let sr = s.reply_of(s.layout.tcb);
-                    prop_assert_eq!(
-                        k.reply(),
-                        (sr.label, sr.words.clone()),
-                        "step {}: {:?}",
-                        n,
-                        st
-                    );
+                if let Some((kv, sv)) = view(k, s, t) {
+                    prop_assert_eq!(kv, sv, "step {}: {:?}", n, st);
                 }
             }
             Step::NBSend { cptr, label, words } => {
@@ -476,20 +541,46 @@ pub fn run(
             Step::Identify { cptr } => {
                 k.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]);
                 s.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]);
-                let sx0 = s.s.tcb(s.s.current).regs[index::X0];
-                prop_assert_eq!(k.root.reg(&k.m, reg::X0), sx0, "step {}: {:?}", n, st);
+                let sx0 = s.s.tcb(t.0).regs[index::X0];
+                prop_assert_eq!(t.reg(&k.m, reg::X0), sx0, "step {}: {:?}", n, st);
             }
             Step::NBRecv { cptr } => {
                 k.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]);
                 s.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]);
-                // A root task stopped by a cap fault has no reply to compare.
-                if k.ks.current == Some(k.root) && s.s.current == s.layout.tcb {
-                    let regs = s.s.tcb(s.s.current).regs;
-                    let kx = (k.root.reg(&k.m, reg::X0), k.root.reg(&k.m, INFO_REGISTER));
+                if s.s.is_tcb(t.0) {
+                    let regs = s.s.tcb(t.0).regs;
+                    let kx = (t.reg(&k.m, reg::X0), t.reg(&k.m, INFO_REGISTER));
                     prop_assert_eq!(
                         kx,
                         (regs[index::X0], regs[index::X1]),
                         "step {}: {:?}",
+                        n,
+                        st
+                    );
+                }
+            }
+            Step::Ipc {
+                sys,
+                cptr,
+                label,
+                words,
+                caps,
+            } => {
+                k.syscall(*sys, *cptr, *label, words, caps);
+                s.syscall(*sys, *cptr, *label, words, caps);
+                if let Some((kv, sv)) = view(k, s, t) {
+                    prop_assert_eq!(kv, sv, "step {}: {:?}: the caller's view", n, st);
+                }
+                // The thread that runs next (a receiver just woken, say) sees the same.
+                if let Some(next) = k.ks.current.filter(|&c| c != t)
+                    && let Some((kv, sv)) = view(k, s, next)
+                {
+                    prop_assert_eq!(kv, sv, "step {}: {:?}: the next thread's view", n, st);
+                    let regs = s.s.tcb(next.0).regs;
+                    prop_assert_eq!(
+                        next.reg(&k.m, reg::X0),
+                        regs[index::X0],
+                        "step {}: {:?}: the next thread's badge",
                         n,
                         st
                     );
@@ -504,13 +595,34 @@ pub fn run(
             n
         );
         for &i in compare {
-            let (kc, sc) = (kproj(&k.cap(cnode, i)), sproj(&s.root_cap(i)));
+            let kcap = k.cap(cnode, i);
+            let (kc, sc) = (kproj(&kcap), sproj(&s.root_cap(i)));
             prop_assert_eq!(kc, sc, "step {}: {:?}: slot {}", n, st, i);
-        }
-        // A root task that has stopped (its own cap fault, with no handler) ends the program:
-        // it is the only thread that makes syscalls here.
-        if k.ks.current != Some(k.root) {
-            break;
+            // Every thread the program can name: what it would see (message, badge), and
+            // whether it can run, blocked senders and receivers included.
+            if let KCap::Thread { tcb } = kcap
+                && let Some((kv, sv)) = view(k, s, Tcb(tcb))
+            {
+                let t = Tcb(tcb);
+                let regs = s.s.tcb(tcb).regs;
+                // x0 is the badge, x1 the whole message info (caps sent and unwrapped too).
+                prop_assert_eq!(
+                    (kv, t.reg(&k.m, reg::X0), t.reg(&k.m, INFO_REGISTER)),
+                    (sv, regs[index::X0], regs[index::X1]),
+                    "step {}: {:?}: the thread of slot {}",
+                    n,
+                    st,
+                    i
+                );
+                prop_assert_eq!(
+                    t.state(&k.m).is_runnable(),
+                    s.s.tcb(tcb).state.is_runnable(),
+                    "step {}: {:?}: whether the thread of slot {} can run",
+                    n,
+                    st,
+                    i
+                );
+            }
         }
     }
     Ok(())
@@ -518,15 +630,72 @@ pub fn run(
 
 /// Generated programs: 1 to 39 steps in the booted world's slots.
 pub fn program() -> impl Strategy<Value = Vec<Step>> {
-    let (_, _, u0, u1, e) = boot_both();
-    prop::collection::vec(step((u0, u1), e), 1..40)
+    let (k, _, u0, u1, e) = boot_both();
+    let ipc_buffer = k.root.ipc_buffer(&k.m);
+    let prelude = prelude(u1, e, ipc_buffer);
+    prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40).prop_map(move |random| {
+        let mut p = prelude.clone();
+        p.extend(random);
+        p
+    })
+}
+
+/// Where the prelude puts its endpoint, notification and two threads (after the dense
+/// slots most steps use).
+pub const PRELUDE_SLOTS: u64 = 6;
+
+/// Every generated program starts with an endpoint, a notification and two threads at
+/// priority 100 (below the root task's 255), configured and resumed: they run whenever the
+/// root task blocks, so IPC steps meet partners.
+pub fn prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let ut = u1 - 1;
+    let (ep, ntfn, t1, t2) = (
+        e + PRELUDE_SLOTS,
+        e + PRELUDE_SLOTS + 1,
+        e + PRELUDE_SLOTS + 2,
+        e + PRELUDE_SLOTS + 3,
+    );
+    let retype = |ty: ObjectType, slot: u64, n: u64| {
+        call(
+            ut,
+            L::UntypedRetype,
+            vec![ty as u64, 0, 0, 0, slot, n],
+            vec![cn],
+        )
+    };
+    let mut p = vec![
+        retype(ObjectType::Endpoint, ep, 1),
+        retype(ObjectType::Notification, ntfn, 1),
+        retype(ObjectType::Tcb, t1, 2),
+    ];
+    for t in [t1, t2] {
+        p.push(call(
+            t,
+            L::TcbConfigure,
+            vec![0, 0, 0, ipc_buffer],
+            vec![
+                cn,
+                init_cap::INIT_THREAD_VSPACE,
+                init_cap::INIT_THREAD_IPC_BUFFER,
+            ],
+        ));
+        p.push(call(
+            t,
+            L::TcbSetPriority,
+            vec![100],
+            vec![init_cap::INIT_THREAD_TCB],
+        ));
+        p.push(call(t, L::TcbResume, vec![], vec![]));
+    }
+    p
 }
 
 /// Boots both and runs `program` with `make` applied to the untyped range and first free
 /// slot, comparing the initial caps, the untypeds and the work window after every step.
-pub fn check(make: impl FnOnce(u64, u64, u64) -> Vec<Step>) -> Result<(), TestCaseError> {
+pub fn check(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Result<(), TestCaseError> {
     let (mut k, mut s, u0, u1, e) = boot_both();
-    let program = make(u0, u1, e);
+    let program = make(u0, u1, e, k.root.ipc_buffer(&k.m));
     let compare: Vec<u64> = (1..16).chain(u0..u1).chain(e..e + WINDOW).collect();
     count(1, 0);
     run(&program, &mut k, &mut s, &compare)
@@ -542,8 +711,9 @@ fn call(cptr: u64, label: L, words: Vec<u64>, caps: Vec<u64>) -> Step {
 }
 
 /// Fixed programs, kept as regression tests: each pins a behaviour random programs reach
-/// only rarely. `u1 - 1` is the largest untyped, `e` the first free slot.
-pub fn fixed_programs(u1: u64, e: u64) -> Vec<(&'static str, Vec<Step>)> {
+/// only rarely. `u1 - 1` is the largest untyped, `e` the first free slot, `ipc_buffer` the
+/// root task's IPC buffer address.
+pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<Step>)> {
     let cn = init_cap::INIT_THREAD_CNODE;
     let ut = u1 - 1;
     let retype = |ty: ObjectType, slot: u64, n: u64| {
@@ -624,6 +794,46 @@ pub fn fixed_programs(u1: u64, e: u64) -> Vec<(&'static str, Vec<Step>)> {
             ],
         ),
         (
+            // Between threads: a badge delivered to the receiver; a cap sent without Grant
+            // dropped, with Grant unwrapped (an endpoint cap to the same endpoint).
+            "badges and grants through an endpoint",
+            {
+                let ep = e + PRELUDE_SLOTS;
+                let ipc = |sys: Syscall, cptr: u64, caps: Vec<u64>| Step::Ipc {
+                    sys,
+                    cptr,
+                    label: 0,
+                    words: vec![5],
+                    caps,
+                };
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    mint(e + 1, ep, 15, 7),
+                    mint(e + 2, ep, 3, 9),
+                    // The root task blocks sending; the first thread receives.
+                    ipc(Syscall::Send, e + 2, vec![e + 1]),
+                    ipc(Syscall::Recv, ep, vec![]),
+                    ipc(Syscall::Send, e + 1, vec![e + 1]),
+                    ipc(Syscall::Recv, ep, vec![]),
+                ]);
+                p
+            },
+        ),
+        (
+            // seL4's order of checks: a remap of the mapped BootInfo frame at a misaligned
+            // address is an AlignmentError; DomainSetSet checks the domain before the TCB.
+            "orders of checks",
+            vec![
+                call(
+                    init_cap::BOOT_INFO_FRAME,
+                    L::ArmPageMap,
+                    vec![1, 0, 0],
+                    vec![init_cap::INIT_THREAD_VSPACE],
+                ),
+                call(init_cap::DOMAIN, L::DomainSetSet, vec![1], vec![]),
+            ],
+        ),
+        (
             // A priority above the MCP is refused.
             "priorities within the MCP",
             vec![
@@ -671,7 +881,7 @@ pub fn run_generated(cases: u32, seed: Option<u64>) -> GeneratedRun {
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);
     let mut runner = TestRunner::new_with_rng(config, rng);
-    let failure = match runner.run(&program(), |p| check(|_, _, _| p)) {
+    let failure = match runner.run(&program(), |p| check(|_, _, _, _| p)) {
         Ok(()) => None,
         Err(TestError::Fail(why, minimal)) => Some(format!(
             "{why}\nminimal program ({} steps):\n{}",

@@ -35,9 +35,9 @@ fn kernel_and_spec_agree_on_random_programs() {
 /// untyped copies, MCP checks): each agrees step by step.
 #[test]
 fn fixed_programs_agree() {
-    for (name, _) in fixed_programs(1, 0) {
-        check(|_, u1, e| {
-            fixed_programs(u1, e)
+    for (name, _) in fixed_programs(1, 0, 0) {
+        check(|_, u1, e, b| {
+            fixed_programs(u1, e, b)
                 .into_iter()
                 .find(|(n, _)| *n == name)
                 .unwrap()

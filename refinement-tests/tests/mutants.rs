@@ -17,10 +17,10 @@ fn generated(cases: u32, seed: u64) -> Option<String> {
 
 /// Runs the fixed programs; the first that diverges (or panics the kernel) is named.
 fn fixed() -> Option<String> {
-    for (name, _) in fixed_programs(1, 0) {
+    for (name, _) in fixed_programs(1, 0, 0) {
         let r = catch_unwind(AssertUnwindSafe(|| {
-            check(|_, u1, e| {
-                fixed_programs(u1, e)
+            check(|_, u1, e, b| {
+                fixed_programs(u1, e, b)
                     .into_iter()
                     .find(|(n, _)| *n == name)
                     .map(|(_, p)| p)

@@ -216,12 +216,16 @@ fn decode_and_invoke<M: Machine>(
             if inv.label != sel4_abi::InvocationLabel::DomainSetSet as u64 {
                 return Err(SysError::IllegalOperation.into());
             }
-            let Some((_, target)) = inv.extra_cap(m, 0).filter(|_| inv.length >= 1) else {
+            // seL4's order: the domain word, its range, then the thread cap.
+            if inv.length < 1 {
                 return Err(SysError::TruncatedMessage.into());
-            };
+            }
             if inv.arg(m, 0) >= 1 {
                 return Err(SysError::InvalidArgument(0).into());
             }
+            let Some((_, target)) = inv.extra_cap(m, 0) else {
+                return Err(SysError::TruncatedMessage.into());
+            };
             if !matches!(target, Cap::Thread { .. }) {
                 return Err(SysError::InvalidArgument(1).into());
             }

@@ -7,6 +7,7 @@ use crate::kernel::cspace;
 use crate::kernel::thread::{possible_switch_to, set_thread_state};
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
+use crate::mutant::{self, Mutant};
 use crate::object::cte;
 use crate::object::objecttype::derive_cap;
 use crate::object::tcb::{ThreadState, field, slot as tcb_slot};
@@ -200,7 +201,7 @@ pub fn do_ipc_transfer(
         None => {
             let sbuf = ipc_buffer(m, sender, false);
             let tag = message_info(m, sender);
-            let caps = if can_grant {
+            let caps = if can_grant || mutant::on(Mutant::CapTransferWithoutGrant) {
                 lookup_extra_caps(m, sender, sbuf, tag).unwrap_or([None; MSG_MAX_EXTRA_CAPS])
             } else {
                 [None; MSG_MAX_EXTRA_CAPS]
@@ -209,6 +210,11 @@ pub fn do_ipc_transfer(
             let mut info = transfer_caps(m, tag, &caps, ep, receiver, rbuf);
             info.length = sent as u64;
             receiver.set_reg(m, INFO_REGISTER, info.to_word());
+            let badge = if mutant::on(Mutant::BadgeNotDelivered) {
+                0
+            } else {
+                badge
+            };
             receiver.set_reg(m, BADGE_REGISTER, badge);
         }
         Some(f) => {

@@ -3,6 +3,7 @@
 
 use crate::machine::{Machine, Memory};
 use crate::model::{KernelState, SchedulerAction};
+use crate::mutant::{self, Mutant};
 use crate::object::Tcb;
 use crate::object::tcb::{ThreadState, field};
 
@@ -84,6 +85,11 @@ pub fn sched_dequeue(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
 
 /// The highest priority with a ready thread.
 pub fn highest_ready(ks: &KernelState) -> Option<usize> {
+    if mutant::on(Mutant::LowerPriorityScheduled) {
+        return (0..ks.ready.bitmap.len())
+            .find(|&i| ks.ready.bitmap[i] != 0)
+            .map(|i| i * 64 + ks.ready.bitmap[i].trailing_zeros() as usize);
+    }
     (0..ks.ready.bitmap.len())
         .rev()
         .find(|&i| ks.ready.bitmap[i] != 0)

@@ -31,7 +31,9 @@ pub fn address() -> *mut IpcBuffer {
     {
         let a: u64;
         // SAFETY: reading TPIDRRO_EL0 has no side effects; EL0 may read it.
-        unsafe { core::arch::asm!("mrs {}, tpidrro_el0", out(reg) a, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            core::arch::asm!("mrs {}, tpidrro_el0", out(reg) a, options(nomem, nostack, preserves_flags))
+        };
         a as *mut IpcBuffer
     }
     #[cfg(not(target_arch = "aarch64"))]
@@ -46,7 +48,10 @@ pub fn address() -> *mut IpcBuffer {
 /// If the thread has no IPC buffer.
 pub(crate) fn with<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> R {
     let p = address();
-    assert!(!p.is_null(), "this thread has no IPC buffer (TCB_SetIPCBuffer or Configure gives it one)");
+    assert!(
+        !p.is_null(),
+        "this thread has no IPC buffer (TCB_SetIPCBuffer or Configure gives it one)"
+    );
     // SAFETY: the address is this thread's mapped IPC buffer (the kernel published it, or
     // `set`'s contract holds). This thread's code reaches the buffer only through `with`,
     // which is never nested, and other threads have buffers of their own; the kernel writes

@@ -192,6 +192,8 @@ pub fn boot(cfg: &BootConfig) -> State {
     root.ipc_buffer = cfg.ipc_buffer_vaddr;
     root.regs[index::PC] = cfg.entry;
     root.regs[index::X0] = cfg.bootinfo_vaddr;
+    // The IPC buffer's address in TPIDRRO_EL0, as for every thread given a buffer.
+    root.regs[index::TPIDRRO_EL0] = cfg.ipc_buffer_vaddr;
     root.name = "rootserver".into();
     s.objects.insert(l.tcb, Object::Tcb(Box::new(root)));
     let mut idle = new_tcb();

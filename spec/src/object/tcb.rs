@@ -535,7 +535,11 @@ fn thread_control(
     {
         cte_delete(s, slot_at(tcb, TCB_BUFFER));
         if s.is_tcb(tcb) {
-            s.tcb_mut(tcb).ipc_buffer = addr;
+            let t = s.tcb_mut(tcb);
+            t.ipc_buffer = addr;
+            // This kernel publishes the buffer's address in TPIDRRO_EL0 (docs/architecture.md,
+            // "The IPC buffer pointer at user level"); seL4 on AArch64 does not.
+            t.regs[index::TPIDRRO_EL0] = addr;
             if let Some(i) = cap
                 && i.cap.same_object_as(&s.cap(i.src))
                 && tcap.same_object_as(&s.cap(slot))

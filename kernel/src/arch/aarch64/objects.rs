@@ -219,6 +219,12 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
             return Err(SysError::InvalidCapability(1));
         };
         let bits = frame_bits(size);
+        // seL4's order: the VSpace (its ASID must still name it), the alignment, then the
+        // frame's own mapping.
+        let (root, _) = vspace_arg(ks, m, Some(vcap))?;
+        if vaddr & ((1 << bits) - 1) != 0 {
+            return Err(SysError::AlignmentError);
+        }
         match mapping {
             // A mapped frame may only be remapped (new rights) where it is.
             Some(map) if map.asid != asid => return Err(SysError::InvalidCapability(1)),
@@ -231,10 +237,6 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
                 return Err(SysError::InvalidArgument(0));
             }
             None => {}
-        }
-        let (root, asid) = vspace_arg(ks, m, Some(vcap))?;
-        if vaddr & ((1 << bits) - 1) != 0 {
-            return Err(SysError::AlignmentError);
         }
         let (slot, left) = lookup_pt_slot(m, root, vaddr);
         // The table level that maps this size of frame must exist.
