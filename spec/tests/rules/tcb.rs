@@ -688,3 +688,21 @@ fn suspending_a_running_thread_moves_its_restart_pc_past_the_svc() {
     assert_eq!(m.s.current, t2);
     assert_eq!(m.s.tcb(t2).regs[index::PC], 0x5004);
 }
+
+/// This kernel publishes a thread's IPC buffer address in TPIDRRO_EL0 (at boot for the root
+/// task, and on SetIPCBuffer / Configure), so user level finds its buffer there.
+#[test]
+fn the_ipc_buffer_address_is_published_in_tpidrro_el0() {
+    use sel4_abi::context::index::TPIDRRO_EL0;
+    let mut m = with_objects();
+    let root = m.s.current;
+    assert_eq!(
+        m.s.tcb(root).regs[TPIDRRO_EL0],
+        m.s.tcb(root).ipc_buffer,
+        "the root task's, from boot"
+    );
+    assert_ok(&m.call(TCB2, L::TcbSetIpcBuffer, &[0x7100_0000], &[FRAME]));
+    assert_eq!(m.s.tcb(tcb_at(&m, TCB2)).regs[TPIDRRO_EL0], 0x7100_0000);
+    assert_ok(&m.call(TCB2, L::TcbSetIpcBuffer, &[0], &[FRAME]));
+    assert_eq!(m.s.tcb(tcb_at(&m, TCB2)).regs[TPIDRRO_EL0], 0);
+}
