@@ -246,6 +246,8 @@ pub enum Step {
     },
     /// DebugCapIdentify: the cap type in x0 is compared.
     Identify { cptr: u64 },
+    /// `n` timer ticks (5 end a timeslice): round robin among equal priorities.
+    Ticks(u8),
     /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
     /// compared.
     NBRecv { cptr: u64 },
@@ -457,6 +459,7 @@ pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Ste
         2 => garbage,
         1 => slot(u, e).prop_map(|cptr| Step::Identify { cptr }),
         1 => window(e).prop_map(|cptr| Step::NBRecv { cptr }),
+        1 => (1u8..8).prop_map(Step::Ticks),
     ]
 }
 
@@ -464,7 +467,22 @@ pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Ste
 /// notification would stop the thread with a cap fault (the programs' threads have no
 /// fault handler), so only slot 0 (always empty) and pointers outside the root CNode are
 /// left to do that: programs then run to their end far more often.
+///
+/// Also skipped: remaps and cache operations on the BootInfo and IPC-buffer frames. The
+/// spec gives their caps the boot mappings but does not hold the page tables the kernel
+/// built for them at boot, so it cannot answer these (a known gap of the spec's boot).
 pub fn skipped(k: &Kernel, s: &Step) -> bool {
+    if let Step::Call {
+        cptr, label, words, ..
+    } = s
+        && [init_cap::BOOT_INFO_FRAME, init_cap::INIT_THREAD_IPC_BUFFER].contains(cptr)
+    {
+        let aligned_map =
+            *label == L::ArmPageMap as u64 && words.first().is_some_and(|v| v & 0xfff == 0);
+        let cache_op =
+            (L::ArmPageCleanData as u64..=L::ArmPageUnifyInstruction as u64).contains(label);
+        return aligned_map || cache_op;
+    }
     let Step::NBRecv { cptr } = s else {
         return false;
     };
@@ -532,6 +550,13 @@ pub fn run(
                 s.syscall(Syscall::Call, *cptr, *label, words, caps);
                 if let Some((kv, sv)) = view(k, s, t) {
                     prop_assert_eq!(kv, sv, "step {}: {:?}", n, st);
+                }
+            }
+            Step::Ticks(n) => {
+                count(0, u64::from(*n) - 1);
+                for _ in 0..*n {
+                    handle_event(&mut k.ks, &mut k.m, Event::TimerTick);
+                    s.event(spec::api::event::Event::TimerTick);
                 }
             }
             Step::NBSend { cptr, label, words } => {
@@ -669,11 +694,12 @@ pub fn prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
         retype(ObjectType::Notification, ntfn, 1),
         retype(ObjectType::Tcb, t1, 2),
     ];
-    for t in [t1, t2] {
+    // The second thread's faults go to the endpoint, where the others may receive them.
+    for (t, fault_ep) in [(t1, 0), (t2, ep)] {
         p.push(call(
             t,
             L::TcbConfigure,
-            vec![0, 0, 0, ipc_buffer],
+            vec![fault_ep, 0, 0, ipc_buffer],
             vec![
                 cn,
                 init_cap::INIT_THREAD_VSPACE,
@@ -832,6 +858,27 @@ pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Ve
                 ),
                 call(init_cap::DOMAIN, L::DomainSetSet, vec![1], vec![]),
             ],
+        ),
+        (
+            // The root task stops (a cap fault, no handler); the second thread's cap fault
+            // goes to its fault endpoint, which the first thread then deletes: non-MCS seL4
+            // restarts the faulting thread (it faults again), it does not stop it.
+            "a fault in flight when its endpoint is deleted",
+            {
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    call(4096, L::InvalidInvocation, vec![], vec![]),
+                    Step::Ipc {
+                        sys: Syscall::Recv,
+                        cptr: e,
+                        label: 0,
+                        words: vec![],
+                        caps: vec![],
+                    },
+                    call(cn, L::CNodeDelete, vec![e + PRELUDE_SLOTS, DEPTH], vec![cn]),
+                ]);
+                p
+            },
         ),
         (
             // A priority above the MCP is refused.

@@ -257,14 +257,11 @@ pub fn cancel_ipc(s: &mut State, t: PAddr) {
 }
 
 /// Threads leaving a destroyed or purged queue restart their syscall (and so see that the
-/// endpoint is gone); a thread delivering a fault stops instead.
+/// endpoint is gone). A thread that was delivering a fault restarts too, and so faults
+/// again: only MCS seL4 stops such a thread instead.
 fn restart_dequeued(s: &mut State, t: PAddr) {
-    if s.tcb(t).fault.is_none() {
-        set_thread_state(s, t, ThreadState::Restart);
-        sched_enqueue(s, t);
-    } else {
-        set_thread_state(s, t, ThreadState::Inactive);
-    }
+    set_thread_state(s, t, ThreadState::Restart);
+    sched_enqueue(s, t);
 }
 
 /// seL4's `cancelAllIPC`: empty an endpoint's queue (it is being deleted).
