@@ -39,4 +39,6 @@ pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
 }
 
 #[cfg(test)]
+mod audit_tests;
+#[cfg(test)]
 mod tests;

@@ -305,6 +305,33 @@ fn run(bi: &BootInfo) -> Result<u32, Error> {
         ),
     );
 
+    // Cache operations on a device frame above RAM (outside the kernel's window onto
+    // physical memory): nothing is cached there, and the kernel must not touch it.
+    let high = bi
+        .untyped_caps()
+        .find(|(_, d)| d.is_device != 0 && d.paddr >= 1 << 32 && d.size_bits >= 12);
+    if let Some((dev, _)) = high {
+        let s = a.slot();
+        dev.untyped_retype(
+            ObjectType::SmallPage,
+            0,
+            &sel4::init_thread_cnode().itself(),
+            s,
+            1,
+        )?;
+        let d: Cap<SmallPage> = Cap::from_cptr(s);
+        map(&mut a, vs, d, PROBE + 0x4000, rw, dflt)?;
+        c.check(
+            "clean, invalidate, unify a mapped device frame above RAM (and the kernel lives)",
+            d.frame_clean_data(0, 4096).is_ok()
+                && d.frame_clean_invalidate_data(0, 4096).is_ok()
+                && d.frame_unify_instruction(0, 64).is_ok()
+                && vs.vspace_clean_data(PROBE + 0x4000, PROBE + 0x4100).is_ok(),
+        );
+    } else {
+        c.check("a device untyped above 4 GiB in BootInfo", false);
+    }
+
     // Isolation: a thread in the second VSpace reads an address that is mapped in ours
     // (our BootInfo) but not in its own: a VM fault. The handler maps a page holding a
     // known value there and replies; the thread restarts and reads it.

@@ -56,7 +56,7 @@ fn symbol_range() -> core::ops::Range<u64> {
 }
 
 /// Maps every gigabyte of RAM into the kernel window (boot mapped only the kernel's own).
-fn map_ram(ram: &boot::regions::RegionList) {
+fn map_ram(m: &mut KernelMachine, ram: &boot::regions::RegionList) {
     const NORMAL_BLOCK: u64 = 1 | super::vspace::ATTR_NORMAL << 2 | 3 << 8 | 1 << 10 | 1 << 54;
     for r in ram.iter() {
         for g in (r.start >> 30)..=((r.end - 1) >> 30) {
@@ -66,6 +66,7 @@ fn map_ram(ram: &boot::regions::RegionList) {
                 unsafe {
                     (*core::ptr::addr_of_mut!(boot_l1_high))[g as usize] = g << 30 | NORMAL_BLOCK
                 };
+                m.window.add(g);
             }
         }
     }
@@ -87,7 +88,7 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     };
     *m = KernelMachine::new(platform.uart);
     power::set_psci(platform.psci);
-    map_ram(&platform.ram);
+    map_ram(m, &platform.ram);
     // SAFETY: the device tree's GIC frames lie in the device gigabyte mapped at boot, and
     // the kernel is the GIC's only driver.
     let gic = unsafe { Gic::init(platform.gic_v3, platform.gic_regs) };

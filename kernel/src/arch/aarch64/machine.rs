@@ -3,6 +3,7 @@
 
 use super::gic::Gic;
 use super::pl011::Pl011;
+use super::vspace::WindowMap;
 use super::{KERNEL_WINDOW, cpu, power};
 use crate::machine::{CacheOp, Machine, Memory};
 
@@ -11,6 +12,8 @@ pub struct KernelMachine {
     uart: Option<Pl011>,
     /// The interrupt controller, once boot has initialised it.
     pub gic: Option<Gic>,
+    /// The gigabytes the kernel window maps (entry::map_ram adds RAM's).
+    pub window: WindowMap,
 }
 
 /// Where QEMU's `virt` board puts its PL011, used until the device tree has been read.
@@ -24,7 +27,13 @@ impl KernelMachine {
         let uart = uart
             .filter(|&pa| pa < 1 << 30)
             .map(|pa| unsafe { Pl011::new(KERNEL_WINDOW + pa) });
-        KernelMachine { uart, gic: None }
+        let mut window = WindowMap::default();
+        window.add(0);
+        KernelMachine {
+            uart,
+            gic: None,
+            window,
+        }
     }
 }
 
@@ -86,7 +95,12 @@ impl Machine for KernelMachine {
         cpu::flush_tlb_asid(asid, page);
     }
     fn cache_op(&mut self, op: CacheOp, pa: u64, len: u64) {
-        cpu::cache_op(op, KERNEL_WINDOW + pa, len);
+        // Memory outside the window is device memory above RAM: the kernel maps none of it
+        // and user level only uncached, so no cache holds it and there is nothing to do.
+        // (By address outside the window, the instruction would fault at EL1.)
+        if self.window.covers(pa, len) {
+            cpu::cache_op(op, KERNEL_WINDOW + pa, len);
+        }
     }
     fn interrupt_pending(&self) -> bool {
         cpu::irq_pending()

@@ -326,7 +326,10 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
         return Err(SysError::InvalidArgument(0));
     }
     restart(ks, m, inv);
-    m.cache_op(op, base + start, end - start);
+    // Device memory is never mapped cacheable: no cache holds any of it.
+    if !is_device {
+        m.cache_op(op, base + start, end - start);
+    }
     Ok(())
 }
 
