@@ -26,9 +26,10 @@ unsafe extern "C" {
 static mut STATE: KernelState = KernelState::new();
 
 /// The kernel's CNode of IRQ notification caps (seL4's intStateIRQNode): one slot per line.
+/// Mutable: the core writes its slots through the kernel window.
 #[repr(C, align(32))]
 struct IrqNode([[u64; 4]; crate::model::MAX_IRQS]);
-static IRQ_NODE: IrqNode = IrqNode([[0; 4]; crate::model::MAX_IRQS]);
+static mut IRQ_NODE: IrqNode = IrqNode([[0; 4]; crate::model::MAX_IRQS]);
 static mut MACHINE: Option<KernelMachine> = None;
 
 /// The global state and machine, for one kernel entry.
@@ -94,7 +95,7 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     let gic = unsafe { Gic::init(platform.gic_v3, platform.gic_regs) };
     gic.enable(timer::IRQ);
     ks.max_irq = gic.lines().min(crate::model::MAX_IRQS as u64) - 1;
-    ks.irq_node = &raw const IRQ_NODE as u64 - KERNEL_WINDOW;
+    ks.irq_node = &raw mut IRQ_NODE as u64 - KERNEL_WINDOW;
     crate::arch::irq::reserve_timer(ks, timer::IRQ as u64);
     m.gic = Some(gic);
     timer::rearm();
