@@ -860,6 +860,27 @@ pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Ve
             ],
         ),
         (
+            // The domain schedule: entries, end markers, the starting entry.
+            "the domain schedule",
+            {
+                let d = init_cap::DOMAIN;
+                let conf = |w: Vec<u64>| call(d, L::ScheduleConfigure, w, vec![]);
+                let start = |i: u64| call(d, L::ScheduleSetStart, vec![i], vec![]);
+                vec![
+                    conf(vec![2, 0, 1]),
+                    conf(vec![1, 1, 1]),
+                    conf(vec![1, 0, u64::MAX]),
+                    conf(vec![0, 0, 0]),
+                    start(1),
+                    conf(vec![1, 0, 9]),
+                    start(1),
+                    conf(vec![1, 0, 0]),
+                    conf(vec![0, 0, 0]),
+                    start(0),
+                ]
+            },
+        ),
+        (
             // The root task stops (a cap fault, no handler); the second thread's cap fault
             // goes to its fault endpoint, which the first thread then deletes: non-MCS seL4
             // restarts the faulting thread (it faults again), it does not stop it.

@@ -211,26 +211,7 @@ fn decode_and_invoke<M: Machine>(
             set_thread_state(ks, m, t, ThreadState::Restart);
             tcb_inv::invoke(ks, m, op, Tcb(tcb), inv.slot, t, inv.call, inv.buffer)?;
         }
-        Cap::Domain => {
-            // One scheduling domain: DomainSetSet accepts domain 0 for a thread.
-            if inv.label != sel4_abi::InvocationLabel::DomainSetSet as u64 {
-                return Err(SysError::IllegalOperation.into());
-            }
-            // seL4's order: the domain word, its range, then the thread cap.
-            if inv.length < 1 {
-                return Err(SysError::TruncatedMessage.into());
-            }
-            if inv.arg(m, 0) >= 1 {
-                return Err(SysError::InvalidArgument(0).into());
-            }
-            let Some((_, target)) = inv.extra_cap(m, 0) else {
-                return Err(SysError::TruncatedMessage.into());
-            };
-            if !matches!(target, Cap::Thread { .. }) {
-                return Err(SysError::InvalidArgument(1).into());
-            }
-            set_thread_state(ks, m, t, ThreadState::Restart);
-        }
+        Cap::Domain => domain_invocation(ks, m, t, inv)?,
         Cap::Frame { .. }
         | Cap::PageTable { .. }
         | Cap::VSpace { .. }
@@ -327,4 +308,78 @@ fn debug_name_thread<M: Machine>(m: &mut M, t: Tcb, tcb_cptr: u64) {
     let mut name = [0u8; 960];
     name[..len].copy_from_slice(&bytes[..len]);
     Tcb(tcb).set_name(m, &name[..len]);
+}
+
+/// seL4's decodeDomainInvocation and its invocations (domain.c): DomainSetSet (one domain,
+/// so only validated), ScheduleConfigure and ScheduleSetStart.
+fn domain_invocation<M: Machine>(
+    ks: &mut KernelState,
+    m: &mut M,
+    t: Tcb,
+    inv: &Invocation,
+) -> Result<(), SysError> {
+    use crate::model::{MAX_DOMAIN_DURATION, NUM_DOMAIN_SCHEDULES, NUM_DOMAINS};
+    use sel4_abi::InvocationLabel as L;
+    let len = NUM_DOMAIN_SCHEDULES as u64;
+    match inv.label {
+        l if l == L::DomainSetSet as u64 => {
+            // seL4's order: the domain word, its range, then the thread cap.
+            if inv.length < 1 {
+                return Err(SysError::TruncatedMessage);
+            }
+            if inv.arg(m, 0) >= NUM_DOMAINS {
+                return Err(SysError::InvalidArgument(0));
+            }
+            let Some((_, target)) = inv.extra_cap(m, 0) else {
+                return Err(SysError::TruncatedMessage);
+            };
+            if !matches!(target, Cap::Thread { .. }) {
+                return Err(SysError::InvalidArgument(1));
+            }
+            set_thread_state(ks, m, t, ThreadState::Restart);
+        }
+        l if l == L::ScheduleConfigure as u64 => {
+            // index, domain, duration (one word on a 64-bit kernel).
+            if inv.length < 3 {
+                return Err(SysError::TruncatedMessage);
+            }
+            let (index, domain, duration) = (inv.arg(m, 0), inv.arg(m, 1), inv.arg(m, 2));
+            if index >= len {
+                return Err(SysError::RangeError(0, len - 1));
+            }
+            if domain >= NUM_DOMAINS {
+                return Err(SysError::RangeError(0, NUM_DOMAINS - 1));
+            }
+            if duration > MAX_DOMAIN_DURATION {
+                return Err(SysError::InvalidArgument(2));
+            }
+            // An end marker is domain 0 with duration 0; the starting entry is never one.
+            if duration == 0 && domain != 0 {
+                return Err(SysError::InvalidArgument(1));
+            }
+            if index == ks.dom_schedule_start && duration == 0 {
+                return Err(SysError::InvalidArgument(2));
+            }
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            ks.dom_schedule[index as usize] = (domain, duration);
+        }
+        l if l == L::ScheduleSetStart as u64 => {
+            if inv.length < 1 {
+                return Err(SysError::TruncatedMessage);
+            }
+            let index = inv.arg(m, 0);
+            if index >= len {
+                return Err(SysError::RangeError(0, len - 1));
+            }
+            if ks.dom_schedule[index as usize].1 == 0 {
+                return Err(SysError::InvalidArgument(0));
+            }
+            set_thread_state(ks, m, t, ThreadState::Restart);
+            // The current domain's time ends; with one domain the same domain begins again.
+            ks.dom_schedule_start = index;
+            crate::kernel::thread::reschedule_required(ks, m);
+        }
+        _ => return Err(SysError::IllegalOperation),
+    }
+    Ok(())
 }

@@ -56,7 +56,19 @@ pub struct KernelState {
     /// Units of long-running work done since the last preemption check (seL4's
     /// ksWorkUnitsCompleted).
     pub work_units: u64,
+    /// The domain schedule (seL4's ksDomSchedule): (domain, duration in ticks) per entry,
+    /// (0, 0) ending it. One domain: it is validated and kept, and never switches.
+    pub dom_schedule: [(u64, u64); NUM_DOMAIN_SCHEDULES],
+    /// The entry the domain schedule starts from (seL4's ksDomScheduleStart).
+    pub dom_schedule_start: u64,
 }
+
+/// Scheduling domains (seL4's CONFIG_NUM_DOMAINS).
+pub const NUM_DOMAINS: u64 = 1;
+/// Entries in the domain schedule (seL4's CONFIG_NUM_DOMAIN_SCHEDULES).
+pub const NUM_DOMAIN_SCHEDULES: usize = 2;
+/// The longest duration an entry holds: 56 bits (seL4 packs the domain in the top 8).
+pub const MAX_DOMAIN_DURATION: u64 = u64::MAX >> 8;
 
 /// Interrupt lines the kernel keeps state for.
 pub const MAX_IRQS: usize = 1024;
@@ -97,6 +109,8 @@ impl KernelState {
             max_irq: 0,
             fpu_owner: 0,
             work_units: 0,
+            dom_schedule: [(0, MAX_DOMAIN_DURATION), (0, 0)],
+            dom_schedule_start: 0,
         }
     }
 }

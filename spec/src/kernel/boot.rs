@@ -145,6 +145,8 @@ pub fn boot(cfg: &BootConfig) -> State {
         console: String::new(),
         halted: false,
         faults: Vec::new(),
+        dom_schedule: crate::object::domain::initial_schedule(),
+        dom_schedule_start: 0,
     };
     let radix = cfg.cnode_bits;
     let objs = [

@@ -50,6 +50,10 @@ pub struct State {
     pub console: String,
     /// Set by DebugHalt.
     pub halted: bool,
+    /// The domain schedule: (domain, duration in ticks) per entry; (0, 0) ends it.
+    pub dom_schedule: Vec<(u64, u64)>,
+    /// The entry the schedule starts from.
+    pub dom_schedule_start: usize,
     /// Faults raised during the current kernel entry, with whether a handler got them
     /// (cleared at the start of each entry; reported in the outcome).
     pub faults: Vec<(PAddr, Fault, bool)>,

@@ -79,8 +79,8 @@ pub enum Invocation {
     Irq(irq::IrqOp),
     /// A VSpace, page table, frame or ASID operation.
     Arch(arch::ArchOp),
-    /// Domain set (the model has one domain: nothing changes).
-    Domain,
+    /// Domain set and the domain schedule.
+    Domain(domain::DomainOp),
 }
 
 /// seL4's `decodeInvocation`.
@@ -128,7 +128,7 @@ pub fn decode(s: &State, a: &Args) -> Result<Invocation, SyscallError> {
             })
         }
         Cap::Thread { .. } => tcb::decode(s, a).map(Invocation::Tcb),
-        Cap::Domain => domain::decode(s, a).map(|()| Invocation::Domain),
+        Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
         Cap::CNode { .. } => cnode::decode(s, a).map(Invocation::CNode),
         Cap::Untyped { .. } => untyped::decode(s, a).map(Invocation::Untyped),
         Cap::IrqControl | Cap::IrqHandler { .. } => irq::decode(s, a).map(Invocation::Irq),
@@ -189,7 +189,10 @@ pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>>
             None
         }
         Invocation::Arch(op) => arch::invoke(s, op),
-        Invocation::Domain => None,
+        Invocation::Domain(op) => {
+            domain::invoke(s, op);
+            None
+        }
     }
 }
 

@@ -369,3 +369,63 @@ fn domain_set_set_on_the_root_thread_succeeds() {
         &[sel4_abi::init_cap::INIT_THREAD_TCB],
     ));
 }
+
+/// The domain schedule (seL4's domain.c): entries of (domain, duration) with (0, 0) as the
+/// end marker, 2 entries, domain 0 first at boot.
+#[test]
+fn domain_schedule_configure_validates_in_sel4_order() {
+    let mut m = with_objects();
+    let d = sel4_abi::init_cap::DOMAIN;
+    let max = u64::MAX >> 8;
+    let conf = |m: &mut _, args: &[u64]| call_on(m, d, L::ScheduleConfigure, args);
+    assert_err(&conf(&mut m, &[1, 0]), Error::TruncatedMessage, &[]);
+    assert_err(&conf(&mut m, &[2, 1, max + 1]), Error::RangeError, &[0, 1]);
+    assert_err(&conf(&mut m, &[1, 1, max + 1]), Error::RangeError, &[0, 0]);
+    assert_err(
+        &conf(&mut m, &[1, 0, max + 1]),
+        Error::InvalidArgument,
+        &[2],
+    );
+    // The starting entry (0) cannot become an end marker; another can.
+    assert_err(&conf(&mut m, &[0, 0, 0]), Error::InvalidArgument, &[2]);
+    assert_ok(&conf(&mut m, &[1, 0, 0]));
+    assert_ok(&conf(&mut m, &[1, 0, 5]));
+    assert_eq!(m.s.dom_schedule, vec![(0, max), (0, 5)]);
+    assert_ok(&conf(&mut m, &[0, 0, max]));
+}
+
+#[test]
+fn domain_schedule_set_start_needs_a_real_entry() {
+    let mut m = with_objects();
+    let d = sel4_abi::init_cap::DOMAIN;
+    assert_err(
+        &call_on(&mut m, d, L::ScheduleSetStart, &[]),
+        Error::TruncatedMessage,
+        &[],
+    );
+    assert_err(
+        &call_on(&mut m, d, L::ScheduleSetStart, &[2]),
+        Error::RangeError,
+        &[0, 1],
+    );
+    // Entry 1 is an end marker at boot.
+    assert_err(
+        &call_on(&mut m, d, L::ScheduleSetStart, &[1]),
+        Error::InvalidArgument,
+        &[0],
+    );
+    assert_ok(&call_on(&mut m, d, L::ScheduleConfigure, &[1, 0, 7]));
+    assert_ok(&call_on(&mut m, d, L::ScheduleSetStart, &[1]));
+    assert_eq!(m.s.dom_schedule_start, 1);
+    // Now entry 1 starts the schedule and cannot be ended; entry 0 can.
+    assert_err(
+        &call_on(&mut m, d, L::ScheduleConfigure, &[1, 0, 0]),
+        Error::InvalidArgument,
+        &[2],
+    );
+    assert_ok(&call_on(&mut m, d, L::ScheduleConfigure, &[0, 0, 0]));
+}
+
+fn call_on(m: &mut spec::harness::Sim, cptr: u64, label: L, args: &[u64]) -> spec::harness::Reply {
+    m.call(cptr, label, args, &[])
+}

@@ -43,6 +43,10 @@ pub const TESTS: &[Test] = &[
         "sched a fresh TCB has MCP 0 and zero registers but SPSR",
         fresh_tcb,
     ),
+    (
+        "sched DomainSet: one domain, a two-entry schedule checked as seL4's domain.c",
+        domains,
+    ),
 ];
 
 static RAN: Word = Word::new();
@@ -292,5 +296,36 @@ fn fresh_tcb(env: &Env) -> Outcome {
         "priority 1 under a fresh TCB's MCP"
     );
     x.tcb_set_priority(t, 0).ctx("priority 0")?;
+    Ok(())
+}
+
+fn domains(env: &Env) -> Outcome {
+    let d = sel4::domain();
+    let t = env.alloc::<Tcb>()?;
+    d.domain_set_set(0, t).ctx("domain 0")?;
+    expect_eq!(
+        d.domain_set_set(1, t),
+        Err(Error::InvalidArgument { index: 0 }),
+        "domain 1"
+    );
+    expect_eq!(
+        d.domain_schedule_configure(2, 0, 5),
+        Err(Error::RangeError { min: 0, max: 1 }),
+        "entry 2"
+    );
+    expect_eq!(
+        d.domain_schedule_set_start(1),
+        Err(Error::InvalidArgument { index: 0 }),
+        "start at an end marker"
+    );
+    d.domain_schedule_configure(1, 0, 5).ctx("entry 1")?;
+    d.domain_schedule_set_start(1).ctx("start at entry 1")?;
+    expect_eq!(
+        d.domain_schedule_configure(1, 0, 0),
+        Err(Error::InvalidArgument { index: 2 }),
+        "ending the starting entry"
+    );
+    d.domain_schedule_set_start(0).ctx("start at entry 0")?;
+    d.domain_schedule_configure(1, 0, 0).ctx("entry 1 an end marker again")?;
     Ok(())
 }
