@@ -326,6 +326,7 @@ fn domains(env: &Env) -> Outcome {
         "ending the starting entry"
     );
     d.domain_schedule_set_start(0).ctx("start at entry 0")?;
-    d.domain_schedule_configure(1, 0, 0).ctx("entry 1 an end marker again")?;
+    d.domain_schedule_configure(1, 0, 0)
+        .ctx("entry 1 an end marker again")?;
     Ok(())
 }
