@@ -117,6 +117,13 @@ pub fn program(root: &Path, program: &crate::programs::Program) -> Build {
     }
 }
 
+/// `cargo fmt --all -- --check`: lists the files rustfmt would change, fails if any.
+pub fn format_check(root: &Path) -> Command {
+    let mut command = cargo(root);
+    command.args(["fmt", "--all", "--", "--check"]);
+    command
+}
+
 /// The host tests: `cargo test` over the workspace's default members, which are the crates
 /// that build for the host (`--workspace` would also take in the bare-metal examples).
 pub fn host_tests(root: &Path) -> Command {

@@ -61,9 +61,11 @@ enum Command {
         #[command(flatten)]
         boot: BootOptions,
     },
-    /// Run the host tests, then every QEMU test case; print `N passed, M failed`.
+    /// Check formatting, run the host tests, then every QEMU test case; print `N passed, M
+    /// failed`.
     Test {
-        /// Run only the cases whose name contains this text (the host tests are `host-tests`).
+        /// Run only the cases whose name contains this text (the host tests are `host-tests`,
+        /// the formatting check `format`).
         filter: Option<String>,
         /// Seconds each QEMU case may run before it is killed and failed.
         #[arg(long, default_value_t = 60)]

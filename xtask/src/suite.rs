@@ -19,15 +19,19 @@ use crate::{image, install};
 const HOST_TESTS: &str = "host-tests";
 /// The name of the build step.
 const BUILD: &str = "build";
+/// The name of the formatting check, as `test FILTER` matches it.
+const FORMAT: &str = "format";
 
 /// Runs the suite; returns xtask's exit status (0 if every step passed).
 pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
     let programs = programs::discover(root)?;
     let cases = cases::all(&programs, filter);
     let run_host_tests = filter.is_none_or(|f| HOST_TESTS.contains(f));
+    let run_format = filter.is_none_or(|f| FORMAT.contains(f));
     if let Some(filter) = filter
         && cases.is_empty()
         && !run_host_tests
+        && !run_format
     {
         bail!("no test case's name contains `{filter}`");
     }
@@ -35,13 +39,18 @@ pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
         install::require_qemu()?;
         install::require_targets(root)?;
     }
-    let steps = usize::from(run_host_tests) + if cases.is_empty() { 0 } else { 1 + cases.len() };
+    let steps = usize::from(run_format)
+        + usize::from(run_host_tests)
+        + if cases.is_empty() { 0 } else { 1 + cases.len() };
     let mut suite = Suite {
         root,
         progress: Progress::new(steps),
         passed: 0,
         failed: Vec::new(),
     };
+    if run_format {
+        suite.format()?;
+    }
     if run_host_tests {
         suite.host_tests()?;
     }
@@ -88,6 +97,27 @@ impl Suite<'_> {
                 self.failed.push(name.to_owned());
             }
         }
+    }
+
+    /// `cargo fmt --check` over the workspace, as one step: unformatted code fails it.
+    fn format(&mut self) -> Result<()> {
+        let started = Instant::now();
+        self.progress.begin(FORMAT);
+        let command = cargo_build::format_check(self.root);
+        let line = process::render(&command);
+        let run = process::run_captured(command, None)?;
+        let result = if run.ending == Ending::Exited(0) {
+            Ok(())
+        } else {
+            Err(Failure {
+                command: Some(line),
+                ending: Some(run.ending),
+                output: Some(run.output),
+                ..Failure::new("code is not formatted: run `cargo fmt --all` and commit the result")
+            })
+        };
+        self.record(FORMAT, started, result);
+        Ok(())
     }
 
     /// `cargo test` over the host crates, as one step.
