@@ -34,11 +34,13 @@ pub enum Mutant {
     CapTransferWithoutGrant,
     /// The scheduler picks the lowest ready priority instead of the highest.
     LowerPriorityScheduled,
+    /// PageUnmap leaves the frame cap recording its old mapping.
+    UnmapKeepsMapping,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 13] = [
+    pub const ALL: [Mutant; 14] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -52,6 +54,7 @@ impl Mutant {
         Mutant::BadgeNotDelivered,
         Mutant::CapTransferWithoutGrant,
         Mutant::LowerPriorityScheduled,
+        Mutant::UnmapKeepsMapping,
     ];
 }
 

@@ -450,8 +450,72 @@ pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Ste
             words,
             caps,
         });
+    // Memory: VSpaces, page tables and frames made, assigned an ASID, mapped and unmapped
+    // in VSpaces the program made (the root task's own holds boot tables the spec does
+    // not model), at a few addresses so that mappings meet.
+    let vm_retype = (
+        u.0..u.1,
+        prop::sample::select(vec![
+            ObjectType::VSpace,
+            ObjectType::PageTable,
+            ObjectType::SmallPage,
+            ObjectType::LargePage,
+        ]),
+        prop_oneof![3 => 0..6u64, 1 => 0..WINDOW],
+        1u64..3,
+    )
+        .prop_map(move |(ut, ty, off, n)| Step::Call {
+            cptr: ut,
+            label: L::UntypedRetype as u64,
+            words: vec![ty as u64, 0, 0, 0, e + off, n],
+            caps: vec![cn],
+        });
+    let vm = (
+        prop::sample::select(vec![
+            L::ArmAsidPoolAssign,
+            L::ArmPageTableMap,
+            L::ArmPageTableMap,
+            L::ArmPageTableUnmap,
+            L::ArmPageMap,
+            L::ArmPageMap,
+            L::ArmPageUnmap,
+            L::ArmPageGetAddress,
+            L::ArmPageCleanData,
+            L::ArmVSpaceCleanData,
+        ]),
+        window(e),
+        prop_oneof![2 => Just(e + PRELUDE_SLOTS + 4), 1 => window(e)],
+        prop::sample::select(vec![
+            0x1000_0000u64,
+            0x1000_1000,
+            0x1020_0000,
+            0x4000_0000,
+            0x7f_ffff_f000,
+            0x1000_0800,
+            0x8000_0000_0000,
+        ]),
+        0u64..4,
+    )
+        .prop_map(|(op, target, vspace, vaddr, rights)| {
+            let (cptr, words, caps) = match op {
+                L::ArmAsidPoolAssign => (init_cap::INIT_THREAD_ASID_POOL, vec![], vec![target]),
+                L::ArmPageTableMap => (target, vec![vaddr, 0], vec![vspace]),
+                L::ArmPageMap => (target, vec![vaddr, rights, 0], vec![vspace]),
+                L::ArmPageCleanData => (target, vec![0, 64], vec![]),
+                L::ArmVSpaceCleanData => (vspace, vec![vaddr, vaddr + 64], vec![]),
+                _ => (target, vec![], vec![]),
+            };
+            Step::Call {
+                cptr,
+                label: op as u64,
+                words,
+                caps,
+            }
+        });
     prop_oneof![
         4 => retype,
+        2 => vm_retype,
+        3 => vm,
         6 => cnode_op,
         3 => tcb_op,
         3 => ipc,
@@ -665,13 +729,16 @@ pub fn program() -> impl Strategy<Value = Vec<Step>> {
     })
 }
 
-/// Where the prelude puts its endpoint, notification and two threads (after the dense
-/// slots most steps use).
+/// Where the prelude puts its endpoint, notification, two threads and address space (after
+/// the dense slots most steps use).
 pub const PRELUDE_SLOTS: u64 = 6;
+/// Where the prelude's address space has its page tables.
+pub const PRELUDE_VADDR: u64 = 0x1000_0000;
 
 /// Every generated program starts with an endpoint, a notification and two threads at
 /// priority 100 (below the root task's 255), configured and resumed: they run whenever the
-/// root task blocks, so IPC steps meet partners.
+/// root task blocks, so IPC steps meet partners; and an address space with its tables in
+/// place, so frame steps map.
 pub fn prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
     let cn = init_cap::INIT_THREAD_CNODE;
     let ut = u1 - 1;
@@ -713,6 +780,25 @@ pub fn prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
             vec![init_cap::INIT_THREAD_TCB],
         ));
         p.push(call(t, L::TcbResume, vec![], vec![]));
+    }
+    // An address space: a VSpace with an ASID and the three levels of tables that cover
+    // PRELUDE_VADDR, so frames can be mapped there at once.
+    let vs = e + PRELUDE_SLOTS + 4;
+    p.push(retype(ObjectType::VSpace, vs, 1));
+    p.push(call(
+        init_cap::INIT_THREAD_ASID_POOL,
+        L::ArmAsidPoolAssign,
+        vec![],
+        vec![vs],
+    ));
+    p.push(retype(ObjectType::PageTable, vs + 1, 3));
+    for pt in vs + 1..vs + 4 {
+        p.push(call(
+            pt,
+            L::ArmPageTableMap,
+            vec![PRELUDE_VADDR, 0],
+            vec![vs],
+        ));
     }
     p
 }
@@ -897,6 +983,33 @@ pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Ve
                         caps: vec![],
                     },
                     call(cn, L::CNodeDelete, vec![e + PRELUDE_SLOTS, DEPTH], vec![cn]),
+                ]);
+                p
+            },
+        ),
+        (
+            // A frame mapped, remapped only in place, unmapped, mapped elsewhere; a page
+            // table unmapped under it; the address space deleted.
+            "frames mapped and unmapped",
+            {
+                let vs = e + PRELUDE_SLOTS + 4;
+                let map = |vaddr: u64| call(e, L::ArmPageMap, vec![vaddr, 3, 0], vec![vs]);
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    call(
+                        ut,
+                        L::UntypedRetype,
+                        vec![ObjectType::SmallPage as u64, 0, 0, 0, e, 1],
+                        vec![cn],
+                    ),
+                    map(PRELUDE_VADDR),
+                    call(e, L::ArmPageGetAddress, vec![], vec![]),
+                    map(PRELUDE_VADDR + 0x1000),
+                    call(e, L::ArmPageUnmap, vec![], vec![]),
+                    map(PRELUDE_VADDR + 0x1000),
+                    call(vs + 3, L::ArmPageTableUnmap, vec![], vec![]),
+                    call(e, L::ArmPageUnmap, vec![], vec![]),
+                    call(cn, L::CNodeDelete, vec![vs, DEPTH], vec![cn]),
                 ]);
                 p
             },

@@ -11,6 +11,7 @@ use crate::kernel::ipc;
 use crate::kernel::thread::set_thread_state;
 use crate::machine::{CacheOp, Machine, Memory};
 use crate::model::KernelState;
+use crate::mutant::{self, Mutant};
 use crate::object::cap::Mapping;
 use crate::object::objecttype::{ensure_empty_slot, ensure_no_children, mask_cap_rights};
 use crate::object::tcb::ThreadState;
@@ -274,6 +275,9 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
         if let Some(map) = mapping {
             unmap_page(ks, m, base, size, map);
         }
+        let kept = mutant::on(Mutant::UnmapKeepsMapping)
+            .then_some(mapping)
+            .flatten();
         inv.slot.set_cap(
             m,
             Cap::Frame {
@@ -281,7 +285,7 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
                 size,
                 rights,
                 is_device,
-                mapping: None,
+                mapping: kept,
             },
         );
         return Ok(());
