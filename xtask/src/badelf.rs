@@ -39,7 +39,7 @@ const KERNEL_ADDRESS: u64 = 0xffff_8000_4020_0000;
 impl BadElf {
     /// Writes the file into `target/xtask/` and returns its path.
     pub fn write(self, root: &Path) -> Result<PathBuf> {
-        let dir = root.join("target").join("xtask");
+        let dir = crate::cargo_build::target_root(root).join("xtask");
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let (name, bytes) = match self {
             BadElf::Garbage => ("bad-garbage.elf", garbage()),

@@ -107,7 +107,7 @@ pub fn run(root: &Path) -> Result<u8> {
     json.push_str("  ]\n}\n");
     print!("{table}");
     println!("kernel .text: {text} bytes");
-    let out = root.join("target").join("bench.json");
+    let out = crate::cargo_build::target_root(root).join("bench.json");
     std::fs::write(&out, json).with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.strip_prefix(root).unwrap_or(&out).display());
     Ok(0)

@@ -54,13 +54,25 @@ pub fn cargo(root: &Path) -> Command {
     command
 }
 
+/// Cargo's target folder: `CARGO_TARGET_DIR` if set (relative to the workspace root, where
+/// xtask runs cargo), else `target/` in the workspace.
+pub fn target_root(root: &Path) -> PathBuf {
+    target_root_from(root, std::env::var_os("CARGO_TARGET_DIR"))
+}
+
+fn target_root_from(root: &Path, var: Option<OsString>) -> PathBuf {
+    match var.filter(|v| !v.is_empty()) {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 /// Builds the kernel; with `cnode_bits` set, into a target folder of its own, so the
 /// default kernel stays built and neither build undoes the other.
 pub fn kernel(root: &Path, cnode_bits: Option<u32>) -> Build {
     let target_dir = match cnode_bits {
-        None => root.join("target"),
-        Some(bits) => root
-            .join("target")
+        None => target_root(root),
+        Some(bits) => target_root(root)
             .join("xtask")
             .join(format!("root-cnode-bits-{bits}")),
     };
@@ -94,7 +106,7 @@ pub fn kernel(root: &Path, cnode_bits: Option<u32>) -> Build {
 
 /// Builds one root task (an example or a test program).
 pub fn program(root: &Path, program: &crate::programs::Program) -> Build {
-    let target_dir = root.join("target");
+    let target_dir = target_root(root);
     let mut command = cargo(root);
     command.args([
         "build",
@@ -130,4 +142,27 @@ pub fn host_tests(root: &Path) -> Command {
     let mut command = cargo(root);
     command.arg("test");
     command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_target_folder_follows_cargo_target_dir() {
+        let root = Path::new("/repo");
+        assert_eq!(target_root_from(root, None), Path::new("/repo/target"));
+        assert_eq!(
+            target_root_from(root, Some("".into())),
+            Path::new("/repo/target")
+        );
+        assert_eq!(
+            target_root_from(root, Some("out".into())),
+            Path::new("/repo/out")
+        );
+        assert_eq!(
+            target_root_from(root, Some("/tmp/t".into())),
+            Path::new("/tmp/t")
+        );
+    }
 }
