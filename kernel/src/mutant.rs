@@ -36,11 +36,13 @@ pub enum Mutant {
     LowerPriorityScheduled,
     /// PageUnmap leaves the frame cap recording its old mapping.
     UnmapKeepsMapping,
+    /// A message sent without IPC buffers keeps its full length instead of the registers'.
+    MessageNotTruncated,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 14] = [
+    pub const ALL: [Mutant; 15] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -55,6 +57,7 @@ impl Mutant {
         Mutant::CapTransferWithoutGrant,
         Mutant::LowerPriorityScheduled,
         Mutant::UnmapKeepsMapping,
+        Mutant::MessageNotTruncated,
     ];
 }
 

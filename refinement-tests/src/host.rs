@@ -1015,6 +1015,38 @@ pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Ve
             },
         ),
         (
+            // Without IPC buffers (their frame cap revoked) a message is truncated to the
+            // four message registers.
+            "messages without IPC buffers are truncated",
+            {
+                let ep = e + PRELUDE_SLOTS;
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    call(
+                        cn,
+                        L::CNodeRevoke,
+                        vec![init_cap::INIT_THREAD_IPC_BUFFER, DEPTH],
+                        vec![cn],
+                    ),
+                    Step::Ipc {
+                        sys: Syscall::Send,
+                        cptr: ep,
+                        label: 3,
+                        words: vec![1, 2, 3, 4, 5, 6],
+                        caps: vec![],
+                    },
+                    Step::Ipc {
+                        sys: Syscall::Recv,
+                        cptr: ep,
+                        label: 0,
+                        words: vec![],
+                        caps: vec![],
+                    },
+                ]);
+                p
+            },
+        ),
+        (
             // A priority above the MCP is refused.
             "priorities within the MCP",
             vec![

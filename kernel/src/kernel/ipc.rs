@@ -124,7 +124,12 @@ fn copy_mrs(
         to.set_reg(m, r, v);
     }
     let (Some(fb), Some(tb)) = (from_buf, to_buf) else {
-        return regs;
+        // Without both buffers only the registers travel: the length is truncated.
+        return if mutant::on(Mutant::MessageNotTruncated) {
+            n
+        } else {
+            regs
+        };
     };
     for i in regs..n {
         let v = m.read_word(fb + buf::msg(i));
