@@ -20,7 +20,7 @@ fn kernel_and_spec_agree_on_random_programs() {
     let run = run_generated(cases, env_number("REFINE_SEED"));
     let (programs, steps) = counts();
     println!(
-        "refine: {programs} programs, {steps} kernel entries, each compared step by step (seed {})",
+        "refine: {programs} programs, {steps} kernel entries, the states compared after every step (seed {})",
         run.seed
     );
     if let Some(why) = run.failure {

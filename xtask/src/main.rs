@@ -76,8 +76,8 @@ enum Command {
     /// Check the kernel against the spec on generated programs, or prove the check catches
     /// the planted kernel bugs (`--mutants`); prints programs and steps compared.
     Refine {
-        /// Generated programs to run (with `--mutants`: per mutant).
-        #[arg(long, default_value_t = 200)]
+        /// Generated programs to run (with `--mutants`: per mutant); at least 1.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
         cases: u32,
         /// Seed of the generated programs (printed by every run, to reproduce it).
         #[arg(long)]
