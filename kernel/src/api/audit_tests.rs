@@ -3,15 +3,11 @@
 //! sweep checks the scheduler and binding invariants after every kernel entry.
 
 use super::{Event, handle_event};
-use crate::kernel::boot::{self, tests as bt};
-use crate::kernel::ipc::{INFO_REGISTER, MSG_REGISTERS, buf};
 use crate::machine::sim::SimMachine;
 use crate::machine::{CacheOp, Machine, Memory};
-use crate::model::KernelState;
-use crate::object::tcb::{ThreadState, field, reg};
-use crate::object::{Cap, Slot, Tcb};
-use core::mem::offset_of;
-use sel4_abi::{BootInfo, InvocationLabel as L, MessageInfo, ObjectType, Syscall, init_cap};
+use crate::object::tcb::{ThreadState, field};
+use crate::object::{Cap, Tcb};
+use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
 
 /// The simulated machine, recording what the kernel asks of the hardware beyond memory.
 struct AuditMachine {
@@ -67,131 +63,14 @@ impl Machine for AuditMachine {
     }
 }
 
-struct World {
-    m: AuditMachine,
-    ks: KernelState,
-    root: Tcb,
-    cnode: u64,
-    bi: u64,
-    next_slot: u64,
-}
+type World = super::tests::World<AuditMachine>;
 
-impl World {
-    fn boot() -> World {
-        let (sim, p) = bt::machine_with(&bt::sample_elf());
-        let mut m = AuditMachine {
-            sim,
-            cache_ops: vec![],
-        };
-        let mut ks = KernelState::new();
-        let r = boot::init(&mut ks, &mut m, &p).unwrap();
-        let bi = r.layout.boot_info;
-        let next_slot = m.read_word(bi + offset_of!(BootInfo, empty) as u64);
-        World {
-            m,
-            ks,
-            root: r.tcb,
-            cnode: r.layout.cnode,
-            bi,
-            next_slot,
-        }
-    }
-
-    fn slot(&self, i: u64) -> Slot {
-        Slot::of(self.cnode, i)
-    }
-
-    fn untypeds(&self) -> Vec<(u64, Cap)> {
-        let start = self
-            .m
-            .read_word(self.bi + offset_of!(BootInfo, untyped) as u64);
-        let end = self
-            .m
-            .read_word(self.bi + offset_of!(BootInfo, untyped) as u64 + 8);
-        (start..end)
-            .map(|i| (i, self.slot(i).cap(&self.m)))
-            .collect()
-    }
-
-    /// The largest normal-memory untyped's slot.
-    fn big_untyped(&self) -> u64 {
-        self.untypeds()
-            .into_iter()
-            .max_by_key(|(_, c)| match c {
-                Cap::Untyped {
-                    size_bits,
-                    is_device: false,
-                    ..
-                } => *size_bits,
-                _ => 0,
-            })
-            .unwrap()
-            .0
-    }
-
-    fn syscall(&mut self, t: Tcb, sys: Syscall, x0: u64, label: u64, words: &[u64], caps: &[u64]) {
-        let info = MessageInfo::new(label, 0, caps.len() as u64, words.len() as u64);
-        t.set_reg(&mut self.m, reg::X0, x0);
-        t.set_reg(&mut self.m, INFO_REGISTER, info.to_word());
-        t.set_reg(&mut self.m, 7, sys.word());
-        let bufpa = crate::kernel::ipc::ipc_buffer(&self.m, t, false);
-        for (i, &w) in words.iter().enumerate() {
-            match (MSG_REGISTERS.get(i), bufpa) {
-                (Some(&r), _) => t.set_reg(&mut self.m, r, w),
-                (None, Some(b)) => self.m.write_word(b + buf::msg(i), w),
-                _ => {}
-            }
-        }
-        for (i, &c) in caps.iter().enumerate() {
-            self.m.write_word(bufpa.unwrap() + buf::cap(i), c);
-        }
-        let pc = t.reg(&self.m, reg::PC);
-        t.set(&mut self.m, field::FAULT_IP, pc.wrapping_sub(4));
-        self.ks.current = Some(t);
-        handle_event(&mut self.ks, &mut self.m, Event::Syscall);
-    }
-
-    fn invoke(&mut self, cptr: u64, label: L, words: &[u64], caps: &[u64]) -> (u64, Vec<u64>) {
-        let root = self.root;
-        self.invoke_as(root, cptr, label, words, caps)
-    }
-
-    fn invoke_as(
-        &mut self,
-        t: Tcb,
-        cptr: u64,
-        label: L,
-        words: &[u64],
-        caps: &[u64],
-    ) -> (u64, Vec<u64>) {
-        self.syscall(t, Syscall::Call, cptr, label as u64, words, caps);
-        self.reply_of(t)
-    }
-
-    fn reply_of(&self, t: Tcb) -> (u64, Vec<u64>) {
-        let info = MessageInfo::from_word(t.reg(&self.m, INFO_REGISTER));
-        let bufpa = crate::kernel::ipc::ipc_buffer(&self.m, t, true);
-        let words = (0..info.length as usize)
-            .map(|i| match MSG_REGISTERS.get(i) {
-                Some(&r) => t.reg(&self.m, r),
-                None => self.m.read_word(bufpa.unwrap() + buf::msg(i)),
-            })
-            .collect();
-        (info.label, words)
-    }
-
-    fn retype(&mut self, ut: u64, ty: ObjectType, size: u64, n: u64) -> u64 {
-        let first = self.next_slot;
-        let r = self.invoke(
-            ut,
-            L::UntypedRetype,
-            &[ty as u64, size, 0, 0, first, n],
-            &[init_cap::INIT_THREAD_CNODE],
-        );
-        assert_eq!(r, (0, vec![]), "retype {ty:?}");
-        self.next_slot += n;
-        first
-    }
+/// A booted root task on the recording machine.
+fn boot() -> World {
+    World::boot_on(|sim| AuditMachine {
+        sim,
+        cache_ops: vec![],
+    })
 }
 
 /// A thread in the root task's CSpace and VSpace with its own IPC buffer frame; returns the
@@ -224,7 +103,7 @@ fn spawn(w: &mut World, ut: u64, prio: u64, fault_ep: u64) -> (u64, Tcb) {
 
 #[test]
 fn audit_harness_boots_and_retypes() {
-    let mut w = World::boot();
+    let mut w = boot();
     let ut = w.big_untyped();
     let (_, t) = spawn(&mut w, ut, 10, 0);
     assert_eq!(t.state(&w.m), ThreadState::Inactive);
@@ -254,7 +133,7 @@ fn high_device_untyped(w: &World) -> u64 {
 /// never mapped cacheable, so the frame operation now asks for no maintenance at all.
 #[test]
 fn page_cache_op_on_a_high_device_frame_asks_for_nothing() {
-    let mut w = World::boot();
+    let mut w = boot();
     let dev = high_device_untyped(&w);
     let frame = w.retype(dev, ObjectType::SmallPage, 0, 1);
     // The root task's image table covers 0x40_0000..0x60_0000; 0x50_0000 is free.
@@ -284,7 +163,7 @@ fn page_cache_op_on_a_high_device_frame_asks_for_nothing() {
 /// cached, and skipped.
 #[test]
 fn vspace_cache_op_on_a_high_device_frame_is_left_to_the_window_check() {
-    let mut w = World::boot();
+    let mut w = boot();
     let dev = high_device_untyped(&w);
     let frame = w.retype(dev, ObjectType::SmallPage, 0, 1);
     assert_eq!(
@@ -376,7 +255,7 @@ fn random_syscalls_never_panic() {
 }
 
 fn sweep(seed: u64, steps: u64, log: &mut Vec<String>) {
-    let mut w = World::boot();
+    let mut w = boot();
     // The IRQ node lives in the kernel image on the target: here, in the simulated kernel
     // image's memory, which no untyped covers.
     w.ks.max_irq = 287;

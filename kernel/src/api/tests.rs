@@ -4,26 +4,36 @@
 use super::{Event, handle_event};
 use crate::kernel::boot::{self, tests as bt};
 use crate::kernel::ipc::{INFO_REGISTER, MSG_REGISTERS, buf};
-use crate::machine::Memory;
 use crate::machine::sim::SimMachine;
+use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
 use crate::object::tcb::{ThreadState, field, reg};
 use crate::object::{Cap, Slot, Tcb};
 use core::mem::offset_of;
 use sel4_abi::{BootInfo, InvocationLabel as L, MessageInfo, ObjectType, Syscall, init_cap};
 
-struct World {
-    m: SimMachine,
-    ks: KernelState,
-    root: Tcb,
-    cnode: u64,
+/// A booted root task on a simulated machine (`M` wraps the simulator when a test needs to
+/// watch what the kernel asks of the hardware; `audit_tests` does).
+pub(super) struct World<M: Machine = SimMachine> {
+    pub(super) m: M,
+    pub(super) ks: KernelState,
+    pub(super) root: Tcb,
+    pub(super) cnode: u64,
     bi: u64,
-    next_slot: u64,
+    pub(super) next_slot: u64,
 }
 
 impl World {
-    fn boot() -> World {
-        let (mut m, p) = bt::machine_with(&bt::sample_elf());
+    pub(super) fn boot() -> World {
+        World::boot_on(|sim| sim)
+    }
+}
+
+impl<M: Machine> World<M> {
+    /// Boots on the simulator as `wrap` dresses it.
+    pub(super) fn boot_on(wrap: impl FnOnce(SimMachine) -> M) -> World<M> {
+        let (sim, p) = bt::machine_with(&bt::sample_elf());
+        let mut m = wrap(sim);
         let mut ks = KernelState::new();
         let r = boot::init(&mut ks, &mut m, &p).unwrap();
         let bi = r.layout.boot_info;
@@ -38,33 +48,49 @@ impl World {
         }
     }
 
-    fn slot(&self, i: u64) -> Slot {
+    pub(super) fn slot(&self, i: u64) -> Slot {
         Slot::of(self.cnode, i)
     }
 
-    /// The largest normal-memory untyped's slot.
-    fn big_untyped(&self) -> u64 {
-        let start = self
-            .m
-            .read_word(self.bi + offset_of!(BootInfo, untyped) as u64);
-        let end = self
-            .m
-            .read_word(self.bi + offset_of!(BootInfo, untyped) as u64 + 8);
+    /// Every untyped cap: its slot and the cap.
+    pub(super) fn untypeds(&self) -> Vec<(u64, Cap)> {
+        let at = |off: usize| self.m.read_word(self.bi + off as u64);
+        let (start, end) = (
+            at(offset_of!(BootInfo, untyped)),
+            at(offset_of!(BootInfo, untyped) + 8),
+        );
         (start..end)
-            .max_by_key(|&i| match self.slot(i).cap(&self.m) {
+            .map(|i| (i, self.slot(i).cap(&self.m)))
+            .collect()
+    }
+
+    /// The largest normal-memory untyped's slot.
+    pub(super) fn big_untyped(&self) -> u64 {
+        self.untypeds()
+            .into_iter()
+            .max_by_key(|(_, c)| match c {
                 Cap::Untyped {
                     size_bits,
                     is_device: false,
                     ..
-                } => size_bits,
+                } => *size_bits,
                 _ => 0,
             })
             .unwrap()
+            .0
     }
 
     /// Makes thread `t` perform syscall `sys` with x0, a message and extra caps, as if it
     /// trapped; returns with the scheduler's choice made.
-    fn syscall(&mut self, t: Tcb, sys: Syscall, x0: u64, label: u64, words: &[u64], caps: &[u64]) {
+    pub(super) fn syscall(
+        &mut self,
+        t: Tcb,
+        sys: Syscall,
+        x0: u64,
+        label: u64,
+        words: &[u64],
+        caps: &[u64],
+    ) {
         self.syscall_number(t, sys.word(), x0, label, words, caps);
     }
 
@@ -99,13 +125,31 @@ impl World {
     }
 
     /// A Call invocation by the root task; returns the reply label and words.
-    fn invoke(&mut self, cptr: u64, label: L, words: &[u64], caps: &[u64]) -> (u64, Vec<u64>) {
+    pub(super) fn invoke(
+        &mut self,
+        cptr: u64,
+        label: L,
+        words: &[u64],
+        caps: &[u64],
+    ) -> (u64, Vec<u64>) {
         let root = self.root;
-        self.syscall(root, Syscall::Call, cptr, label as u64, words, caps);
-        self.reply_of(root)
+        self.invoke_as(root, cptr, label, words, caps)
     }
 
-    fn reply_of(&self, t: Tcb) -> (u64, Vec<u64>) {
+    /// A Call invocation by thread `t`; returns the reply label and words.
+    pub(super) fn invoke_as(
+        &mut self,
+        t: Tcb,
+        cptr: u64,
+        label: L,
+        words: &[u64],
+        caps: &[u64],
+    ) -> (u64, Vec<u64>) {
+        self.syscall(t, Syscall::Call, cptr, label as u64, words, caps);
+        self.reply_of(t)
+    }
+
+    pub(super) fn reply_of(&self, t: Tcb) -> (u64, Vec<u64>) {
         let info = MessageInfo::from_word(t.reg(&self.m, INFO_REGISTER));
         let bufpa = crate::kernel::ipc::ipc_buffer(&self.m, t, true);
         let words = (0..info.length as usize)
@@ -118,7 +162,7 @@ impl World {
     }
 
     /// Retypes `n` objects into fresh slots; returns the first slot index.
-    fn retype(&mut self, ut: u64, ty: ObjectType, size: u64, n: u64) -> u64 {
+    pub(super) fn retype(&mut self, ut: u64, ty: ObjectType, size: u64, n: u64) -> u64 {
         let first = self.next_slot;
         let r = self.invoke(
             ut,
