@@ -330,10 +330,8 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
         return Err(SysError::InvalidArgument(0));
     }
     restart(ks, m, inv);
-    // Device memory is never mapped cacheable: no cache holds any of it.
-    if !is_device {
-        m.cache_op(op, base + start, end - start);
-    }
+    // The machine skips memory its kernel window does not map (device memory above RAM).
+    m.cache_op(op, base + start, end - start);
     Ok(())
 }
 
