@@ -238,12 +238,6 @@ pub enum Step {
         words: Vec<u64>,
         caps: Vec<u64>,
     },
-    /// An NBSend (a Signal on a notification); nothing comes back.
-    NBSend {
-        cptr: u64,
-        label: u64,
-        words: Vec<u64>,
-    },
     /// DebugCapIdentify: the cap type in x0 is compared.
     Identify { cptr: u64 },
     /// `n` timer ticks (5 end a timeslice): round robin among equal priorities.
@@ -251,7 +245,7 @@ pub enum Step {
     /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
     /// compared.
     NBRecv { cptr: u64 },
-    /// A blocking IPC syscall (Send, Recv, Reply, ReplyRecv, Wait, Yield) by the running
+    /// An IPC syscall (Send, NBSend, Recv, Reply, ReplyRecv, Call, Yield) by the running
     /// thread: its view and that of the thread running next are compared.
     Ipc {
         sys: Syscall,
@@ -411,7 +405,13 @@ pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Ste
         0u64..60,
         prop::collection::vec(small_word(), 0..6),
     )
-        .prop_map(|(cptr, label, words)| Step::NBSend { cptr, label, words });
+        .prop_map(|(cptr, label, words)| Step::Ipc {
+            sys: Syscall::NBSend,
+            cptr,
+            label,
+            words,
+            caps: vec![],
+        });
     let garbage = (
         slot(u, e),
         0u64..52,
@@ -622,10 +622,6 @@ pub fn run(
                     handle_event(&mut k.ks, &mut k.m, Event::TimerTick);
                     s.event(spec::api::event::Event::TimerTick);
                 }
-            }
-            Step::NBSend { cptr, label, words } => {
-                k.syscall(Syscall::NBSend, *cptr, *label, words, &[]);
-                s.syscall(Syscall::NBSend, *cptr, *label, words, &[]);
             }
             Step::Identify { cptr } => {
                 k.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]);
@@ -844,10 +840,12 @@ pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Ve
             vec![cn],
         )
     };
-    let signal = |cptr| Step::NBSend {
+    let signal = |cptr| Step::Ipc {
+        sys: Syscall::NBSend,
         cptr,
         label: 0,
         words: vec![],
+        caps: vec![],
     };
     vec![
         (
