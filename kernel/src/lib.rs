@@ -19,3 +19,5 @@ pub mod machine;
 pub mod model;
 pub mod mutant;
 pub mod object;
+#[cfg(feature = "trace")]
+pub mod trace;

@@ -122,6 +122,12 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
     ks.irq_node = KERNEL.start + 0x1_0000;
     ks.max_irq = 1023;
     kernel::arch::irq::reserve_timer(&mut ks, 27);
+    // The trace starts here, as on the target: every entry the programs make is recorded
+    // and replayed on a spec booted from the trace alone (`check`).
+    if TRACING.get() {
+        m.trace = Some(Vec::new());
+        kernel::trace::boot(&ks, &mut m, &r, KERNEL.start);
+    }
 
     let bi = r.layout.boot_info;
     let word = |off: usize| m.read_word(bi + off as u64);
@@ -806,7 +812,65 @@ pub fn check(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Result<(), T
     let program = make(u0, u1, e, k.root.ipc_buffer(&k.m));
     let compare: Vec<u64> = (1..16).chain(u0..u1).chain(e..e + WINDOW).collect();
     count(1, 0);
-    run(&program, &mut k, &mut s, &compare)
+    run(&program, &mut k, &mut s, &compare)?;
+    replay_recorded(&k)
+}
+
+/// Runs `program` on the kernel alone (no spec beside it) and returns the trace it
+/// recorded: what a QEMU run gives the replay.
+pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
+    TRACING.set(true);
+    let (mut k, _, u0, u1, e) = boot_both();
+    for st in &make(u0, u1, e, k.root.ipc_buffer(&k.m)) {
+        if k.ks.current.is_none() {
+            break;
+        }
+        if skipped(&k, st) {
+            continue;
+        }
+        match st {
+            Step::Call {
+                cptr,
+                label,
+                words,
+                caps,
+            } => k.syscall(Syscall::Call, *cptr, *label, words, caps),
+            Step::Ticks(n) => {
+                for _ in 0..*n {
+                    handle_event(&mut k.ks, &mut k.m, Event::TimerTick);
+                }
+            }
+            Step::Identify { cptr } => k.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]),
+            Step::NBRecv { cptr } => k.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]),
+            Step::Ipc {
+                sys,
+                cptr,
+                label,
+                words,
+                caps,
+            } => k.syscall(*sys, *cptr, *label, words, caps),
+        }
+    }
+    k.m.trace.unwrap_or_default()
+}
+
+thread_local! {
+    /// Whether the kernel records its trace and `check` replays it (on unless a test,
+    /// such as the mutant run, turns it off for speed).
+    pub static TRACING: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Replays the trace the kernel recorded (if it recorded one) on a spec booted from the
+/// trace alone.
+pub fn replay_recorded(k: &Kernel) -> Result<(), TestCaseError> {
+    let Some(words) = &k.m.trace else {
+        return Ok(());
+    };
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let trace = trace_format::decode(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    crate::replay::replay(&trace)
+        .map(|_| ())
+        .map_err(|d| TestCaseError::fail(format!("trace replay: {d}")))
 }
 
 fn call(cptr: u64, label: L, words: Vec<u64>, caps: Vec<u64>) -> Step {

@@ -52,6 +52,18 @@ pub trait Machine: Memory {
     fn interrupt_pending(&self) -> bool;
     /// Configures a line as edge-triggered (`true`) or level-sensitive.
     fn set_irq_trigger(&mut self, irq: u64, edge: bool);
+    /// Whether entries are being recorded (feature `trace`; a machine without a trace
+    /// channel records nothing).
+    #[cfg(feature = "trace")]
+    fn tracing(&self) -> bool {
+        false
+    }
+    /// Appends words to the trace (feature `trace`; see [`crate::trace`]).
+    #[cfg(feature = "trace")]
+    fn trace_words(&mut self, _words: &[u64]) {}
+    /// Sends what [`Machine::trace_words`] buffered on (the end of a record).
+    #[cfg(feature = "trace")]
+    fn trace_flush(&mut self) {}
 }
 
 /// Cache maintenance a user level may ask for on its memory.

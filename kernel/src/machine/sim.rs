@@ -16,6 +16,9 @@ pub struct SimMachine {
     pub pending: bool,
     /// Lines configured as edge-triggered.
     pub edge_irqs: std::collections::BTreeSet<u64>,
+    /// The trace recorded so far (feature `trace`), if recording is on.
+    #[cfg(feature = "trace")]
+    pub trace: Option<Vec<u64>>,
 }
 
 impl SimMachine {
@@ -28,6 +31,8 @@ impl SimMachine {
             unmasked_irqs: Default::default(),
             pending: false,
             edge_irqs: Default::default(),
+            #[cfg(feature = "trace")]
+            trace: None,
         }
     }
 
@@ -101,4 +106,16 @@ impl Machine for SimMachine {
             self.unmasked_irqs.insert(irq);
         }
     }
+    #[cfg(feature = "trace")]
+    fn tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+    #[cfg(feature = "trace")]
+    fn trace_words(&mut self, words: &[u64]) {
+        if let Some(t) = &mut self.trace {
+            t.extend_from_slice(words);
+        }
+    }
+    #[cfg(feature = "trace")]
+    fn trace_flush(&mut self) {}
 }

@@ -43,6 +43,11 @@ pub struct BootConfig {
     /// extra-BootInfo and frame caps first; the spec does not model those caps, so a
     /// replay of a real boot names where the kernel's untypeds start.
     pub first_untyped_slot: u64,
+    /// The caps seL4 puts between the initial caps and the untypeds when replaying a real
+    /// boot: the root task image's page tables and frames, in slot order from
+    /// `NUM_INITIAL_CAPS`. The spec makes their objects but does not model what the boot
+    /// page tables hold (see docs/refinement.md).
+    pub image_caps: Vec<Cap>,
 }
 
 impl Default for BootConfig {
@@ -59,6 +64,7 @@ impl Default for BootConfig {
             timer_irq: 27,
             layout: None,
             first_untyped_slot: init_cap::NUM_INITIAL_CAPS,
+            image_caps: Vec::new(),
         }
     }
 }
@@ -256,6 +262,29 @@ pub fn boot(cfg: &BootConfig) -> State {
     ];
     for (i, cap) in caps {
         s.set_cte(slot_at(l.cnode, i), root_cte(cap));
+    }
+    for (i, &cap) in cfg.image_caps.iter().enumerate() {
+        let (base, object) = match cap {
+            Cap::Frame {
+                base,
+                size_bits,
+                is_device,
+                ..
+            } => (
+                base,
+                Object::Frame {
+                    size_bits,
+                    is_device,
+                },
+            ),
+            Cap::PageTable { base, .. } => (base, Object::PageTable(PageTable::default())),
+            // Only frames and page tables come from the image.
+            _ => continue,
+        };
+        s.objects.insert(base, object);
+        s.boot_objects.insert(base);
+        let slot = init_cap::NUM_INITIAL_CAPS + i as u64;
+        s.set_cte(slot_at(l.cnode, slot), root_cte(cap));
     }
     for (i, &(ptr, size_bits, is_device)) in cfg.untypeds.iter().enumerate() {
         s.set_cte(

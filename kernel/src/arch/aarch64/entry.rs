@@ -139,6 +139,9 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
             ""
         }
     );
+    // The idle thread has no TCB here: the trace names it 0.
+    #[cfg(feature = "trace")]
+    crate::trace::boot(ks, m, &r, 0);
     return_to_user(ks, m)
 }
 

@@ -14,6 +14,9 @@ pub struct KernelMachine {
     pub gic: Option<Gic>,
     /// The gigabytes the kernel window maps (entry::map_ram adds RAM's).
     pub window: WindowMap,
+    /// Where the trace goes (feature `trace`).
+    #[cfg(feature = "trace")]
+    pub trace: super::tracefile::TraceFile,
 }
 
 /// Where QEMU's `virt` board puts its PL011, used until the device tree has been read.
@@ -33,6 +36,8 @@ impl KernelMachine {
             uart,
             gic: None,
             window,
+            #[cfg(feature = "trace")]
+            trace: super::tracefile::TraceFile::new(),
         }
     }
 }
@@ -101,6 +106,18 @@ impl Machine for KernelMachine {
         if self.window.covers(pa, len) {
             cpu::cache_op(op, KERNEL_WINDOW + pa, len);
         }
+    }
+    #[cfg(feature = "trace")]
+    fn tracing(&self) -> bool {
+        true
+    }
+    #[cfg(feature = "trace")]
+    fn trace_words(&mut self, words: &[u64]) {
+        self.trace.words(words);
+    }
+    #[cfg(feature = "trace")]
+    fn trace_flush(&mut self) {
+        self.trace.flush();
     }
     fn interrupt_pending(&self) -> bool {
         cpu::irq_pending()

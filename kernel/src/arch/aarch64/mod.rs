@@ -28,6 +28,8 @@ mod pl011;
 mod power;
 #[cfg(target_os = "none")]
 mod timer;
+#[cfg(all(target_os = "none", feature = "trace"))]
+mod tracefile;
 #[cfg(target_os = "none")]
 mod vectors;
 

@@ -352,7 +352,8 @@ pub fn init<M: Machine>(
     tcb.slot(tcb_slot::BUFFER)
         .insert_derived(m, ipc_cap, root(init_cap::INIT_THREAD_IPC_BUFFER));
     crate::kernel::thread::setup_reply_master(m, tcb);
-    tcb.set(m, crate::object::tcb::field::FAULT_IP, image.entry);
+    // Only the resume pc is set (seL4's create_initial_thread: setNextPC); FaultIP stays
+    // 0 until the first kernel entry writes it.
     tcb.set(
         m,
         crate::object::tcb::field::TIME_SLICE,

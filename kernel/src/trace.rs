@@ -1,0 +1,304 @@
+//! Trace recording (feature `trace`, for the refinement tests only): every kernel entry is
+//! written as an ENTRY record (what the kernel read from user level) and an EXIT record
+//! (the thread that runs next and the state projected into the spec's terms), in the
+//! format of the `trace-format` crate, through [`Machine::trace_words`].
+//!
+//! The projection walks what user level can reach: every thread on the kernel's thread
+//! list (seL4's ksDebugTCBs), in order, its five TCB slots, and from there every CNode a
+//! cap names, breadth first. The refinement tests walk the spec's state the same way.
+
+use crate::api::{Event, Fault};
+use crate::kernel::boot::BootResult;
+use crate::kernel::ipc;
+use crate::machine::Machine;
+use crate::model::{IrqState, KernelState};
+use crate::object::cap::{Cap, Mapping};
+use crate::object::endpoint::flags as kflags;
+use crate::object::tcb::{DEBUG_LINKS_OFFSET, ThreadState, USER_CONTEXT, UserReg, field};
+use crate::object::{Slot, Tcb};
+use trace_format::{
+    BUFFER_WORDS, BootFacts, CONTEXT_WORDS, CapProj, EventKind, Sink, ThreadProj, flags,
+};
+
+/// How many CNodes and TCBs one projection visits at most (the walk needs no allocation).
+pub const MAX_CONTAINERS: usize = 256;
+/// Slots of the TCB's own CNode.
+const TCB_SLOTS: u64 = 5;
+
+struct Out<'a, M: Machine>(&'a mut M);
+
+impl<M: Machine> Sink for Out<'_, M> {
+    fn word(&mut self, w: u64) {
+        self.0.trace_words(&[w]);
+    }
+    fn words(&mut self, ws: &[u64]) {
+        self.0.trace_words(ws);
+    }
+}
+
+/// Writes the trace header, the BOOT record and the initial state, once the root task is
+/// ready to run.
+pub fn boot<M: Machine>(ks: &KernelState, m: &mut M, r: &BootResult, idle: u64) {
+    if !m.tracing() {
+        return;
+    }
+    let bi = r.layout.boot_info;
+    let word = |m: &M, off: usize| m.read_word(bi + off as u64);
+    use core::mem::offset_of;
+    use sel4_abi::BootInfo;
+    let (u_start, u_end) = (
+        word(m, offset_of!(BootInfo, untyped)),
+        word(m, offset_of!(BootInfo, untyped) + 8),
+    );
+    let facts = BootFacts {
+        cnode_bits: sel4_abi::ROOT_CNODE_SIZE_BITS_DEFAULT,
+        ipc_buffer_vaddr: word(m, offset_of!(BootInfo, ipc_buffer)),
+        bootinfo_vaddr: r.tcb.user_reg(m, UserReg::X(0)),
+        entry: r.tcb.user_reg(m, UserReg::NextIp),
+        max_irq: ks.max_irq,
+        timer_irq: (0..ks.irq_state.len())
+            .find(|&i| ks.irq_state[i] == IrqState::Timer as u8)
+            .map_or(u64::MAX, |i| i as u64),
+        first_untyped_slot: u_start,
+        objects: [
+            r.layout.cnode,
+            r.layout.vspace,
+            r.layout.asid_pool,
+            r.layout.ipc_buffer,
+            r.layout.boot_info,
+            r.tcb.0,
+            idle,
+            ks.irq_node,
+        ],
+    };
+    let n = u_end
+        .saturating_sub(u_start)
+        .min(sel4_abi::MAX_NUM_BOOTINFO_UNTYPED_CAPS as u64);
+    trace_format::encode_header(&mut Out(m));
+    trace_format::encode_boot(&mut Out(m), &facts, n);
+    for i in 0..n {
+        let d = bi + offset_of!(BootInfo, untyped_list) as u64 + i * 16;
+        let (p, w) = (m.read_word(d), m.read_word(d + 8));
+        trace_format::encode_untyped(&mut Out(m), p, (w & 0xff) as u8, (w >> 8) & 1 == 1);
+    }
+    // The state the root task starts in.
+    exit(ks, m);
+}
+
+/// Writes the ENTRY record for `event`, before the kernel handles it.
+pub fn entry<M: Machine>(ks: &KernelState, m: &mut M, event: Event) {
+    if !m.tracing() {
+        return;
+    }
+    let kind = match event {
+        Event::Syscall => EventKind::Syscall,
+        Event::Fault(Fault::VmFault {
+            addr,
+            fsr,
+            instruction,
+        }) => EventKind::VmFault {
+            addr,
+            fsr,
+            instruction,
+        },
+        Event::Fault(Fault::UserException { number, .. }) => {
+            EventKind::UserException { esr: number }
+        }
+        // The entry code raises only the two faults above; the others come from syscalls.
+        Event::Fault(_) => EventKind::UserException { esr: u64::MAX },
+        Event::TimerTick => EventKind::Timer,
+        Event::Interrupt(irq) => EventKind::Interrupt { irq },
+    };
+    let (thread, context, fault_ip) = match ks.current {
+        Some(t) => (t.0, context(m, t), t.get(m, field::FAULT_IP)),
+        None => (0, [0; CONTEXT_WORDS], 0),
+    };
+    let mut buffer = [0; BUFFER_WORDS];
+    let n = match (event, ks.current.and_then(|t| ipc::ipc_buffer(m, t, false))) {
+        (Event::Syscall, Some(b)) => {
+            for (i, w) in buffer.iter_mut().enumerate() {
+                *w = m.read_word(b + 8 * i as u64);
+            }
+            BUFFER_WORDS
+        }
+        _ => 0,
+    };
+    trace_format::encode_entry(&mut Out(m), kind, thread, &context, fault_ip, &buffer[..n]);
+    m.trace_flush();
+}
+
+/// Writes the EXIT record: the thread that runs next and the projection.
+pub fn exit<M: Machine>(ks: &KernelState, m: &mut M) {
+    if !m.tracing() {
+        return;
+    }
+    trace_format::encode_exit(&mut Out(m), ks.current.map_or(0, |t| t.0));
+    let mut containers = [(0u64, 0u64); MAX_CONTAINERS];
+    let mut n = 0;
+    let mut t = ks.debug_tcbs;
+    let mut guard = 0;
+    while t != 0 && guard < MAX_CONTAINERS {
+        let p = thread(m, Tcb(t));
+        p.encode(&mut Out(m));
+        push(&mut containers, &mut n, t, TCB_SLOTS);
+        t = m.read_word(t + DEBUG_LINKS_OFFSET);
+        guard += 1;
+    }
+    let mut i = 0;
+    while i < n {
+        let (obj, slots) = containers[i];
+        for s in 0..slots {
+            let cap = Slot::of(obj, s).cap(m);
+            match cap {
+                Cap::Null => continue,
+                Cap::CNode { ptr, radix, .. } => push(&mut containers, &mut n, ptr, 1 << radix),
+                Cap::Thread { tcb } => push(&mut containers, &mut n, tcb, TCB_SLOTS),
+                _ => {}
+            }
+            trace_format::encode_cap(&mut Out(m), obj, s, project(&cap));
+        }
+        i += 1;
+    }
+    trace_format::encode_end(&mut Out(m));
+    m.trace_flush();
+}
+
+/// Adds a CNode or TCB (`obj`, with `slots` slots) to the walk, unless it is already in.
+fn push(c: &mut [(u64, u64); MAX_CONTAINERS], n: &mut usize, obj: u64, slots: u64) {
+    if !c[..*n].iter().any(|&(o, _)| o == obj) && *n < MAX_CONTAINERS {
+        c[*n] = (obj, slots);
+        *n += 1;
+    }
+}
+
+/// A thread's registers in seL4_UserContext order, the pc being where it resumes.
+fn context<M: Machine>(m: &M, t: Tcb) -> [u64; CONTEXT_WORDS] {
+    let mut c = [0; CONTEXT_WORDS];
+    for (w, r) in c.iter_mut().zip(USER_CONTEXT) {
+        *w = t.user_reg(m, r);
+    }
+    c[trace_format::context::PC] = t.user_reg(m, UserReg::NextIp);
+    c
+}
+
+fn thread<M: Machine>(m: &M, t: Tcb) -> ThreadProj {
+    let state = t.state(m);
+    let (object, badge, f) = match state {
+        ThreadState::BlockedOnSend => {
+            let f = t.get(m, field::BLOCKING_FLAGS);
+            let bit = |k, v| if f & k != 0 { v } else { 0 };
+            (
+                t.get(m, field::BLOCKING_OBJECT),
+                t.get(m, field::BLOCKING_BADGE),
+                bit(kflags::CAN_GRANT, flags::CAN_GRANT)
+                    | bit(kflags::CAN_GRANT_REPLY, flags::CAN_GRANT_REPLY)
+                    | bit(kflags::IS_CALL, flags::IS_CALL),
+            )
+        }
+        ThreadState::BlockedOnReceive => {
+            let grant = t.get(m, field::BLOCKING_FLAGS) & kflags::CAN_GRANT != 0;
+            let f = if grant { flags::CAN_GRANT } else { 0 };
+            (t.get(m, field::BLOCKING_OBJECT), 0, f)
+        }
+        ThreadState::BlockedOnNotification => (t.get(m, field::BLOCKING_OBJECT), 0, 0),
+        _ => (0, 0, 0),
+    };
+    ThreadProj {
+        tcb: t.0,
+        state: state as u64,
+        object,
+        badge,
+        flags: f,
+        priority: t.priority(m),
+        mcp: t.mcp(m),
+        fault_handler: t.fault_handler(m),
+        ipc_buffer: t.ipc_buffer(m),
+        bound_notification: t.get(m, field::BOUND_NOTIFICATION),
+        fault_ip: t.get(m, field::FAULT_IP),
+        context: context(m, t),
+    }
+}
+
+/// A cap in the trace's terms.
+pub fn project(c: &Cap) -> CapProj {
+    let map = |m: Option<Mapping>| m.map(|m| (m.asid, m.vaddr));
+    match *c {
+        Cap::Null => CapProj::Null,
+        Cap::Untyped {
+            ptr,
+            size_bits,
+            is_device,
+            free_index,
+        } => CapProj::Untyped {
+            ptr,
+            size_bits,
+            is_device,
+            free_index,
+        },
+        Cap::Endpoint { ptr, badge, rights } => CapProj::Endpoint {
+            ptr,
+            badge,
+            rights: rights.bits() as u8,
+        },
+        Cap::Notification { ptr, badge, rights } => CapProj::Notification {
+            ptr,
+            badge,
+            rights: rights.bits() as u8,
+        },
+        Cap::Reply {
+            tcb,
+            master,
+            can_grant,
+        } => CapProj::Reply {
+            tcb,
+            master,
+            can_grant,
+        },
+        Cap::CNode {
+            ptr,
+            radix,
+            guard_size,
+            guard,
+        } => CapProj::CNode {
+            ptr,
+            radix,
+            guard_size,
+            guard,
+        },
+        Cap::Thread { tcb } => CapProj::Thread { tcb },
+        Cap::IrqControl => CapProj::IrqControl,
+        Cap::IrqHandler { irq } => CapProj::IrqHandler { irq },
+        Cap::Zombie {
+            ptr,
+            is_tcb,
+            radix,
+            number,
+        } => CapProj::Zombie {
+            ptr,
+            is_tcb,
+            radix,
+            number,
+        },
+        Cap::Domain => CapProj::Domain,
+        Cap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            mapping,
+        } => CapProj::Frame {
+            base,
+            size_bits: size.bits() as u8,
+            rights: rights as u8,
+            is_device,
+            mapping: map(mapping),
+        },
+        Cap::PageTable { base, mapping } => CapProj::PageTable {
+            base,
+            mapping: map(mapping),
+        },
+        Cap::VSpace { base, asid } => CapProj::VSpace { base, asid },
+        Cap::AsidControl => CapProj::AsidControl,
+        Cap::AsidPool { base, asid_base } => CapProj::AsidPool { base, asid_base },
+    }
+}

@@ -1,0 +1,508 @@
+//! Replaying a kernel trace on the spec: boot the spec from the trace's boot record, check
+//! it starts in the state the kernel recorded, then feed it every recorded entry (with the
+//! registers and IPC-buffer words the kernel read) and compare the thread that runs next
+//! and the whole projection after each one. The first difference stops the replay with a
+//! readable report.
+
+use sel4_abi::context::index;
+use spec::api::event::{Event, handle_event};
+use spec::kernel::boot::{BootConfig, BootLayout};
+use spec::model::cap::{Cap, VmRights};
+use spec::model::{State, ThreadState};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt::Write as _;
+use trace_format::{CapProj, EventKind, Exit, ThreadProj, Trace, flags, state};
+
+/// Where the spec keeps its idle thread when the kernel's has no TCB (the trace names it
+/// 0): far above any memory, so it meets no object.
+pub const SPEC_IDLE: u64 = 0xffff_0000_0000_0000;
+/// Slots of a TCB's own CNode.
+const TCB_SLOTS: u64 = 5;
+/// The projection visits at most this many CNodes and TCBs (as the kernel's does).
+const MAX_CONTAINERS: usize = 256;
+
+/// The spec's boot configuration for a recorded boot.
+pub fn boot_config(t: &Trace) -> BootConfig {
+    let f = &t.boot.facts;
+    let [
+        cnode,
+        vspace,
+        asid_pool,
+        ipc_buffer,
+        bootinfo,
+        tcb,
+        idle,
+        irq_node,
+    ] = f.objects;
+    BootConfig {
+        untypeds: t.boot.untypeds.clone(),
+        cnode_bits: f.cnode_bits as u8,
+        ipc_buffer_vaddr: f.ipc_buffer_vaddr,
+        bootinfo_vaddr: f.bootinfo_vaddr,
+        entry: f.entry,
+        max_irq: f.max_irq,
+        timer_irq: f.timer_irq,
+        layout: Some(BootLayout {
+            cnode,
+            vspace,
+            asid_pool,
+            ipc_buffer,
+            bootinfo,
+            tcb,
+            idle: if idle == 0 { SPEC_IDLE } else { idle },
+            irq_node,
+        }),
+        first_untyped_slot: f.first_untyped_slot,
+        image_caps: (sel4_abi::init_cap::NUM_INITIAL_CAPS..f.first_untyped_slot)
+            .filter_map(|i| t.initial.caps.get(&(cnode, i)))
+            .filter_map(image_cap)
+            .collect(),
+        ..BootConfig::default()
+    }
+}
+
+/// A frame or page table cap of the root task's image, as the spec holds it.
+fn image_cap(c: &CapProj) -> Option<Cap> {
+    let map =
+        |m: trace_format::Mapping| m.map(|(asid, vaddr)| spec::model::cap::Mapping { asid, vaddr });
+    match *c {
+        CapProj::Frame {
+            base,
+            size_bits,
+            rights,
+            is_device,
+            mapping,
+        } => Some(Cap::Frame {
+            base,
+            size_bits,
+            rights: match rights {
+                1 => VmRights::KernelOnly,
+                2 => VmRights::ReadOnly,
+                _ => VmRights::ReadWrite,
+            },
+            is_device,
+            mapping: map(mapping),
+        }),
+        CapProj::PageTable { base, mapping } => Some(Cap::PageTable {
+            base,
+            mapping: map(mapping),
+        }),
+        _ => None,
+    }
+}
+
+/// The spec's state projected as the kernel projects its own: the thread that runs, every
+/// thread, and every cap in the TCBs and the CNodes reachable from them.
+pub fn project(s: &State) -> Exit {
+    let thread_addrs: Vec<u64> = s
+        .threads()
+        .map(|(t, _)| t)
+        .filter(|&t| t != s.idle)
+        .collect();
+    let threads: BTreeMap<u64, ThreadProj> =
+        thread_addrs.iter().map(|&t| (t, thread(s, t))).collect();
+    let mut seen = BTreeSet::new();
+    let mut queue: VecDeque<(u64, u64)> = VecDeque::new();
+    let mut visit = |q: &mut VecDeque<(u64, u64)>, obj: u64, slots: u64| {
+        if seen.len() < MAX_CONTAINERS && seen.insert(obj) {
+            q.push_back((obj, slots));
+        }
+    };
+    for &t in &thread_addrs {
+        visit(&mut queue, t, TCB_SLOTS);
+    }
+    let mut caps = BTreeMap::new();
+    while let Some((obj, slots)) = queue.pop_front() {
+        let end = obj.saturating_add(slots * 32);
+        for (&slot, cte) in s.slots.range(obj..end) {
+            let (i, cap) = ((slot - obj) / 32, cte.cap);
+            match cap {
+                Cap::Null => continue,
+                Cap::CNode { ptr, radix, .. } => visit(&mut queue, ptr, 1 << radix),
+                Cap::Thread { tcb } => visit(&mut queue, tcb, TCB_SLOTS),
+                _ => {}
+            }
+            caps.insert((obj, i), cap_proj(&cap));
+        }
+    }
+    Exit {
+        current: if s.current == s.idle { 0 } else { s.current },
+        threads,
+        caps,
+    }
+}
+
+fn thread(s: &State, t: u64) -> ThreadProj {
+    let tcb = s.tcb(t);
+    let bit = |b: bool, f: u64| if b { f } else { 0 };
+    let (st, object, badge, fl) = match tcb.state {
+        ThreadState::Inactive => (state::INACTIVE, 0, 0, 0),
+        ThreadState::Running => (state::RUNNING, 0, 0, 0),
+        ThreadState::Restart => (state::RESTART, 0, 0, 0),
+        ThreadState::BlockedOnReceive { ep, can_grant } => (
+            state::BLOCKED_ON_RECEIVE,
+            ep,
+            0,
+            bit(can_grant, flags::CAN_GRANT),
+        ),
+        ThreadState::BlockedOnSend {
+            ep,
+            badge,
+            can_grant,
+            can_grant_reply,
+            is_call,
+        } => (
+            state::BLOCKED_ON_SEND,
+            ep,
+            badge,
+            bit(can_grant, flags::CAN_GRANT)
+                | bit(can_grant_reply, flags::CAN_GRANT_REPLY)
+                | bit(is_call, flags::IS_CALL),
+        ),
+        ThreadState::BlockedOnReply => (state::BLOCKED_ON_REPLY, 0, 0, 0),
+        ThreadState::BlockedOnNotification { ntfn } => (state::BLOCKED_ON_NOTIFICATION, ntfn, 0, 0),
+        ThreadState::Idle => (state::IDLE, 0, 0, 0),
+    };
+    ThreadProj {
+        tcb: t,
+        state: st,
+        object,
+        badge,
+        flags: fl,
+        priority: u64::from(tcb.priority),
+        mcp: u64::from(tcb.mcp),
+        fault_handler: tcb.fault_handler,
+        ipc_buffer: tcb.ipc_buffer,
+        bound_notification: tcb.bound_notification.unwrap_or(0),
+        fault_ip: tcb.fault_ip,
+        context: tcb.regs,
+    }
+}
+
+/// A spec cap in the trace's terms.
+pub fn cap_proj(c: &Cap) -> CapProj {
+    let map = |m: Option<spec::model::cap::Mapping>| m.map(|m| (m.asid, m.vaddr));
+    match *c {
+        Cap::Null => CapProj::Null,
+        Cap::Untyped {
+            ptr,
+            size_bits,
+            is_device,
+            free_index,
+        } => CapProj::Untyped {
+            ptr,
+            size_bits,
+            is_device,
+            free_index,
+        },
+        Cap::Endpoint { ptr, badge, rights } => CapProj::Endpoint {
+            ptr,
+            badge,
+            rights: rights.bits() as u8,
+        },
+        Cap::Notification { ptr, badge, rights } => CapProj::Notification {
+            ptr,
+            badge,
+            rights: rights.bits() as u8,
+        },
+        Cap::Reply {
+            tcb,
+            master,
+            can_grant,
+        } => CapProj::Reply {
+            tcb,
+            master,
+            can_grant,
+        },
+        Cap::CNode {
+            ptr,
+            radix,
+            guard_size,
+            guard,
+        } => CapProj::CNode {
+            ptr,
+            radix,
+            guard_size,
+            guard,
+        },
+        Cap::Thread { tcb } => CapProj::Thread { tcb },
+        Cap::IrqControl => CapProj::IrqControl,
+        Cap::IrqHandler { irq } => CapProj::IrqHandler { irq },
+        Cap::Zombie {
+            ptr,
+            is_tcb,
+            radix,
+            number,
+        } => CapProj::Zombie {
+            ptr,
+            is_tcb,
+            radix,
+            number,
+        },
+        Cap::Domain => CapProj::Domain,
+        Cap::Frame {
+            base,
+            size_bits,
+            rights,
+            is_device,
+            mapping,
+        } => CapProj::Frame {
+            base,
+            size_bits,
+            rights: match rights {
+                VmRights::KernelOnly => 1,
+                VmRights::ReadOnly => 2,
+                VmRights::ReadWrite => 3,
+            },
+            is_device,
+            mapping: map(mapping),
+        },
+        Cap::PageTable { base, mapping } => CapProj::PageTable {
+            base,
+            mapping: map(mapping),
+        },
+        Cap::VSpace { base, asid } => CapProj::VSpace { base, asid },
+        Cap::AsidControl => CapProj::AsidControl,
+        Cap::AsidPool { base, asid_base } => CapProj::AsidPool { base, asid_base },
+    }
+}
+
+/// The spec event for a recorded entry.
+fn event(e: &trace_format::Entry) -> Event {
+    match e.kind {
+        EventKind::Syscall => {
+            let mut regs = [0; 8];
+            for (i, r) in regs.iter_mut().enumerate() {
+                *r = e.context[index::X0 + i];
+            }
+            Event::Syscall {
+                regs,
+                buffer: e.buffer.iter().copied().enumerate().collect(),
+            }
+        }
+        EventKind::UserException { esr } => Event::UserException { esr },
+        EventKind::VmFault {
+            addr,
+            fsr,
+            instruction,
+        } => Event::VmFault {
+            addr,
+            fsr,
+            instruction,
+        },
+        EventKind::Timer => Event::TimerTick,
+        EventKind::Interrupt { irq } => Event::Interrupt { irq },
+    }
+}
+
+/// A replay that went all the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replayed {
+    /// Kernel entries replayed and compared.
+    pub entries: usize,
+    /// Whether the machine halted inside the last entry (it has no recorded state after).
+    pub halted_in_last: bool,
+}
+
+/// Where the spec and the kernel first disagreed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Divergence {
+    /// The entry (0 is the boot: the initial states differ).
+    pub step: usize,
+    /// What happened there.
+    pub event: String,
+    /// The differences, one per line.
+    pub diff: String,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "divergence at step {}: {}\n  (- kernel, + spec)",
+            self.step, self.event
+        )?;
+        write!(f, "{}", self.diff)
+    }
+}
+
+/// Replays `t` on the spec; the first divergence is the error.
+pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
+    let mut s = spec::kernel::boot::boot(&boot_config(t));
+    compare(&t.initial, &project(&s)).map_err(|diff| Divergence {
+        step: 0,
+        event: "boot: the state the root task starts in".into(),
+        diff,
+    })?;
+    for (i, step) in t.steps.iter().enumerate() {
+        let e = &step.entry;
+        let describe = || describe(e);
+        let running = if s.current == s.idle { 0 } else { s.current };
+        if running != e.thread {
+            return Err(Divergence {
+                step: i + 1,
+                event: describe(),
+                diff: format!(
+                    "- thread entering the kernel: {:#x}\n+ thread the spec runs: {running:#x}\n",
+                    e.thread
+                ),
+            });
+        }
+        if e.thread != 0 {
+            // What user level did since the last entry: its registers, and where the
+            // event happened (a syscall or an exception at its restart pc; an interrupt
+            // where it would resume).
+            let tcb = s.tcb_mut(e.thread);
+            tcb.regs = e.context;
+            if !matches!(e.kind, EventKind::Timer | EventKind::Interrupt { .. }) {
+                tcb.regs[index::PC] = e.fault_ip;
+            }
+        }
+        handle_event(&mut s, event(e));
+        let Some(exit) = &step.exit else {
+            return Ok(Replayed {
+                entries: i + 1,
+                halted_in_last: true,
+            });
+        };
+        compare(exit, &project(&s)).map_err(|diff| Divergence {
+            step: i + 1,
+            event: describe(),
+            diff,
+        })?;
+    }
+    Ok(Replayed {
+        entries: t.steps.len(),
+        halted_in_last: false,
+    })
+}
+
+fn describe(e: &trace_format::Entry) -> String {
+    let who = if e.thread == 0 {
+        "idle".to_owned()
+    } else {
+        format!("thread {:#x}", e.thread)
+    };
+    match e.kind {
+        EventKind::Syscall => {
+            let x = |i: usize| e.context[index::X0 + i];
+            let sys = sel4_abi::Syscall::from_word(x(7)).map_or_else(
+                || format!("unknown syscall {}", x(7) as i64),
+                |s| format!("{s:?}"),
+            );
+            let info = sel4_abi::MessageInfo::from_word_clamped(x(1));
+            format!(
+                "{who}: {sys} cptr {:#x} label {} length {} caps {} at pc {:#x}, x2..x5 {:#x} {:#x} {:#x} {:#x}",
+                x(0),
+                info.label,
+                info.length,
+                info.extra_caps,
+                e.fault_ip,
+                x(2),
+                x(3),
+                x(4),
+                x(5)
+            )
+        }
+        other => format!("{who}: {other:?} at pc {:#x}", e.context[index::PC]),
+    }
+}
+
+/// Compares the kernel's projection with the spec's; the differences as readable lines.
+pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
+    let mut d = String::new();
+    if k.current != s.current {
+        let _ = writeln!(
+            d,
+            "- runs next: {:#x}\n+ runs next: {:#x}",
+            k.current, s.current
+        );
+    }
+    let tids: BTreeSet<u64> = k.threads.keys().chain(s.threads.keys()).copied().collect();
+    for t in tids {
+        match (k.threads.get(&t), s.threads.get(&t)) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) => thread_diff(&mut d, a, b),
+            (a, b) => {
+                let _ = writeln!(
+                    d,
+                    "- thread {t:#x}: {}\n+ thread {t:#x}: {}",
+                    if a.is_some() { "exists" } else { "none" },
+                    if b.is_some() { "exists" } else { "none" }
+                );
+            }
+        }
+    }
+    let slots: BTreeSet<(u64, u64)> = k.caps.keys().chain(s.caps.keys()).copied().collect();
+    for slot in slots {
+        let (a, b) = (k.caps.get(&slot), s.caps.get(&slot));
+        if a != b {
+            let show = |c: Option<&CapProj>| c.map_or("Null".to_owned(), |c| format!("{c:x?}"));
+            let _ = writeln!(
+                d,
+                "- slot {:#x}[{}]: {}\n+ slot {:#x}[{}]: {}",
+                slot.0,
+                slot.1,
+                show(a),
+                slot.0,
+                slot.1,
+                show(b)
+            );
+        }
+    }
+    if d.is_empty() { Ok(()) } else { Err(d) }
+}
+
+fn thread_diff(d: &mut String, a: &ThreadProj, b: &ThreadProj) {
+    let t = a.tcb;
+    let fields = [
+        ("state", a.state, b.state),
+        ("blocked on", a.object, b.object),
+        ("blocking badge", a.badge, b.badge),
+        ("blocking flags", a.flags, b.flags),
+        ("priority", a.priority, b.priority),
+        ("mcp", a.mcp, b.mcp),
+        ("fault endpoint", a.fault_handler, b.fault_handler),
+        ("ipc buffer", a.ipc_buffer, b.ipc_buffer),
+        (
+            "bound notification",
+            a.bound_notification,
+            b.bound_notification,
+        ),
+        ("restart pc", a.fault_ip, b.fault_ip),
+    ];
+    for (name, x, y) in fields {
+        if x != y {
+            let _ = writeln!(
+                d,
+                "- thread {t:#x} {name}: {x:#x}\n+ thread {t:#x} {name}: {y:#x}"
+            );
+        }
+    }
+    for (i, (x, y)) in a.context.iter().zip(&b.context).enumerate() {
+        if x != y {
+            let _ = writeln!(
+                d,
+                "- thread {t:#x} register {}: {x:#x}\n+ thread {t:#x} register {}: {y:#x}",
+                reg_name(i),
+                reg_name(i)
+            );
+        }
+    }
+}
+
+/// seL4_UserContext's name of register `i`.
+pub fn reg_name(i: usize) -> String {
+    const NAMES: [&str; 3] = ["pc", "sp", "spsr"];
+    match i {
+        0..=2 => NAMES[i].to_owned(),
+        3..=11 => format!("x{}", i - 3),
+        12..=14 => format!("x{}", i + 4),
+        15 => "x29".to_owned(),
+        16 => "x30".to_owned(),
+        17..=23 => format!("x{}", i - 8),
+        24..=33 => format!("x{}", i - 5),
+        34 => "tpidr_el0".to_owned(),
+        _ => "tpidrro_el0".to_owned(),
+    }
+}

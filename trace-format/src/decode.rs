@@ -1,0 +1,254 @@
+//! Reading a trace back: the records as Rust values, with errors that say where the
+//! stream went wrong.
+
+use crate::{
+    BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, MAGIC, THREAD_WORDS, ThreadProj,
+    VERSION, tag,
+};
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// The BOOT record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Boot {
+    /// The fixed facts.
+    pub facts: BootFacts,
+    /// Untypeds as (address, size bits, device), in BootInfo order.
+    pub untypeds: Vec<(u64, u8, bool)>,
+}
+
+/// An ENTRY record: what the kernel read from user level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The event.
+    pub kind: EventKind,
+    /// The running thread (0: idle).
+    pub thread: u64,
+    /// Its registers; `context[0]` is the pc it would resume at.
+    pub context: [u64; CONTEXT_WORDS],
+    /// Its restart pc (for a syscall, the `svc`).
+    pub fault_ip: u64,
+    /// Its IPC buffer's first words (syscalls with a buffer only).
+    pub buffer: Vec<u64>,
+}
+
+/// An EXIT record: the state after an entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exit {
+    /// The thread that runs next (0: idle).
+    pub current: u64,
+    /// Every thread, by TCB address.
+    pub threads: BTreeMap<u64, ThreadProj>,
+    /// Every non-empty slot of every CNode, by (CNode, index).
+    pub caps: BTreeMap<(u64, u64), CapProj>,
+}
+
+/// One kernel entry and, unless the machine halted in it, the state after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// What happened.
+    pub entry: Entry,
+    /// The state after it.
+    pub exit: Option<Exit>,
+}
+
+/// A whole trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// How the machine booted.
+    pub boot: Boot,
+    /// The state the root task starts in.
+    pub initial: Exit,
+    /// Every kernel entry, in order.
+    pub steps: Vec<Step>,
+}
+
+/// Why a trace could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    /// Word offset of the problem.
+    pub at: usize,
+    /// What was wrong.
+    pub what: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bad trace at word {}: {}", self.at, self.what)
+    }
+}
+
+struct Reader<'a> {
+    words: &'a [u64],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn err<T>(&self, what: impl Into<String>) -> Result<T, DecodeError> {
+        Err(DecodeError {
+            at: self.at,
+            what: what.into(),
+        })
+    }
+    fn word(&mut self, what: &str) -> Result<u64, DecodeError> {
+        match self.words.get(self.at) {
+            Some(&w) => {
+                self.at += 1;
+                Ok(w)
+            }
+            None => self.err(alloc::format!("the trace ends inside {what}")),
+        }
+    }
+    fn array<const N: usize>(&mut self, what: &str) -> Result<[u64; N], DecodeError> {
+        let mut a = [0; N];
+        for w in &mut a {
+            *w = self.word(what)?;
+        }
+        Ok(a)
+    }
+    fn peek(&self) -> Option<u64> {
+        self.words.get(self.at).copied()
+    }
+}
+
+/// Reads a trace from its bytes (a whole number of little-endian words).
+pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
+    if !bytes.len().is_multiple_of(8) {
+        return Err(DecodeError {
+            at: bytes.len() / 8,
+            what: alloc::format!(
+                "{} bytes is not a whole number of words: the file is truncated",
+                bytes.len()
+            ),
+        });
+    }
+    let words: Vec<u64> = bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+        .collect();
+    let mut r = Reader {
+        words: &words,
+        at: 0,
+    };
+    if r.word("the header")? != MAGIC {
+        r.at = 0;
+        return r.err("not a kernel trace (no KTRACE magic word)");
+    }
+    let version = r.word("the header")?;
+    if version != VERSION {
+        return r.err(alloc::format!(
+            "format version {version}; this build reads version {VERSION} (record the trace again)"
+        ));
+    }
+    if r.word("the boot record")? != tag::BOOT {
+        r.at -= 1;
+        return r.err("the boot record must come first");
+    }
+    let f = r.array::<7>("the boot record")?;
+    let objects = r.array::<8>("the boot record")?;
+    let n = r.word("the boot record")?;
+    if n > 4096 {
+        return r.err(alloc::format!("{n} untypeds is not plausible"));
+    }
+    let mut untypeds = Vec::new();
+    for _ in 0..n {
+        let [p, b, d] = r.array::<3>("the untyped list")?;
+        untypeds.push((p, b as u8, d != 0));
+    }
+    let boot = Boot {
+        facts: BootFacts {
+            cnode_bits: f[0],
+            ipc_buffer_vaddr: f[1],
+            bootinfo_vaddr: f[2],
+            entry: f[3],
+            max_irq: f[4],
+            timer_irq: f[5],
+            first_untyped_slot: f[6],
+            objects,
+        },
+        untypeds,
+    };
+    if r.word("the initial state")? != tag::EXIT {
+        r.at -= 1;
+        return r.err("the boot record must be followed by the initial state (an exit record)");
+    }
+    let initial = read_exit(&mut r)?;
+    let mut steps = Vec::new();
+    while r.peek().is_some() {
+        let start = r.at;
+        if r.word("an entry")? != tag::ENTRY {
+            r.at = start;
+            return r.err("expected an entry record");
+        }
+        let k = r.array::<4>("an entry")?;
+        let Some(kind) = EventKind::from_words(k) else {
+            return r.err(alloc::format!("unknown event kind {}", k[0]));
+        };
+        let thread = r.word("an entry")?;
+        let context = r.array::<CONTEXT_WORDS>("an entry")?;
+        let fault_ip = r.word("an entry")?;
+        let n = r.word("an entry")? as usize;
+        if n > crate::BUFFER_WORDS {
+            return r.err(alloc::format!(
+                "{n} buffer words (at most {})",
+                crate::BUFFER_WORDS
+            ));
+        }
+        let buffer = (0..n)
+            .map(|_| r.word("an entry's buffer"))
+            .collect::<Result<_, _>>()?;
+        let entry = Entry {
+            kind,
+            thread,
+            context,
+            fault_ip,
+            buffer,
+        };
+        let exit = match r.peek() {
+            None => None,
+            Some(tag::EXIT) => {
+                r.at += 1;
+                Some(read_exit(&mut r)?)
+            }
+            Some(t) => return r.err(alloc::format!("expected an exit record, found tag {t}")),
+        };
+        steps.push(Step { entry, exit });
+    }
+    Ok(Trace {
+        boot,
+        initial,
+        steps,
+    })
+}
+
+fn read_exit(r: &mut Reader) -> Result<Exit, DecodeError> {
+    let current = r.word("an exit")?;
+    let mut exit = Exit {
+        current,
+        threads: BTreeMap::new(),
+        caps: BTreeMap::new(),
+    };
+    loop {
+        match r.word("an exit (no END)")? {
+            tag::END => return Ok(exit),
+            tag::THREAD => {
+                let t = ThreadProj::from_words(&r.array::<THREAD_WORDS>("a thread")?);
+                exit.threads.insert(t.tcb, t);
+            }
+            tag::CAP => {
+                let [cnode, index] = r.array::<2>("a cap")?;
+                let w = r.array::<CAP_WORDS>("a cap")?;
+                let Some(c) = CapProj::from_words(w) else {
+                    return r.err(alloc::format!("unknown cap type {}", w[0]));
+                };
+                exit.caps.insert((cnode, index), c);
+            }
+            t => {
+                r.at -= 1;
+                return r.err(alloc::format!("unknown item tag {t} in an exit"));
+            }
+        }
+    }
+}

@@ -1,0 +1,553 @@
+//! The kernel's trace format: one record per kernel entry, shared by the kernel (which
+//! writes it when built with its `trace` feature) and the refinement tests (which decode it
+//! and replay it on the spec).
+//!
+//! A trace is a stream of 64-bit little-endian words:
+//!
+//! ```text
+//! trace  := MAGIC VERSION boot exit (entry exit)* [entry]
+//! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
+//!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
+//!           n (paddr size_bits is_device){n}
+//! entry  := ENTRY kind a b c thread context[36] fault_ip n word{n}
+//! exit   := EXIT current item* END
+//! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
+//!           bound_notification fault_ip context[36]
+//!         | CAP cnode index cap[5]
+//! ```
+//!
+//! The exit after the boot record is the state the root task starts in. An entry is what the kernel read from user level: the event (`kind` and its arguments
+//! `a b c`, see [`EventKind`]), the thread that was running (0: idle), its registers in
+//! seL4_UserContext order with the pc where it resumes ([`context`]), its restart pc
+//! (seL4's FaultIP), and for a syscall the first 128 words of its IPC buffer (0 words
+//! without a buffer). The exit that follows is the state after the entry: the thread that
+//! runs next and the abstract projection (every thread, every cap in every CNode). A
+//! trace may end with an entry without exit: the machine halted during it.
+//!
+//! The version changes whenever the grammar or a field's meaning does; the decoder refuses
+//! other versions.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "decode")]
+extern crate alloc;
+
+#[cfg(feature = "decode")]
+mod decode;
+#[cfg(feature = "decode")]
+pub use decode::{Boot, DecodeError, Entry, Exit, Step, Trace, decode};
+
+/// The first word of every trace ("KTRACE" and two zero bytes, little-endian).
+pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
+/// The format version this crate writes and reads.
+pub const VERSION: u64 = 1;
+/// Registers in a context (seL4_UserContext).
+pub const CONTEXT_WORDS: usize = 36;
+/// IPC-buffer words a syscall entry carries: the tag, 120 message words, the user data
+/// word, 3 cap or badge words and the 3 receive-slot words.
+pub const BUFFER_WORDS: usize = 128;
+/// Words in an encoded cap.
+pub const CAP_WORDS: usize = 5;
+
+/// Record and item tags.
+pub mod tag {
+    /// The boot record.
+    pub const BOOT: u64 = 1;
+    /// A kernel entry.
+    pub const ENTRY: u64 = 2;
+    /// The state after an entry.
+    pub const EXIT: u64 = 3;
+    /// A thread in an exit's projection.
+    pub const THREAD: u64 = 4;
+    /// A CNode slot in an exit's projection.
+    pub const CAP: u64 = 5;
+    /// The end of an exit's projection.
+    pub const END: u64 = 6;
+}
+
+/// Where `context[0]` is: the pc the thread resumes at (seL4's NextIP); the rest of the
+/// context is seL4_UserContext's order (`sel4_abi::context::index`).
+pub mod context {
+    /// The pc slot.
+    pub const PC: usize = 0;
+}
+
+/// Why the kernel was entered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// `svc #0` (known or unknown number, in x7).
+    Syscall,
+    /// A synchronous exception that is not a syscall or a memory abort.
+    UserException {
+        /// ESR_EL1.
+        esr: u64,
+    },
+    /// A memory abort.
+    VmFault {
+        /// FAR_EL1.
+        addr: u64,
+        /// ESR_EL1.
+        fsr: u64,
+        /// An instruction fetch rather than a data access.
+        instruction: bool,
+    },
+    /// The kernel's timer.
+    Timer,
+    /// Another interrupt line.
+    Interrupt {
+        /// The line.
+        irq: u64,
+    },
+}
+
+impl EventKind {
+    /// `kind a b c` as written.
+    pub const fn to_words(self) -> [u64; 4] {
+        match self {
+            EventKind::Syscall => [0, 0, 0, 0],
+            EventKind::UserException { esr } => [1, esr, 0, 0],
+            EventKind::VmFault {
+                addr,
+                fsr,
+                instruction,
+            } => [2, addr, fsr, instruction as u64],
+            EventKind::Timer => [3, 0, 0, 0],
+            EventKind::Interrupt { irq } => [4, irq, 0, 0],
+        }
+    }
+    /// Reads `kind a b c`; None for an unknown kind.
+    pub const fn from_words(w: [u64; 4]) -> Option<EventKind> {
+        Some(match w[0] {
+            0 => EventKind::Syscall,
+            1 => EventKind::UserException { esr: w[1] },
+            2 => EventKind::VmFault {
+                addr: w[1],
+                fsr: w[2],
+                instruction: w[3] != 0,
+            },
+            3 => EventKind::Timer,
+            4 => EventKind::Interrupt { irq: w[1] },
+            _ => return None,
+        })
+    }
+}
+
+/// Where the words go: a semihosting file in the kernel, a vector in tests.
+pub trait Sink {
+    /// Appends one word.
+    fn word(&mut self, w: u64);
+    /// Appends words.
+    fn words(&mut self, ws: &[u64]) {
+        for &w in ws {
+            self.word(w);
+        }
+    }
+}
+
+/// A mapping as a cap records it: the ASID and the virtual address.
+pub type Mapping = Option<(u16, u64)>;
+
+/// A capability in the spec's terms: every field seL4 keeps, nothing of its encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum CapProj {
+    Null,
+    Untyped {
+        ptr: u64,
+        size_bits: u8,
+        is_device: bool,
+        free_index: u64,
+    },
+    /// Rights are seL4's bits: Write 1, Read 2, Grant 4, GrantReply 8.
+    Endpoint {
+        ptr: u64,
+        badge: u64,
+        rights: u8,
+    },
+    Notification {
+        ptr: u64,
+        badge: u64,
+        rights: u8,
+    },
+    Reply {
+        tcb: u64,
+        master: bool,
+        can_grant: bool,
+    },
+    CNode {
+        ptr: u64,
+        radix: u8,
+        guard_size: u8,
+        guard: u64,
+    },
+    Thread {
+        tcb: u64,
+    },
+    IrqControl,
+    IrqHandler {
+        irq: u64,
+    },
+    Zombie {
+        ptr: u64,
+        is_tcb: bool,
+        radix: u8,
+        number: u64,
+    },
+    Domain,
+    /// Rights are seL4's VM rights: KernelOnly 1, ReadOnly 2, ReadWrite 3.
+    Frame {
+        base: u64,
+        size_bits: u8,
+        rights: u8,
+        is_device: bool,
+        mapping: Mapping,
+    },
+    PageTable {
+        base: u64,
+        mapping: Mapping,
+    },
+    VSpace {
+        base: u64,
+        asid: Option<u16>,
+    },
+    AsidControl,
+    AsidPool {
+        base: u64,
+        asid_base: u16,
+    },
+}
+
+const fn mapping_word(m: Mapping) -> [u64; 2] {
+    match m {
+        Some((asid, vaddr)) => [1 << 16 | asid as u64, vaddr],
+        None => [0, 0],
+    }
+}
+
+const fn word_mapping(w: u64, vaddr: u64) -> Mapping {
+    if w >> 16 & 1 == 1 {
+        Some((w as u16, vaddr))
+    } else {
+        None
+    }
+}
+
+impl CapProj {
+    /// The cap as [`CAP_WORDS`] words: a type number, then fields.
+    pub const fn to_words(self) -> [u64; CAP_WORDS] {
+        use CapProj as C;
+        match self {
+            C::Null => [0, 0, 0, 0, 0],
+            C::Untyped {
+                ptr,
+                size_bits,
+                is_device,
+                free_index,
+            } => [1, ptr, size_bits as u64, is_device as u64, free_index],
+            C::Endpoint { ptr, badge, rights } => [2, ptr, badge, rights as u64, 0],
+            C::Notification { ptr, badge, rights } => [3, ptr, badge, rights as u64, 0],
+            C::Reply {
+                tcb,
+                master,
+                can_grant,
+            } => [4, tcb, master as u64, can_grant as u64, 0],
+            C::CNode {
+                ptr,
+                radix,
+                guard_size,
+                guard,
+            } => [5, ptr, radix as u64, guard_size as u64, guard],
+            C::Thread { tcb } => [6, tcb, 0, 0, 0],
+            C::IrqControl => [7, 0, 0, 0, 0],
+            C::IrqHandler { irq } => [8, irq, 0, 0, 0],
+            C::Zombie {
+                ptr,
+                is_tcb,
+                radix,
+                number,
+            } => [9, ptr, is_tcb as u64, radix as u64, number],
+            C::Domain => [10, 0, 0, 0, 0],
+            C::Frame {
+                base,
+                size_bits,
+                rights,
+                is_device,
+                mapping,
+            } => {
+                let [m, v] = mapping_word(mapping);
+                let bits = size_bits as u64 | (rights as u64) << 8 | (is_device as u64) << 16;
+                [11, base, bits, m, v]
+            }
+            C::PageTable { base, mapping } => {
+                let [m, v] = mapping_word(mapping);
+                [12, base, 0, m, v]
+            }
+            C::VSpace { base, asid } => {
+                let a = match asid {
+                    Some(a) => 1 << 16 | a as u64,
+                    None => 0,
+                };
+                [13, base, a, 0, 0]
+            }
+            C::AsidControl => [14, 0, 0, 0, 0],
+            C::AsidPool { base, asid_base } => [15, base, asid_base as u64, 0, 0],
+        }
+    }
+
+    /// Reads a cap; None for an unknown type number.
+    pub const fn from_words(w: [u64; CAP_WORDS]) -> Option<CapProj> {
+        use CapProj as C;
+        Some(match w[0] {
+            0 => C::Null,
+            1 => C::Untyped {
+                ptr: w[1],
+                size_bits: w[2] as u8,
+                is_device: w[3] != 0,
+                free_index: w[4],
+            },
+            2 => C::Endpoint {
+                ptr: w[1],
+                badge: w[2],
+                rights: w[3] as u8,
+            },
+            3 => C::Notification {
+                ptr: w[1],
+                badge: w[2],
+                rights: w[3] as u8,
+            },
+            4 => C::Reply {
+                tcb: w[1],
+                master: w[2] != 0,
+                can_grant: w[3] != 0,
+            },
+            5 => C::CNode {
+                ptr: w[1],
+                radix: w[2] as u8,
+                guard_size: w[3] as u8,
+                guard: w[4],
+            },
+            6 => C::Thread { tcb: w[1] },
+            7 => C::IrqControl,
+            8 => C::IrqHandler { irq: w[1] },
+            9 => C::Zombie {
+                ptr: w[1],
+                is_tcb: w[2] != 0,
+                radix: w[3] as u8,
+                number: w[4],
+            },
+            10 => C::Domain,
+            11 => C::Frame {
+                base: w[1],
+                size_bits: w[2] as u8,
+                rights: (w[2] >> 8) as u8,
+                is_device: w[2] >> 16 & 1 == 1,
+                mapping: word_mapping(w[3], w[4]),
+            },
+            12 => C::PageTable {
+                base: w[1],
+                mapping: word_mapping(w[3], w[4]),
+            },
+            13 => C::VSpace {
+                base: w[1],
+                asid: if w[2] >> 16 & 1 == 1 {
+                    Some(w[2] as u16)
+                } else {
+                    None
+                },
+            },
+            14 => C::AsidControl,
+            15 => C::AsidPool {
+                base: w[1],
+                asid_base: w[2] as u16,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Thread states, numbered as the trace writes them.
+pub mod state {
+    /// Not runnable and not waiting.
+    pub const INACTIVE: u64 = 0;
+    /// Runnable.
+    pub const RUNNING: u64 = 1;
+    /// Runnable; restarts at its FaultIP.
+    pub const RESTART: u64 = 2;
+    /// In an endpoint's receive queue.
+    pub const BLOCKED_ON_RECEIVE: u64 = 3;
+    /// In an endpoint's send queue.
+    pub const BLOCKED_ON_SEND: u64 = 4;
+    /// Waiting for a reply.
+    pub const BLOCKED_ON_REPLY: u64 = 5;
+    /// Waiting on a notification.
+    pub const BLOCKED_ON_NOTIFICATION: u64 = 6;
+    /// The idle thread.
+    pub const IDLE: u64 = 7;
+}
+
+/// Flags of a blocked thread, as the trace writes them.
+pub mod flags {
+    /// The cap it sent or received with had Grant.
+    pub const CAN_GRANT: u64 = 1;
+    /// The cap it sent with had GrantReply.
+    pub const CAN_GRANT_REPLY: u64 = 2;
+    /// It is a Call.
+    pub const IS_CALL: u64 = 4;
+}
+
+/// A thread in the spec's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadProj {
+    /// The TCB's address.
+    pub tcb: u64,
+    /// A [`state`] number.
+    pub state: u64,
+    /// The endpoint or notification it waits on (0 if none).
+    pub object: u64,
+    /// The badge it sends with (blocked on send; else 0).
+    pub badge: u64,
+    /// [`flags`] of its blocked IPC (0 if not blocked in IPC).
+    pub flags: u64,
+    /// Priority.
+    pub priority: u64,
+    /// Maximum controlled priority.
+    pub mcp: u64,
+    /// The fault endpoint's cptr.
+    pub fault_handler: u64,
+    /// The IPC buffer's virtual address.
+    pub ipc_buffer: u64,
+    /// The bound notification (0 if none).
+    pub bound_notification: u64,
+    /// The restart pc.
+    pub fault_ip: u64,
+    /// Registers, seL4_UserContext order, `context[0]` the pc it resumes at.
+    pub context: [u64; CONTEXT_WORDS],
+}
+
+/// Words in an encoded thread, after its tag.
+pub const THREAD_WORDS: usize = 11 + CONTEXT_WORDS;
+
+impl ThreadProj {
+    /// Writes the THREAD item.
+    pub fn encode(&self, s: &mut impl Sink) {
+        s.words(&[
+            tag::THREAD,
+            self.tcb,
+            self.state,
+            self.object,
+            self.badge,
+            self.flags,
+            self.priority,
+            self.mcp,
+            self.fault_handler,
+            self.ipc_buffer,
+            self.bound_notification,
+            self.fault_ip,
+        ]);
+        s.words(&self.context);
+    }
+
+    /// Reads the words after a THREAD tag.
+    pub fn from_words(w: &[u64; THREAD_WORDS]) -> ThreadProj {
+        let mut context = [0; CONTEXT_WORDS];
+        context.copy_from_slice(&w[11..]);
+        ThreadProj {
+            tcb: w[0],
+            state: w[1],
+            object: w[2],
+            badge: w[3],
+            flags: w[4],
+            priority: w[5],
+            mcp: w[6],
+            fault_handler: w[7],
+            ipc_buffer: w[8],
+            bound_notification: w[9],
+            fault_ip: w[10],
+            context,
+        }
+    }
+}
+
+/// Writes the trace's first two words.
+pub fn encode_header(s: &mut impl Sink) {
+    s.words(&[MAGIC, VERSION]);
+}
+
+/// The facts the spec boots from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BootFacts {
+    /// Root CNode size (log2 slots).
+    pub cnode_bits: u64,
+    /// The root task's IPC buffer address.
+    pub ipc_buffer_vaddr: u64,
+    /// The BootInfo frame's address (x0 at entry).
+    pub bootinfo_vaddr: u64,
+    /// The root task's entry point.
+    pub entry: u64,
+    /// The interrupt controller's highest line.
+    pub max_irq: u64,
+    /// The kernel timer's line.
+    pub timer_irq: u64,
+    /// The root CNode slot of the first untyped cap.
+    pub first_untyped_slot: u64,
+    /// Boot objects: root CNode, VSpace, ASID pool, IPC buffer frame, BootInfo frame,
+    /// root TCB, idle thread, IRQ node.
+    pub objects: [u64; 8],
+}
+
+/// Writes the BOOT record's facts and the number of untypeds; that many
+/// [`encode_untyped`] follow.
+pub fn encode_boot(s: &mut impl Sink, f: &BootFacts, untypeds: u64) {
+    s.words(&[
+        tag::BOOT,
+        f.cnode_bits,
+        f.ipc_buffer_vaddr,
+        f.bootinfo_vaddr,
+        f.entry,
+        f.max_irq,
+        f.timer_irq,
+        f.first_untyped_slot,
+    ]);
+    s.words(&f.objects);
+    s.word(untypeds);
+}
+
+/// Writes one untyped of the BOOT record.
+pub fn encode_untyped(s: &mut impl Sink, paddr: u64, size_bits: u8, is_device: bool) {
+    s.words(&[paddr, size_bits as u64, is_device as u64]);
+}
+
+/// Writes an ENTRY record.
+pub fn encode_entry(
+    s: &mut impl Sink,
+    kind: EventKind,
+    thread: u64,
+    context: &[u64; CONTEXT_WORDS],
+    fault_ip: u64,
+    buffer: &[u64],
+) {
+    s.word(tag::ENTRY);
+    s.words(&kind.to_words());
+    s.word(thread);
+    s.words(context);
+    s.word(fault_ip);
+    s.word(buffer.len() as u64);
+    s.words(buffer);
+}
+
+/// Writes the start of an EXIT record; items and [`encode_end`] follow.
+pub fn encode_exit(s: &mut impl Sink, current: u64) {
+    s.words(&[tag::EXIT, current]);
+}
+
+/// Writes a CAP item: slot `index` of the CNode at `cnode`.
+pub fn encode_cap(s: &mut impl Sink, cnode: u64, index: u64, cap: CapProj) {
+    s.words(&[tag::CAP, cnode, index]);
+    s.words(&cap.to_words());
+}
+
+/// Ends an EXIT record.
+pub fn encode_end(s: &mut impl Sink) {
+    s.word(tag::END);
+}

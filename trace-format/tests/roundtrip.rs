@@ -1,0 +1,287 @@
+//! Encoding then decoding gives back every record; damaged traces are refused with the
+//! place and the reason.
+
+use trace_format::*;
+
+#[derive(Default)]
+struct Words(Vec<u64>);
+impl Sink for Words {
+    fn word(&mut self, w: u64) {
+        self.0.push(w);
+    }
+}
+impl Words {
+    fn bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+}
+
+fn every_cap() -> Vec<CapProj> {
+    use CapProj as C;
+    vec![
+        C::Null,
+        C::Untyped {
+            ptr: 0x4100_0000,
+            size_bits: 24,
+            is_device: true,
+            free_index: 4096,
+        },
+        C::Endpoint {
+            ptr: 0x1000,
+            badge: u64::MAX,
+            rights: 15,
+        },
+        C::Notification {
+            ptr: 0x2000,
+            badge: 7,
+            rights: 3,
+        },
+        C::Reply {
+            tcb: 0x3000,
+            master: true,
+            can_grant: false,
+        },
+        C::Reply {
+            tcb: 0x3000,
+            master: false,
+            can_grant: true,
+        },
+        C::CNode {
+            ptr: 0x4000,
+            radix: 12,
+            guard_size: 52,
+            guard: 0x1234,
+        },
+        C::Thread { tcb: 0x5000 },
+        C::IrqControl,
+        C::IrqHandler { irq: 1023 },
+        C::Zombie {
+            ptr: 0x6000,
+            is_tcb: true,
+            radix: 4,
+            number: 9,
+        },
+        C::Domain,
+        C::Frame {
+            base: 0x7000,
+            size_bits: 21,
+            rights: 3,
+            is_device: false,
+            mapping: Some((511, 0xffff_f000)),
+        },
+        C::Frame {
+            base: 0x7000,
+            size_bits: 12,
+            rights: 1,
+            is_device: true,
+            mapping: Some((0, 0)),
+        },
+        C::Frame {
+            base: 0x7000,
+            size_bits: 30,
+            rights: 2,
+            is_device: false,
+            mapping: None,
+        },
+        C::PageTable {
+            base: 0x8000,
+            mapping: Some((1, 0x1000_0000)),
+        },
+        C::PageTable {
+            base: 0x8000,
+            mapping: None,
+        },
+        C::VSpace {
+            base: 0x9000,
+            asid: Some(0),
+        },
+        C::VSpace {
+            base: 0x9000,
+            asid: None,
+        },
+        C::AsidControl,
+        C::AsidPool {
+            base: 0xa000,
+            asid_base: 512,
+        },
+    ]
+}
+
+fn sample() -> (Words, Trace) {
+    let mut w = Words::default();
+    encode_header(&mut w);
+    let facts = BootFacts {
+        cnode_bits: 12,
+        ipc_buffer_vaddr: 0x7000_0000,
+        bootinfo_vaddr: 0x7000_1000,
+        entry: 0x40_0000,
+        max_irq: 1023,
+        timer_irq: 27,
+        first_untyped_slot: 20,
+        objects: [1, 2, 3, 4, 5, 6, 7, 8],
+    };
+    let untypeds = vec![(0x4100_0000, 24, false), (0x900_0000, 12, true)];
+    encode_boot(&mut w, &facts, untypeds.len() as u64);
+    for &(p, b, d) in &untypeds {
+        encode_untyped(&mut w, p, b, d);
+    }
+    encode_exit(&mut w, 0x5000);
+    encode_end(&mut w);
+    let mut context = [0; CONTEXT_WORDS];
+    for (i, c) in context.iter_mut().enumerate() {
+        *c = i as u64 * 3;
+    }
+    let buffer: Vec<u64> = (0..BUFFER_WORDS as u64).collect();
+    encode_entry(
+        &mut w,
+        EventKind::Syscall,
+        0x5000,
+        &context,
+        0x40_0010,
+        &buffer,
+    );
+    encode_exit(&mut w, 0x5000);
+    let thread = ThreadProj {
+        tcb: 0x5000,
+        state: state::BLOCKED_ON_SEND,
+        object: 0x1000,
+        badge: 9,
+        flags: flags::IS_CALL | flags::CAN_GRANT,
+        priority: 255,
+        mcp: 254,
+        fault_handler: 3,
+        ipc_buffer: 0x7000_0000,
+        bound_notification: 0x2000,
+        fault_ip: 0x40_0010,
+        context,
+    };
+    thread.encode(&mut w);
+    for (i, c) in every_cap().into_iter().enumerate() {
+        encode_cap(&mut w, 0x4000, i as u64, c);
+    }
+    encode_end(&mut w);
+    let kinds = [
+        EventKind::UserException { esr: 0x0200_0000 },
+        EventKind::VmFault {
+            addr: 0xdead_0000,
+            fsr: 0x9200_0007,
+            instruction: true,
+        },
+        EventKind::Timer,
+        EventKind::Interrupt { irq: 33 },
+    ];
+    for k in kinds {
+        encode_entry(&mut w, k, 0, &[0; CONTEXT_WORDS], 0, &[]);
+        encode_exit(&mut w, 0);
+        encode_end(&mut w);
+    }
+    // The machine halted in the last entry: no exit.
+    encode_entry(&mut w, EventKind::Syscall, 0x5000, &context, 4, &[1, 2]);
+
+    let mut exit = Exit {
+        current: 0x5000,
+        threads: Default::default(),
+        caps: Default::default(),
+    };
+    exit.threads.insert(0x5000, thread);
+    for (i, c) in every_cap().into_iter().enumerate() {
+        exit.caps.insert((0x4000, i as u64), c);
+    }
+    let mut steps = vec![Step {
+        entry: Entry {
+            kind: EventKind::Syscall,
+            thread: 0x5000,
+            context,
+            fault_ip: 0x40_0010,
+            buffer,
+        },
+        exit: Some(exit),
+    }];
+    for k in kinds {
+        steps.push(Step {
+            entry: Entry {
+                kind: k,
+                thread: 0,
+                context: [0; CONTEXT_WORDS],
+                fault_ip: 0,
+                buffer: vec![],
+            },
+            exit: Some(Exit {
+                current: 0,
+                threads: Default::default(),
+                caps: Default::default(),
+            }),
+        });
+    }
+    steps.push(Step {
+        entry: Entry {
+            kind: EventKind::Syscall,
+            thread: 0x5000,
+            context,
+            fault_ip: 4,
+            buffer: vec![1, 2],
+        },
+        exit: None,
+    });
+    (
+        w,
+        Trace {
+            boot: Boot { facts, untypeds },
+            initial: Exit {
+                current: 0x5000,
+                threads: Default::default(),
+                caps: Default::default(),
+            },
+            steps,
+        },
+    )
+}
+
+#[test]
+fn a_trace_decodes_to_what_was_encoded() {
+    let (w, expected) = sample();
+    assert_eq!(decode(&w.bytes()).unwrap(), expected);
+}
+
+#[test]
+fn every_cap_survives_its_encoding() {
+    for c in every_cap() {
+        assert_eq!(CapProj::from_words(c.to_words()), Some(c), "{c:?}");
+    }
+    assert_eq!(CapProj::from_words([16, 0, 0, 0, 0]), None);
+}
+
+#[test]
+fn damaged_traces_are_refused_with_the_place_and_reason() {
+    let (w, _) = sample();
+    let bytes = w.bytes();
+
+    let e = decode(&bytes[..bytes.len() - 3]).unwrap_err();
+    assert!(e.what.contains("not a whole number of words"), "{e}");
+
+    let e = decode(&bytes[8..]).unwrap_err();
+    assert_eq!(e.at, 0);
+    assert!(e.what.contains("not a kernel trace"), "{e}");
+
+    let mut v = w.0.clone();
+    v[1] = VERSION + 1;
+    let e = decode(&Words(v).bytes()).unwrap_err();
+    assert!(e.what.contains("record the trace again"), "{e}");
+
+    // Cut inside the first exit: it never reaches END.
+    let e = decode(&bytes[..8 * 250]).unwrap_err();
+    assert!(e.what.contains("ends inside"), "{e}");
+
+    let mut v = w.0.clone();
+    let first_entry = 2 + 8 + 8 + 1 + 6 + 3;
+    assert_eq!(v[first_entry], tag::ENTRY);
+    v[first_entry + 1] = 99;
+    let e = decode(&Words(v).bytes()).unwrap_err();
+    assert!(e.what.contains("unknown event kind 99"), "{e}");
+
+    let mut v = w.0.clone();
+    v[first_entry] = tag::CAP;
+    let e = decode(&Words(v).bytes()).unwrap_err();
+    assert_eq!(e.at, first_entry);
+    assert!(e.what.contains("expected an entry"), "{e}");
+}
