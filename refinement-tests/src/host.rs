@@ -210,6 +210,16 @@ impl Kernel {
         handle_event(&mut self.ks, &mut self.m, Event::Syscall);
     }
 
+    /// The timer ticks while the current thread runs: the arch entry records where it was
+    /// as its restart pc (seL4's FaultIP), then the kernel handles the tick.
+    pub fn tick(&mut self) {
+        if let Some(t) = self.ks.current {
+            let pc = t.reg(&self.m, reg::PC);
+            t.set(&mut self.m, field::FAULT_IP, pc);
+        }
+        handle_event(&mut self.ks, &mut self.m, Event::TimerTick);
+    }
+
     /// What thread `t` sees: the message label and words in its registers and buffer.
     pub fn reply(&self, t: Tcb) -> (u64, Vec<u64>) {
         let info = MessageInfo::from_word_clamped(t.reg(&self.m, INFO_REGISTER));
@@ -625,7 +635,7 @@ pub fn run(
             Step::Ticks(n) => {
                 count(0, u64::from(*n) - 1);
                 for _ in 0..*n {
-                    handle_event(&mut k.ks, &mut k.m, Event::TimerTick);
+                    k.tick();
                     s.event(spec::api::event::Event::TimerTick);
                 }
             }
@@ -837,7 +847,7 @@ pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
             } => k.syscall(Syscall::Call, *cptr, *label, words, caps),
             Step::Ticks(n) => {
                 for _ in 0..*n {
-                    handle_event(&mut k.ks, &mut k.m, Event::TimerTick);
+                    k.tick();
                 }
             }
             Step::Identify { cptr } => k.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]),

@@ -506,3 +506,28 @@ pub fn reg_name(i: usize) -> String {
         _ => "tpidrro_el0".to_owned(),
     }
 }
+
+/// Reads and replays a trace file; the summary line, or why it failed (unreadable,
+/// malformed, or the first divergence).
+pub fn replay_file(path: &std::path::Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read the trace: {e}"))?;
+    let t = trace_format::decode(&bytes).map_err(|e| e.to_string())?;
+    let threads: BTreeSet<u64> = t
+        .steps
+        .iter()
+        .filter_map(|s| s.exit.as_ref())
+        .flat_map(|e| e.threads.keys().copied())
+        .collect();
+    let r = replay(&t).map_err(|d| d.to_string())?;
+    Ok(format!(
+        "replay: {} kernel entries, {} threads, the states compared after every entry{} ({})",
+        r.entries,
+        threads.len(),
+        if r.halted_in_last {
+            "; the machine halted in the last"
+        } else {
+            ""
+        },
+        path.display()
+    ))
+}

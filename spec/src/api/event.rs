@@ -187,8 +187,17 @@ pub fn handle_event(s: &mut State, ev: Event) -> Outcome {
                     },
                 );
             }
-            Event::TimerTick => timer_tick(s),
-            Event::Interrupt { irq } => handle_interrupt(s, irq),
+            // An interrupt taken from user level records where the thread was as its
+            // restart pc (seL4's el0_irq saves ELR_EL1 to FaultIP), which ReadRegisters
+            // then reports.
+            Event::TimerTick => {
+                interrupt_entry(s, cur);
+                timer_tick(s)
+            }
+            Event::Interrupt { irq } => {
+                interrupt_entry(s, cur);
+                handle_interrupt(s, irq)
+            }
         }
         // A current thread destroyed during the event leaves the choice to the scheduler.
         if !s.is_tcb(s.current) {
@@ -217,6 +226,13 @@ fn syscall_entry(s: &mut State, t: PAddr) {
     let tcb = s.tcb_mut(t);
     tcb.fault_ip = tcb.regs[index::PC];
     tcb.regs[index::PC] += SVC_INSTRUCTION_BYTES;
+}
+
+/// An interrupt while a thread ran (not the idle thread): it restarts where it was.
+fn interrupt_entry(s: &mut State, t: PAddr) {
+    if t != s.idle {
+        exception_entry(s, t);
+    }
 }
 
 /// On an exception, the restart pc is the faulting instruction.
