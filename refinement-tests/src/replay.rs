@@ -391,17 +391,24 @@ fn describe(e: &trace_format::Entry) -> String {
                 |s| format!("{s:?}"),
             );
             let info = sel4_abi::MessageInfo::from_word_clamped(x(1));
+            // The message: x2..x5, then the IPC buffer; the extra caps' cptrs.
+            let words: Vec<String> = (0..info.length as usize)
+                .map(|i| match i {
+                    0..4 => x(2 + i),
+                    _ => e.buffer.get(1 + i).copied().unwrap_or(0),
+                })
+                .map(|w| format!("{w:#x}"))
+                .collect();
+            let caps: Vec<String> = (0..info.extra_caps as usize)
+                .map(|i| format!("{:#x}", e.buffer.get(122 + i).copied().unwrap_or(0)))
+                .collect();
             format!(
-                "{who}: {sys} cptr {:#x} label {} length {} caps {} at pc {:#x}, x2..x5 {:#x} {:#x} {:#x} {:#x}",
+                "{who}: {sys} cptr {:#x} label {} at pc {:#x}, message [{}], caps [{}]",
                 x(0),
                 info.label,
-                info.length,
-                info.extra_caps,
                 e.fault_ip,
-                x(2),
-                x(3),
-                x(4),
-                x(5)
+                words.join(", "),
+                caps.join(", ")
             )
         }
         other => format!("{who}: {other:?} at pc {:#x}", e.context[index::PC]),

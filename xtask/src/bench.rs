@@ -43,7 +43,8 @@ const SEL4: &[(&str, Option<u64>, &str)] = &[
 pub fn run(root: &Path) -> Result<u8> {
     install::require_qemu()?;
     install::require_targets(root)?;
-    let kernel = cargo_build::kernel(root, None).run_inherited()?;
+    let kernel =
+        cargo_build::kernel(root, cargo_build::KernelVariant::default()).run_inherited()?;
     let programs = programs::discover(root)?;
     let program = programs::find(&programs, "ipc-bench")?;
     let elf = cargo_build::program(root, program).run_inherited()?;
@@ -54,6 +55,7 @@ pub fn run(root: &Path) -> Result<u8> {
         root_elf: &elf,
         root_paddr: image::root_elf_paddr(&kernel)?,
         gdb_port: None,
+        trace: None,
     };
     eprintln!("xtask: {}", process::render(&boot.command()));
     let run = process::run_captured(boot.command(), Some(Duration::from_secs(120)))?;

@@ -36,6 +36,7 @@ pub fn run(
     root_task: &RootTask,
     options: &BootOptions,
     gdb_port: Option<u16>,
+    trace: Option<&Path>,
 ) -> Result<u8> {
     // Check the cheap things first, so a typo fails before minutes of building.
     let programs = programs::discover(root)?;
@@ -59,7 +60,11 @@ pub fn run(
     }
     install::require_targets(root)?;
 
-    let kernel = cargo_build::kernel(root, options.root_cnode_bits).run_inherited()?;
+    let variant = cargo_build::KernelVariant {
+        cnode_bits: options.root_cnode_bits,
+        trace: trace.is_some(),
+    };
+    let kernel = cargo_build::kernel(root, variant).run_inherited()?;
     let root_elf = match root_task {
         RootTask::Program(name) => {
             cargo_build::program(root, programs::find(&programs, &name)?).run_inherited()?
@@ -79,6 +84,7 @@ pub fn run(
         root_elf: &root_elf,
         root_paddr,
         gdb_port,
+        trace,
     };
     let command = boot.command();
     if let Some(port) = gdb_port {

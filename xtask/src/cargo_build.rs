@@ -67,14 +67,35 @@ fn target_root_from(root: &Path, var: Option<OsString>) -> PathBuf {
     }
 }
 
-/// Builds the kernel; with `cnode_bits` set, into a target folder of its own, so the
-/// default kernel stays built and neither build undoes the other.
-pub fn kernel(root: &Path, cnode_bits: Option<u32>) -> Build {
-    let target_dir = match cnode_bits {
+/// Which kernel to build: the default, or with a build option.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KernelVariant {
+    /// `SEL4_ROOT_CNODE_SIZE_BITS`, if not the default.
+    pub cnode_bits: Option<u32>,
+    /// With the `trace` feature: every kernel entry recorded for the refinement replay.
+    pub trace: bool,
+}
+
+impl KernelVariant {
+    /// The folder name of a non-default variant's target directory.
+    fn folder(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(bits) = self.cnode_bits {
+            parts.push(format!("root-cnode-bits-{bits}"));
+        }
+        if self.trace {
+            parts.push("trace".to_owned());
+        }
+        (!parts.is_empty()).then(|| parts.join("-"))
+    }
+}
+
+/// Builds the kernel; a variant builds into a target folder of its own, so the default
+/// kernel stays built and neither build undoes the other.
+pub fn kernel(root: &Path, variant: KernelVariant) -> Build {
+    let target_dir = match variant.folder() {
         None => target_root(root),
-        Some(bits) => target_root(root)
-            .join("xtask")
-            .join(format!("root-cnode-bits-{bits}")),
+        Some(folder) => target_root(root).join("xtask").join(folder),
     };
     let mut command = cargo(root);
     command.args([
@@ -85,22 +106,40 @@ pub fn kernel(root: &Path, cnode_bits: Option<u32>) -> Build {
         "--target",
         KERNEL_TARGET,
     ]);
+    if variant.trace {
+        command.args(["--features", "trace"]);
+    }
     command.arg("--target-dir").arg(&target_dir);
-    match cnode_bits {
+    match variant.cnode_bits {
         Some(bits) => command.env(CNODE_BITS_ENV, bits.to_string()),
         // The default kernel must be the default even if the caller's shell sets the option.
         None => command.env_remove(CNODE_BITS_ENV),
     };
+    let mut what = "kernel".to_owned();
+    if let Some(bits) = variant.cnode_bits {
+        what.push_str(&format!(" ({CNODE_BITS_ENV}={bits})"));
+    }
+    if variant.trace {
+        what.push_str(" (trace)");
+    }
     Build {
-        what: match cnode_bits {
-            None => "kernel".to_owned(),
-            Some(bits) => format!("kernel ({CNODE_BITS_ENV}={bits})"),
-        },
+        what,
         command,
         output: target_dir
             .join(KERNEL_TARGET)
             .join("release")
             .join("kernel"),
+    }
+}
+
+/// Builds the refinement tests' trace replayer (a host program).
+pub fn replay_tool(root: &Path) -> Build {
+    let mut command = cargo(root);
+    command.args(["build", "--package", "refinement-tests", "--bin", "replay"]);
+    Build {
+        what: "replay tool".to_owned(),
+        command,
+        output: target_root(root).join("debug").join("replay"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The QEMU test cases: every program with an `expected.txt`, plus the table of extra cases.
 
 use crate::badelf::BadElf;
+use crate::cargo_build::KernelVariant;
 use crate::process::Input;
 use crate::programs::Program;
 use crate::qemu::Machine;
@@ -77,6 +78,9 @@ pub struct Case {
     pub expect: Expect,
     /// What is typed on the serial console (QEMU's stdin), and when; `None`: nothing.
     pub input: Option<Input>,
+    /// Boot the kernel built with the `trace` feature and replay its trace on the spec:
+    /// the case passes only if the console matches and the spec agrees at every entry.
+    pub trace: bool,
 }
 
 impl Case {
@@ -89,6 +93,7 @@ impl Case {
             root_cnode_bits: None,
             expect: Expect::File(EXPECTED_FILE),
             input: None,
+            trace: false,
         }
     }
 
@@ -143,6 +148,21 @@ impl Case {
         self
     }
 
+    /// Under the trace kernel, replayed on the spec, named `trace-NAME`.
+    pub fn traced(mut self) -> Case {
+        self.name = format!("{TRACE_PREFIX}{}", self.name);
+        self.trace = true;
+        self
+    }
+
+    /// The kernel this case boots.
+    pub fn kernel(&self) -> KernelVariant {
+        KernelVariant {
+            cnode_bits: self.root_cnode_bits,
+            trace: self.trace,
+        }
+    }
+
     /// The program this case boots, if it boots one.
     pub fn program_name(&self) -> Option<&str> {
         match &self.root_task {
@@ -152,8 +172,12 @@ impl Case {
     }
 }
 
+/// The name prefix of the cases run under the trace kernel.
+pub const TRACE_PREFIX: &str = "trace-";
+
 /// Every case: one per program that has an `expected.txt` (or the table's row of that
-/// name), then the other extra cases, keeping those whose name contains `filter`.
+/// name), then the other extra cases, then each program's case again under the trace
+/// kernel (`trace-NAME`), keeping those whose name contains `filter`.
 pub fn all(programs: &[Program], filter: Option<&str>) -> Vec<Case> {
     let mut extra = extra_cases();
     let mut cases: Vec<Case> = programs
@@ -164,7 +188,10 @@ pub fn all(programs: &[Program], filter: Option<&str>) -> Vec<Case> {
             None => Case::program(&p.name, &p.name),
         })
         .collect();
+    // Every program's own case again under the trace kernel, checked against the spec.
+    let traced: Vec<Case> = cases.iter().map(|c| c.clone().traced()).collect();
     cases.append(&mut extra);
+    cases.extend(traced);
     cases.retain(|case| filter.is_none_or(|f| case.name.contains(f)));
     cases
 }
@@ -230,7 +257,12 @@ mod tests {
             .into_iter()
             .map(|c| c.name)
             .collect();
-        assert_eq!(uart, ["uart-driver", "uart-driver-gicv3"]);
+        assert_eq!(uart, ["uart-driver", "uart-driver-gicv3", "trace-uart-driver"]);
+        // Each program's own case runs again under the trace kernel, with its row's input.
+        let traced = cases.iter().find(|c| c.name == "trace-uart-driver").unwrap();
+        assert!(traced.trace && traced.kernel().trace);
+        assert_eq!(traced.input, Some(UART_DRIVER_INPUT));
+        assert!(cases.iter().filter(|c| c.trace).count() == 2);
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

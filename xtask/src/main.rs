@@ -73,8 +73,9 @@ enum Command {
     },
     /// Measure guest instructions per IPC and other operations; print them beside seL4's.
     Bench,
-    /// Check the kernel against the spec on generated programs, or prove the check catches
-    /// the planted kernel bugs (`--mutants`); prints programs and steps compared.
+    /// Check the kernel against the spec on generated programs, prove the check catches the
+    /// planted kernel bugs (`--mutants`), replay kernel traces (`--trace FILE`) or record
+    /// one under QEMU (`--record PROGRAM`); prints what was compared.
     Refine {
         /// Generated programs to run (with `--mutants`: per mutant); at least 1.
         #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
@@ -83,8 +84,17 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Run each mutant kernel against the spec; print `caught/total`.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["trace", "record"])]
         mutants: bool,
+        /// Replay these kernel trace files on the spec (stops at the first divergence).
+        #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "record")]
+        trace: Vec<PathBuf>,
+        /// Boot this example or test program under the trace kernel, then replay its trace.
+        #[arg(long, value_name = "PROGRAM")]
+        record: Option<String>,
+        /// With `--record`: where to write the trace (default target/traces/PROGRAM.trace).
+        #[arg(long, value_name = "FILE", requires = "record")]
+        out: Option<PathBuf>,
     },
     /// Run a scenario on the executable specification: `spec FILE [--dot OUT]`.
     Spec {
@@ -126,7 +136,13 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Run { example, boot } => {
             let example = example.unwrap_or_else(|| "hello".to_owned());
-            boot::run(&root, &boot::RootTask::choose(example, &boot), &boot, None)
+            boot::run(
+                &root,
+                &boot::RootTask::choose(example, &boot),
+                &boot,
+                None,
+                None,
+            )
         }
         Command::Debug {
             example,
@@ -140,6 +156,7 @@ fn main() -> ExitCode {
                 &boot::RootTask::choose(example, &boot),
                 &boot,
                 Some(port),
+                None,
             )
         }
         Command::Test { filter, timeout } => suite::run(&root, filter.as_deref(), timeout),
@@ -149,12 +166,18 @@ fn main() -> ExitCode {
             cases,
             seed,
             mutants,
+            trace,
+            record,
+            out,
         } => refine::run(
             &root,
             &refine::Refine {
                 cases,
                 seed,
                 mutants,
+                trace,
+                record,
+                out,
             },
         ),
     };
@@ -205,7 +228,8 @@ mod tests {
             Command::Refine {
                 cases: 9,
                 seed: Some(3),
-                mutants: false
+                mutants: false,
+                ..
             }
         ));
         let cli = Cli::try_parse_from(["cargo xtask", "refine", "--mutants"]).unwrap();
@@ -214,9 +238,22 @@ mod tests {
             Command::Refine {
                 cases: 200,
                 seed: None,
-                mutants: true
+                mutants: true,
+                ..
             }
         ));
         assert!(Cli::try_parse_from(["cargo xtask", "refine", "--seed", "x"]).is_err());
+        let cli = Cli::try_parse_from(["cargo xtask", "refine", "--trace", "a", "b"]).unwrap();
+        let Command::Refine { trace, .. } = cli.command else {
+            panic!("not refine")
+        };
+        assert_eq!(trace, [PathBuf::from("a"), PathBuf::from("b")]);
+        let cli = Cli::try_parse_from(["cargo xtask", "refine", "--record", "hello"]).unwrap();
+        assert!(matches!(cli.command, Command::Refine { record: Some(ref p), .. } if p == "hello"));
+        // --out needs --record; --mutants and --trace exclude each other.
+        assert!(Cli::try_parse_from(["cargo xtask", "refine", "--out", "f"]).is_err());
+        assert!(
+            Cli::try_parse_from(["cargo xtask", "refine", "--mutants", "--trace", "f"]).is_err()
+        );
     }
 }

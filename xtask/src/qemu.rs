@@ -56,6 +56,9 @@ pub struct Boot<'a> {
     pub root_paddr: u64,
     /// `Some(port)`: wait for gdb on this TCP port before the first instruction.
     pub gdb_port: Option<u16>,
+    /// `Some(file)`: the trace kernel writes its trace to this host file (semihosting
+    /// command line `trace=FILE`).
+    pub trace: Option<&'a Path>,
 }
 
 impl Boot<'_> {
@@ -66,8 +69,14 @@ impl Boot<'_> {
         command.args(["-cpu", &self.machine.cpu]);
         command.args(["-m", &self.machine.memory]);
         command.args(["-nographic", "-no-reboot"]);
-        // The kernel ends QEMU through semihosting, with the run's status.
-        command.args(["-semihosting-config", "enable=on,target=native"]);
+        // The kernel ends QEMU through semihosting, with the run's status; the trace
+        // kernel names its trace file in the semihosting command line.
+        let mut semihosting = std::ffi::OsString::from("enable=on,target=native");
+        if let Some(file) = self.trace {
+            semihosting.push(",arg=trace=");
+            semihosting.push(file);
+        }
+        command.arg("-semihosting-config").arg(semihosting);
         // Deterministic: the same run every time, and the cycle counter counts instructions.
         command.args(["-icount", "shift=0,sleep=off"]);
         command.arg("-kernel").arg(self.kernel);
@@ -97,6 +106,7 @@ mod tests {
             root_elf: Path::new("target/r"),
             root_paddr: 0x4800_0000,
             gdb_port: None,
+            trace: None,
         };
         assert_eq!(
             render(&boot.command()),
@@ -120,6 +130,7 @@ mod tests {
             root_elf: Path::new("my root"),
             root_paddr: 0x1000,
             gdb_port: Some(4321),
+            trace: Some(Path::new("/t/x.trace")),
         };
         let line = render(&boot.command());
         assert!(
@@ -133,5 +144,9 @@ mod tests {
             "{line}"
         );
         assert!(line.ends_with(" -S -gdb tcp::4321"), "{line}");
+        assert!(
+            line.contains("-semihosting-config enable=on,target=native,arg=trace=/t/x.trace "),
+            "{line}"
+        );
     }
 }

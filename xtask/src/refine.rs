@@ -1,10 +1,13 @@
 //! `cargo xtask refine`: the refinement tests on demand — generated programs with a chosen
-//! count and seed, or the mutant run that proves the check catches planted kernel bugs.
+//! count and seed, the mutant run that proves the check catches planted kernel bugs, the
+//! replay of recorded kernel traces on the spec, and recording one under QEMU.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+
+use crate::{BootOptions, boot, cargo_build};
 
 /// What to run.
 pub struct Refine {
@@ -14,10 +17,22 @@ pub struct Refine {
     pub seed: Option<u64>,
     /// Run the mutant check instead.
     pub mutants: bool,
+    /// Replay these trace files on the spec instead.
+    pub trace: Vec<PathBuf>,
+    /// Boot this program under the trace kernel, then replay its trace.
+    pub record: Option<String>,
+    /// Where `record` writes the trace (default `target/traces/PROGRAM.trace`).
+    pub out: Option<PathBuf>,
 }
 
 /// Runs the chosen refinement test and returns its exit status.
 pub fn run(root: &Path, r: &Refine) -> Result<u8> {
+    if let Some(program) = &r.record {
+        return record(root, program, r.out.as_deref());
+    }
+    if !r.trace.is_empty() {
+        return replay(root, &r.trace);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
     command
@@ -40,4 +55,76 @@ pub fn run(root: &Path, r: &Refine) -> Result<u8> {
         .status()
         .context("running cargo test -p refinement-tests")?;
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+/// Replays trace files on the spec with the replay tool; its status.
+fn replay(root: &Path, files: &[PathBuf]) -> Result<u8> {
+    for f in files {
+        if !f.is_file() {
+            bail!(
+                "--trace {}: no such file (record one with `cargo xtask refine --record PROGRAM`)",
+                f.display()
+            );
+        }
+    }
+    let tool = cargo_build::replay_tool(root).run_inherited()?;
+    let status = Command::new(&tool)
+        .args(files)
+        .status()
+        .with_context(|| format!("running {}", tool.display()))?;
+    Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+/// Where traces go unless told otherwise.
+pub fn trace_folder(root: &Path) -> PathBuf {
+    cargo_build::target_root(root).join("traces")
+}
+
+/// Boots `program` under the trace kernel, then replays the trace it wrote.
+fn record(root: &Path, program: &str, out: Option<&Path>) -> Result<u8> {
+    let file = match out {
+        Some(f) => std::env::current_dir()?.join(f),
+        None => trace_folder(root).join(format!("{program}.trace")),
+    };
+    check_trace_path(&file)?;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let _ = std::fs::remove_file(&file);
+    let options = BootOptions {
+        memory: "1G".to_owned(),
+        cpu: "cortex-a53".to_owned(),
+        virtualization: false,
+        gic_version: None,
+        elf: None,
+        root_cnode_bits: None,
+        timeout: None,
+    };
+    let status = boot::run(
+        root,
+        &boot::RootTask::Program(program.to_owned()),
+        &options,
+        None,
+        Some(&file),
+    )?;
+    if !file.is_file() {
+        bail!(
+            "the trace kernel wrote no trace to {} (QEMU exited with status {status})",
+            file.display()
+        );
+    }
+    eprintln!("xtask: trace in {}", file.display());
+    let replayed = replay(root, &[file])?;
+    Ok(if replayed != 0 { replayed } else { status })
+}
+
+/// QEMU's option syntax takes a comma as a separator: a trace path may not hold one.
+pub fn check_trace_path(file: &Path) -> Result<()> {
+    if file.to_string_lossy().contains(',') {
+        bail!(
+            "{}: QEMU cannot take a trace path with a comma; choose another with --out",
+            file.display()
+        );
+    }
+    Ok(())
 }

@@ -6,14 +6,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
-use crate::cargo_build::{self, Build};
+use crate::cargo_build::{self, Build, KernelVariant};
 use crate::cases::{self, Case, RootTask};
 use crate::process::{self, Ending};
 use crate::programs::{self, Program};
 use crate::progress::Progress;
 use crate::qemu::Boot;
 use crate::verdict::{Failure, failure, judge};
-use crate::{image, install};
+use crate::{image, install, refine};
 
 /// The name of the host-test step, as `test FILTER` matches it.
 const HOST_TESTS: &str = "host-tests";
@@ -82,8 +82,10 @@ struct Suite<'a> {
 
 /// The ELF files the builds produced, or why each is missing.
 struct Built {
-    kernels: BTreeMap<Option<u32>, Result<PathBuf, String>>,
+    kernels: BTreeMap<KernelVariant, Result<PathBuf, String>>,
     programs: BTreeMap<String, Result<PathBuf, String>>,
+    /// The trace replayer, if a case needs it.
+    replay: Option<Result<PathBuf, String>>,
 }
 
 impl Suite<'_> {
@@ -150,14 +152,19 @@ impl Suite<'_> {
         let started = Instant::now();
         self.progress.begin(BUILD);
         let mut failures = Vec::new();
-        let variants: BTreeSet<Option<u32>> = cases.iter().map(|c| c.root_cnode_bits).collect();
+        let variants: BTreeSet<KernelVariant> = cases.iter().map(Case::kernel).collect();
         let mut built = Built {
             kernels: BTreeMap::new(),
             programs: BTreeMap::new(),
+            replay: None,
         };
-        for bits in variants {
-            let result = self.build_one(cargo_build::kernel(self.root, bits), &mut failures)?;
-            built.kernels.insert(bits, result);
+        for variant in variants {
+            let result = self.build_one(cargo_build::kernel(self.root, variant), &mut failures)?;
+            built.kernels.insert(variant, result);
+        }
+        if cases.iter().any(|c| c.trace) {
+            let result = self.build_one(cargo_build::replay_tool(self.root), &mut failures)?;
+            built.replay = Some(result);
         }
         for program in programs {
             let result = self.build_one(cargo_build::program(self.root, program), &mut failures)?;
@@ -218,6 +225,15 @@ impl Suite<'_> {
         let started = Instant::now();
         self.progress.begin(&case.name);
         let result = self.boot_and_judge(case, programs, built, timeout);
+        let result = match result {
+            Ok(note) => {
+                if let Some(note) = note {
+                    self.progress.note(&format!("{}: {note}", case.name));
+                }
+                Ok(())
+            }
+            Err(f) => Err(f),
+        };
         self.record(&case.name, started, result);
         Ok(())
     }
@@ -228,8 +244,16 @@ impl Suite<'_> {
         programs: &[Program],
         built: &Built,
         timeout: Option<Duration>,
-    ) -> Result<(), Failure> {
-        let kernel = lookup(&built.kernels, &case.root_cnode_bits)?;
+    ) -> Result<Option<String>, Failure> {
+        let kernel = lookup(&built.kernels, &case.kernel())?;
+        let trace = case
+            .trace
+            .then(|| refine::trace_folder(self.root).join(format!("{}.trace", case.name)));
+        if let Some(file) = &trace {
+            refine::check_trace_path(file).map_err(failure)?;
+            let _ = std::fs::create_dir_all(refine::trace_folder(self.root));
+            let _ = std::fs::remove_file(file);
+        }
         let program = case
             .program_name()
             .map(|name| programs::find(programs, name))
@@ -246,6 +270,7 @@ impl Suite<'_> {
             root_elf: &root_elf,
             root_paddr,
             gdb_port: None,
+            trace: trace.as_deref(),
         };
         let command = boot.command();
         let line = process::render(&command);
@@ -256,7 +281,40 @@ impl Suite<'_> {
             ending: Some(run.ending),
             output: Some(run.output.clone()),
             ..f
-        })
+        })?;
+        match &trace {
+            Some(file) => self.replay(built, file),
+            None => Ok(None),
+        }
+    }
+
+    /// Replays a case's trace on the spec: its summary line, or the divergence. The trace
+    /// is deleted when it replays (they are large), kept for a look when it does not.
+    fn replay(&self, built: &Built, file: &Path) -> Result<Option<String>, Failure> {
+        let tool = match &built.replay {
+            Some(Ok(tool)) => tool,
+            Some(Err(reason)) => return Err(Failure::new(reason.clone())),
+            None => return Err(Failure::new("not run: the replay tool was not built")),
+        };
+        let mut command = std::process::Command::new(tool);
+        command.arg(file);
+        let line = process::render(&command);
+        let run = process::run_captured(command, None).map_err(failure)?;
+        if run.ending == Ending::Exited(0) {
+            let _ = std::fs::remove_file(file);
+            Ok(run.output.lines().last().map(str::to_owned))
+        } else {
+            Err(Failure {
+                command: Some(line),
+                ending: Some(run.ending),
+                output: Some(run.output),
+                ..Failure::new(format!(
+                    "the spec disagrees with the kernel's trace (kept: {}; replay it with \
+                     `cargo xtask refine --trace FILE`)",
+                    file.display()
+                ))
+            })
+        }
     }
 
     /// Prints the summary and returns the exit status.

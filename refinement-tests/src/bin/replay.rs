@@ -7,7 +7,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let files: Vec<String> = std::env::args().skip(1).collect();
     if files.is_empty() {
-        eprintln!("usage: replay TRACE_FILE...  (record one with `cargo xtask refine --record PROGRAM`)");
+        eprintln!(
+            "usage: replay TRACE_FILE...  (record one with `cargo xtask refine --record PROGRAM`)"
+        );
         return ExitCode::from(2);
     }
     let mut failed = false;

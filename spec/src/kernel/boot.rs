@@ -69,6 +69,50 @@ impl Default for BootConfig {
     }
 }
 
+/// seL4's create_it_address_space: the root VSpace's boot tables and mappings. Each image
+/// page table goes in at the first missing level over its address, in slot order (seL4
+/// makes them top down); then each frame cap with a mapping (the image's, the IPC
+/// buffer's, the BootInfo's) is entered where a table of its size is. Without image
+/// tables (the spec's own boots) no frame finds a table, and the VSpace stays empty.
+fn boot_mappings(s: &mut State, vspace: PAddr, image: &[Cap], initial: &[(u64, Cap)]) {
+    use super::vspace::{lookup_pt_slot, table_mut};
+    use crate::model::Pte;
+    for cap in image {
+        if let Cap::PageTable {
+            base,
+            mapping: Some(m),
+        } = *cap
+        {
+            let (t, i, bits) = lookup_pt_slot(s, vspace, m.vaddr);
+            if let Some(table) = table_mut(s, t).filter(|_| bits > PAGE_BITS) {
+                table.entries.entry(i).or_insert(Pte::Table(base));
+            }
+        }
+    }
+    for cap in image.iter().chain(initial.iter().map(|(_, c)| c)) {
+        if let Cap::Frame {
+            base,
+            size_bits,
+            rights,
+            mapping: Some(m),
+            ..
+        } = *cap
+        {
+            let (t, i, bits) = lookup_pt_slot(s, vspace, m.vaddr);
+            if let Some(table) = table_mut(s, t).filter(|_| bits == u64::from(size_bits)) {
+                table.entries.insert(
+                    i,
+                    Pte::Page {
+                        frame: base,
+                        size_bits,
+                        rights,
+                    },
+                );
+            }
+        }
+    }
+}
+
 /// Where the boot objects are, so tests and scenarios can name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BootLayout {
@@ -286,6 +330,7 @@ pub fn boot(cfg: &BootConfig) -> State {
         let slot = init_cap::NUM_INITIAL_CAPS + i as u64;
         s.set_cte(slot_at(l.cnode, slot), root_cte(cap));
     }
+    boot_mappings(&mut s, l.vspace, &cfg.image_caps, &caps);
     for (i, &(ptr, size_bits, is_device)) in cfg.untypeds.iter().enumerate() {
         s.set_cte(
             slot_at(l.cnode, cfg.first_untyped_slot + i as u64),

@@ -127,11 +127,24 @@ fn decode_buffer(
 /// The CSpace and VSpace part of Configure and SetSpace.
 fn decode_space(
     s: &State,
+    tcb: PAddr,
     c_data: u64,
     (c_cap, c_slot): (Cap, SlotRef),
     v_data: u64,
     (v_cap, v_slot): (Cap, SlotRef),
 ) -> Result<(Install, Install), SyscallError> {
+    // Replacing a root whose deletion would take long (the last cap to a CNode or a
+    // thread) is refused: the thread's own slots are no place for a long-running delete
+    // (seL4's slotCapLongRunningDelete).
+    let long_running = |slot: SlotRef| {
+        matches!(
+            s.cap(slot),
+            Cap::Thread { .. } | Cap::Zombie { .. } | Cap::CNode { .. }
+        ) && s.is_final(slot)
+    };
+    if long_running(slot_at(tcb, TCB_CTABLE)) || long_running(slot_at(tcb, TCB_VTABLE)) {
+        return Err(SyscallError::IllegalOperation);
+    }
     let c_cap = if c_data != 0 {
         c_cap.update_data(false, c_data)
     } else {
@@ -244,7 +257,7 @@ pub fn decode(s: &State, a: &Args) -> Result<TcbOp, SyscallError> {
                 return Err(trunc);
             };
             let buffer = decode_buffer(s, buf, b)?;
-            let space = decode_space(s, c_data, c, v_data, v)?;
+            let space = decode_space(s, tcb, c_data, c, v_data, v)?;
             Ok(TcbOp::ThreadControl {
                 tcb,
                 slot: a.slot,
@@ -309,7 +322,7 @@ pub fn decode(s: &State, a: &Args) -> Result<TcbOp, SyscallError> {
             else {
                 return Err(trunc);
             };
-            let space = decode_space(s, c_data, c, v_data, v)?;
+            let space = decode_space(s, tcb, c_data, c, v_data, v)?;
             Ok(TcbOp::ThreadControl {
                 tcb,
                 slot: a.slot,

@@ -329,6 +329,18 @@ fn frame<M: Machine>(ks: &mut KernelState, m: &mut M, inv: &Invocation) -> Resul
     if start >= page || end > page {
         return Err(SysError::InvalidArgument(0));
     }
+    // The kernel flushes through the user's mapping, so the cap's record of it must still
+    // be true (seL4 at EL1): the entry at its address maps this frame, at this size.
+    let root = find_vspace(ks, m, map.asid).unwrap_or_default();
+    let (slot, bits) = lookup_pt_slot(m, root, map.vaddr);
+    let desc = m.read_word(slot);
+    if bits != frame_bits(size) || !is_valid(desc) || output_address(desc) != base {
+        return Err(SysError::InvalidCapability(0));
+    }
+    // Invalidating discards data, so it needs a writable mapping.
+    if op == CacheOp::Invalidate && !vspace::user_writable(desc) {
+        return Err(SysError::IllegalOperation);
+    }
     restart(ks, m, inv);
     // The machine skips memory its kernel window does not map (device memory above RAM).
     m.cache_op(op, base + start, end - start);
@@ -444,7 +456,15 @@ fn vspace_flush<M: Machine>(
     let page_mask = (1u64 << bits) - 1;
     if start & !page_mask != (end - 1) & !page_mask {
         set_thread_state(ks, m, inv.thread, ThreadState::Running);
-        return Err(SysError::RangeError(0, (start & !page_mask) + page_mask));
+        return Err(SysError::RangeError(
+            start,
+            (start & !page_mask) + page_mask,
+        ));
+    }
+    // Invalidating discards data, so it needs a writable mapping.
+    if op == CacheOp::Invalidate && !vspace::user_writable(desc) {
+        set_thread_state(ks, m, inv.thread, ThreadState::Running);
+        return Err(SysError::IllegalOperation);
     }
     m.cache_op(op, output_address(desc) + (start & page_mask), end - start);
     Ok(())

@@ -70,6 +70,12 @@ pub const fn is_valid(desc: u64) -> bool {
     desc & VALID != 0
 }
 
+/// True if a page or block entry lets user level write (seL4's vmRightsFromPTE is
+/// VMReadWrite).
+pub const fn user_writable(desc: u64) -> bool {
+    desc & (3 << 6) == AP_EL0_RW
+}
+
 /// True if a level 0..=2 entry points to a table (not a block).
 pub const fn is_table(desc: u64) -> bool {
     desc & (VALID | TABLE_OR_PAGE) == VALID | TABLE_OR_PAGE
