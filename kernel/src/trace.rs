@@ -86,10 +86,12 @@ pub fn boot<M: Machine>(ks: &KernelState, m: &mut M, r: &BootResult, idle: u64) 
 }
 
 /// Writes the ENTRY record for `event`, before the kernel handles it.
-pub fn entry<M: Machine>(ks: &KernelState, m: &mut M, event: Event) {
+pub fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     if !m.tracing() {
         return;
     }
+    ks.trace_checks = 0;
+    ks.trace_preempted_at = 0;
     let kind = match event {
         Event::Syscall => EventKind::Syscall,
         Event::Fault(Fault::VmFault {
@@ -123,7 +125,15 @@ pub fn entry<M: Machine>(ks: &KernelState, m: &mut M, event: Event) {
         }
         _ => 0,
     };
-    trace_format::encode_entry(&mut Out(m), kind, thread, &context, fault_ip, &buffer[..n]);
+    trace_format::encode_entry(
+        &mut Out(m),
+        kind,
+        thread,
+        &context,
+        fault_ip,
+        ks.work_units,
+        &buffer[..n],
+    );
     m.trace_flush();
 }
 
@@ -132,7 +142,11 @@ pub fn exit<M: Machine>(ks: &KernelState, m: &mut M) {
     if !m.tracing() {
         return;
     }
-    trace_format::encode_exit(&mut Out(m), ks.current.map_or(0, |t| t.0));
+    trace_format::encode_exit(
+        &mut Out(m),
+        ks.current.map_or(0, |t| t.0),
+        ks.trace_preempted_at,
+    );
     let mut containers = [(0u64, 0u64); MAX_CONTAINERS];
     let mut n = 0;
     let mut t = ks.debug_tcbs;

@@ -127,6 +127,7 @@ pub fn project(s: &State) -> Exit {
     }
     Exit {
         current: if s.current == s.idle { 0 } else { s.current },
+        preempted_at: if s.preempted { s.checks } else { 0 },
         threads,
         caps,
     }
@@ -358,6 +359,13 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
                 tcb.regs[index::PC] = e.fault_ip;
             }
         }
+        // The machine's side of preemption, which the spec cannot know: how far the
+        // kernel's work counter was, and which interrupt check found one pending.
+        s.work_units = e.work_units;
+        s.preempt_at = step
+            .exit
+            .as_ref()
+            .and_then(|x| (x.preempted_at != 0).then_some(x.preempted_at));
         handle_event(&mut s, event(e));
         let Some(exit) = &step.exit else {
             return Ok(Replayed {

@@ -30,6 +30,8 @@ pub struct Entry {
     pub context: [u64; CONTEXT_WORDS],
     /// Its restart pc (for a syscall, the `svc`).
     pub fault_ip: u64,
+    /// Work units towards the kernel's next interrupt check.
+    pub work_units: u64,
     /// Its IPC buffer's first words (syscalls with a buffer only).
     pub buffer: Vec<u64>,
 }
@@ -39,6 +41,9 @@ pub struct Entry {
 pub struct Exit {
     /// The thread that runs next (0: idle).
     pub current: u64,
+    /// The interrupt check of the entry that found an interrupt pending and stopped a
+    /// long operation (1 for the first), or 0.
+    pub preempted_at: u64,
     /// Every thread, by TCB address.
     pub threads: BTreeMap<u64, ThreadProj>,
     /// Every non-empty slot of every CNode, by (CNode, index).
@@ -189,6 +194,7 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
         let thread = r.word("an entry")?;
         let context = r.array::<CONTEXT_WORDS>("an entry")?;
         let fault_ip = r.word("an entry")?;
+        let work_units = r.word("an entry")?;
         let n = r.word("an entry")? as usize;
         if n > crate::BUFFER_WORDS {
             return r.err(alloc::format!(
@@ -204,6 +210,7 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
             thread,
             context,
             fault_ip,
+            work_units,
             buffer,
         };
         let exit = match r.peek() {
@@ -225,8 +232,10 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
 
 fn read_exit(r: &mut Reader) -> Result<Exit, DecodeError> {
     let current = r.word("an exit")?;
+    let preempted_at = r.word("an exit")?;
     let mut exit = Exit {
         current,
+        preempted_at,
         threads: BTreeMap::new(),
         caps: BTreeMap::new(),
     };

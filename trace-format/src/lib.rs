@@ -9,8 +9,8 @@
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
 //!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
 //!           n (paddr size_bits is_device){n}
-//! entry  := ENTRY kind a b c thread context[36] fault_ip n word{n}
-//! exit   := EXIT current item* END
+//! entry  := ENTRY kind a b c thread context[36] fault_ip work_units n word{n}
+//! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
 //!           bound_notification fault_ip context[36]
 //!         | CAP cnode index cap[5]
@@ -19,9 +19,12 @@
 //! The exit after the boot record is the state the root task starts in. An entry is what the kernel read from user level: the event (`kind` and its arguments
 //! `a b c`, see [`EventKind`]), the thread that was running (0: idle), its registers in
 //! seL4_UserContext order with the pc where it resumes ([`context`]), its restart pc
-//! (seL4's FaultIP), and for a syscall the first 128 words of its IPC buffer (0 words
-//! without a buffer). The exit that follows is the state after the entry: the thread that
-//! runs next and the abstract projection (every thread, every cap in every CNode). A
+//! (seL4's FaultIP), the kernel's count of work units towards its next interrupt check
+//! (seL4's ksWorkUnitsCompleted), and for a syscall the first 128 words of its IPC buffer
+//! (0 words without a buffer). The exit that follows is the state after the entry: the thread that
+//! runs next, which interrupt check of the entry found an interrupt pending and stopped a
+//! long operation (`preempted_at`, 1 for the first; 0 if none did), and the abstract
+//! projection (every thread, every cap in every CNode). A
 //! trace may end with an entry without exit: the machine halted during it.
 //!
 //! The version changes whenever the grammar or a field's meaning does; the decoder refuses
@@ -525,6 +528,7 @@ pub fn encode_entry(
     thread: u64,
     context: &[u64; CONTEXT_WORDS],
     fault_ip: u64,
+    work_units: u64,
     buffer: &[u64],
 ) {
     s.word(tag::ENTRY);
@@ -532,13 +536,14 @@ pub fn encode_entry(
     s.word(thread);
     s.words(context);
     s.word(fault_ip);
+    s.word(work_units);
     s.word(buffer.len() as u64);
     s.words(buffer);
 }
 
 /// Writes the start of an EXIT record; items and [`encode_end`] follow.
-pub fn encode_exit(s: &mut impl Sink, current: u64) {
-    s.words(&[tag::EXIT, current]);
+pub fn encode_exit(s: &mut impl Sink, current: u64, preempted_at: u64) {
+    s.words(&[tag::EXIT, current, preempted_at]);
 }
 
 /// Writes a CAP item: slot `index` of the CNode at `cnode`.

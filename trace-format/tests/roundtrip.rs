@@ -125,7 +125,7 @@ fn sample() -> (Words, Trace) {
     for &(p, b, d) in &untypeds {
         encode_untyped(&mut w, p, b, d);
     }
-    encode_exit(&mut w, 0x5000);
+    encode_exit(&mut w, 0x5000, 0);
     encode_end(&mut w);
     let mut context = [0; CONTEXT_WORDS];
     for (i, c) in context.iter_mut().enumerate() {
@@ -138,9 +138,10 @@ fn sample() -> (Words, Trace) {
         0x5000,
         &context,
         0x40_0010,
+        42,
         &buffer,
     );
-    encode_exit(&mut w, 0x5000);
+    encode_exit(&mut w, 0x5000, 2);
     let thread = ThreadProj {
         tcb: 0x5000,
         state: state::BLOCKED_ON_SEND,
@@ -171,15 +172,16 @@ fn sample() -> (Words, Trace) {
         EventKind::Interrupt { irq: 33 },
     ];
     for k in kinds {
-        encode_entry(&mut w, k, 0, &[0; CONTEXT_WORDS], 0, &[]);
-        encode_exit(&mut w, 0);
+        encode_entry(&mut w, k, 0, &[0; CONTEXT_WORDS], 0, 0, &[]);
+        encode_exit(&mut w, 0, 0);
         encode_end(&mut w);
     }
     // The machine halted in the last entry: no exit.
-    encode_entry(&mut w, EventKind::Syscall, 0x5000, &context, 4, &[1, 2]);
+    encode_entry(&mut w, EventKind::Syscall, 0x5000, &context, 4, 99, &[1, 2]);
 
     let mut exit = Exit {
         current: 0x5000,
+        preempted_at: 2,
         threads: Default::default(),
         caps: Default::default(),
     };
@@ -193,6 +195,7 @@ fn sample() -> (Words, Trace) {
             thread: 0x5000,
             context,
             fault_ip: 0x40_0010,
+            work_units: 42,
             buffer,
         },
         exit: Some(exit),
@@ -204,10 +207,12 @@ fn sample() -> (Words, Trace) {
                 thread: 0,
                 context: [0; CONTEXT_WORDS],
                 fault_ip: 0,
+                work_units: 0,
                 buffer: vec![],
             },
             exit: Some(Exit {
                 current: 0,
+                preempted_at: 0,
                 threads: Default::default(),
                 caps: Default::default(),
             }),
@@ -219,6 +224,7 @@ fn sample() -> (Words, Trace) {
             thread: 0x5000,
             context,
             fault_ip: 4,
+            work_units: 99,
             buffer: vec![1, 2],
         },
         exit: None,
@@ -229,6 +235,7 @@ fn sample() -> (Words, Trace) {
             boot: Boot { facts, untypeds },
             initial: Exit {
                 current: 0x5000,
+                preempted_at: 0,
                 threads: Default::default(),
                 caps: Default::default(),
             },
@@ -273,7 +280,7 @@ fn damaged_traces_are_refused_with_the_place_and_reason() {
     assert!(e.what.contains("ends inside"), "{e}");
 
     let mut v = w.0.clone();
-    let first_entry = 2 + 8 + 8 + 1 + 6 + 3;
+    let first_entry = 2 + 8 + 8 + 1 + 6 + 4;
     assert_eq!(v[first_entry], tag::ENTRY);
     v[first_entry + 1] = 99;
     let e = decode(&Words(v).bytes()).unwrap_err();

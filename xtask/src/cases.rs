@@ -257,9 +257,15 @@ mod tests {
             .into_iter()
             .map(|c| c.name)
             .collect();
-        assert_eq!(uart, ["uart-driver", "uart-driver-gicv3", "trace-uart-driver"]);
+        assert_eq!(
+            uart,
+            ["uart-driver", "uart-driver-gicv3", "trace-uart-driver"]
+        );
         // Each program's own case runs again under the trace kernel, with its row's input.
-        let traced = cases.iter().find(|c| c.name == "trace-uart-driver").unwrap();
+        let traced = cases
+            .iter()
+            .find(|c| c.name == "trace-uart-driver")
+            .unwrap();
         assert!(traced.trace && traced.kernel().trace);
         assert_eq!(traced.input, Some(UART_DRIVER_INPUT));
         assert!(cases.iter().filter(|c| c.trace).count() == 2);

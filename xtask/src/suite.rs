@@ -251,7 +251,10 @@ impl Suite<'_> {
             .then(|| refine::trace_folder(self.root).join(format!("{}.trace", case.name)));
         if let Some(file) = &trace {
             refine::check_trace_path(file).map_err(failure)?;
-            let _ = std::fs::create_dir_all(refine::trace_folder(self.root));
+            // Case names may hold a `/` (faults/data_abort): the folder goes with them.
+            if let Some(dir) = file.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
             let _ = std::fs::remove_file(file);
         }
         let program = case

@@ -21,7 +21,15 @@ pub fn point(ks: &mut KernelState, m: &impl Machine) -> Result<(), Preempted> {
     ks.work_units += 1;
     if ks.work_units >= WORK_UNITS_PER_CHECK {
         ks.work_units = 0;
+        #[cfg(feature = "trace")]
+        {
+            ks.trace_checks += 1;
+        }
         if m.interrupt_pending() {
+            #[cfg(feature = "trace")]
+            {
+                ks.trace_preempted_at = ks.trace_checks;
+            }
             return Err(Preempted);
         }
     }

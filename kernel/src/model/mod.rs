@@ -61,6 +61,13 @@ pub struct KernelState {
     pub dom_schedule: [(u64, u64); NUM_DOMAIN_SCHEDULES],
     /// The entry the domain schedule starts from (seL4's ksDomScheduleStart).
     pub dom_schedule_start: u64,
+    /// Interrupt checks made during the current entry (feature `trace`).
+    #[cfg(feature = "trace")]
+    pub trace_checks: u64,
+    /// The check of the current entry that found an interrupt pending, or 0 (feature
+    /// `trace`).
+    #[cfg(feature = "trace")]
+    pub trace_preempted_at: u64,
 }
 
 /// Scheduling domains (seL4's CONFIG_NUM_DOMAINS).
@@ -111,6 +118,10 @@ impl KernelState {
             work_units: 0,
             dom_schedule: [(0, MAX_DOMAIN_DURATION), (0, 0)],
             dom_schedule_start: 0,
+            #[cfg(feature = "trace")]
+            trace_checks: 0,
+            #[cfg(feature = "trace")]
+            trace_preempted_at: 0,
         }
     }
 }

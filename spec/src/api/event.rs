@@ -131,6 +131,8 @@ pub fn handle_event(s: &mut State, ev: Event) -> Outcome {
     let before = snapshot(s);
     let console_before = s.console.len();
     s.faults.clear();
+    s.checks = 0;
+    s.preempted = false;
     let cur = s.current;
     // A halted machine does nothing; the idle thread makes no syscalls and takes no faults.
     let user_event = !matches!(ev, Event::TimerTick | Event::Interrupt { .. });

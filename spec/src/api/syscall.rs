@@ -157,6 +157,10 @@ fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
         }
         Ok(inv) => {
             let words = object::invoke(s, t, inv);
+            // Preempted: no reply; the thread stays in Restart and runs the syscall again.
+            if s.preempted {
+                return;
+            }
             // Still in Restart means the invocation completed without blocking the caller.
             if s.is_tcb(t) && s.tcb(t).state == ThreadState::Restart {
                 if is_call {

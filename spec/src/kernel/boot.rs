@@ -195,6 +195,10 @@ pub fn boot(cfg: &BootConfig) -> State {
         console: String::new(),
         halted: false,
         faults: Vec::new(),
+        work_units: 0,
+        preempt_at: None,
+        checks: 0,
+        preempted: false,
         dom_schedule: crate::object::domain::initial_schedule(),
         dom_schedule_start: 0,
     };

@@ -5,5 +5,6 @@ pub mod cspace;
 pub mod delete;
 pub mod fault;
 pub mod ipc;
+pub mod preemption;
 pub mod thread;
 pub mod vspace;

@@ -57,6 +57,19 @@ pub struct State {
     /// Faults raised during the current kernel entry, with whether a handler got them
     /// (cleared at the start of each entry; reported in the outcome).
     pub faults: Vec<(PAddr, Fault, bool)>,
+    /// Units of long-running work since the last interrupt check (seL4's
+    /// ksWorkUnitsCompleted).
+    pub work_units: u64,
+    /// The machine's side of preemption: the interrupt check of this entry (1 for the
+    /// first) that finds an interrupt pending, if any. The spec cannot know when
+    /// interrupts arrive, so a replay gives it from the kernel's trace; `None` means no
+    /// interrupt is pending, and long operations run to the end.
+    pub preempt_at: Option<u64>,
+    /// Interrupt checks made during the current entry.
+    pub checks: u64,
+    /// Set when a long operation stopped at a preemption point during the current entry:
+    /// its caller is left to restart the syscall.
+    pub preempted: bool,
 }
 
 impl State {

@@ -1,5 +1,6 @@
 //! Untyped memory: Retype carves new objects out of an untyped region at its watermark.
 
+use crate::kernel::preemption::preemption_point;
 use sel4_abi::{
     InvocationLabel as L, MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, ObjectType, SLOT_BITS,
     UNTYPED_RETYPE_MAX_OBJECTS, WORD_BITS, context::index,
@@ -184,8 +185,9 @@ pub fn invoke(s: &mut State, r: Retype) {
     else {
         return;
     };
-    if r.reset && !is_device {
-        s.zero_memory(ptr, u64::from(size_bits));
+    if r.reset && !reset_untyped(s, r.slot) {
+        // Preempted: the watermark records how far the reset got; the syscall restarts.
+        return;
     }
     let bits = object_size(r.object_type, r.user_size);
     let end = r.base + ((r.dests.len() as u64) << bits);
@@ -202,6 +204,60 @@ pub fn invoke(s: &mut State, r: Retype) {
         let addr = r.base + ((i as u64) << bits);
         let cap = create_object(s, r.object_type, addr, r.user_size, r.device);
         s.insert_new_cap(r.slot, dest, cap);
+    }
+}
+
+/// log2 of the bytes zeroed between preemption points (seL4's CONFIG_RESET_CHUNK_BITS).
+pub const RESET_CHUNK_BITS: u8 = 8;
+
+/// seL4's `resetUntypedCap`: an untyped with no children is emptied before a retype. Its
+/// memory is zeroed from the watermark down, a chunk at a time with a preemption point
+/// between chunks, and the watermark follows, so a preempted reset carries on from where it
+/// stopped (a device untyped, or one smaller than a chunk, is done at once). False if
+/// preempted.
+fn reset_untyped(s: &mut State, slot: SlotRef) -> bool {
+    let Cap::Untyped {
+        ptr,
+        size_bits,
+        is_device,
+        free_index,
+    } = s.cap(slot)
+    else {
+        return true;
+    };
+    let watermark = |s: &mut State, free_index| {
+        s.set_cap(
+            slot,
+            Cap::Untyped {
+                ptr,
+                size_bits,
+                is_device,
+                free_index,
+            },
+        )
+    };
+    if free_index == 0 {
+        return true;
+    }
+    if is_device || size_bits < RESET_CHUNK_BITS {
+        if !is_device {
+            s.zero_memory(ptr, u64::from(size_bits));
+        }
+        watermark(s, 0);
+        return true;
+    }
+    let chunk = 1u64 << RESET_CHUNK_BITS;
+    let mut offset = (free_index - 1) & !(chunk - 1);
+    loop {
+        s.zero_memory(ptr + offset, u64::from(RESET_CHUNK_BITS));
+        watermark(s, offset);
+        if offset == 0 {
+            return true;
+        }
+        if preemption_point(s) {
+            return false;
+        }
+        offset -= chunk;
     }
 }
 

@@ -530,3 +530,38 @@ fn a_new_tcb_is_inactive_at_priority_0() {
     let t = m.s.tcb(tcb_at(&m, TCB2));
     assert_eq!((t.state, t.priority, t.mcp), (ThreadState::Inactive, 0, 0));
 }
+
+#[test]
+fn a_reset_stops_at_a_pending_interrupt_and_carries_on_when_run_again() {
+    let mut m = Sim::default();
+    let base = ut_base(&m);
+    // A 1 MiB child, deleted: the next retype resets 1 MiB, 4096 chunks of 256 bytes.
+    assert_ok(&m.retype(FIRST_UNTYPED, ObjectType::Untyped, 20, 200, 1));
+    assert_ok(&delete(&mut m, 200));
+    // An interrupt is pending at the entry's first check (after 100 units of work).
+    m.s.work_units = 0;
+    m.s.preempt_at = Some(1);
+    m.retype(FIRST_UNTYPED, ObjectType::Endpoint, 0, 201, 1);
+    // 100 chunks were zeroed from the top; the watermark says so; nothing was made, and
+    // the caller will execute its svc again.
+    assert!(m.root_cap(201).is_null());
+    let Cap::Untyped { free_index, .. } = m.root_cap(FIRST_UNTYPED) else {
+        panic!()
+    };
+    assert_eq!(free_index, 0xf_ff00 - 99 * 256);
+    let t = m.s.current;
+    assert_eq!(
+        m.s.tcb(t).regs[sel4_abi::context::index::PC],
+        m.s.tcb(t).fault_ip
+    );
+    assert_eq!(m.s.tcb(t).state, ThreadState::Running);
+    // Run again with no interrupt: the reset finishes, the endpoint is at the base.
+    m.s.preempt_at = None;
+    assert_ok(&m.retype(FIRST_UNTYPED, ObjectType::Endpoint, 0, 201, 1));
+    assert_eq!(addr_of(&m, 201), base);
+    // Without an interrupt a long reset never stops, however much work it does.
+    assert_ok(&m.retype(FIRST_UNTYPED, ObjectType::Untyped, 20, 202, 1));
+    assert_ok(&revoke(&mut m, FIRST_UNTYPED));
+    assert_ok(&m.retype(FIRST_UNTYPED, ObjectType::Endpoint, 0, 203, 1));
+    assert_eq!(addr_of(&m, 203), base);
+}

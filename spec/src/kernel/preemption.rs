@@ -1,0 +1,25 @@
+//! Preemption points: long operations (resetting an untyped's memory) count units of work
+//! and every so many check for a pending interrupt, as seL4's `preemptionPoint`. When one
+//! is pending the operation stops where it is; its caller stays in the Restart state and
+//! executes the syscall again, which carries on from the progress recorded (an untyped's
+//! watermark).
+
+use crate::model::State;
+
+/// Units of work between interrupt checks (seL4's CONFIG_MAX_NUM_WORK_UNITS_PER_PREEMPTION).
+pub const WORK_UNITS_PER_CHECK: u64 = 100;
+
+/// seL4's `preemptionPoint`: counts one unit of work; every [`WORK_UNITS_PER_CHECK`] units
+/// it checks for an interrupt. Returns true (and records it) if the operation must stop.
+pub fn preemption_point(s: &mut State) -> bool {
+    s.work_units += 1;
+    if s.work_units < WORK_UNITS_PER_CHECK {
+        return false;
+    }
+    s.work_units = 0;
+    s.checks += 1;
+    if s.preempt_at == Some(s.checks) {
+        s.preempted = true;
+    }
+    s.preempted
+}
