@@ -38,7 +38,7 @@ impl<M: Machine> Sink for Out<'_, M> {
 
 /// Writes the trace header, the BOOT record and the initial state, once the root task is
 /// ready to run.
-pub fn boot<M: Machine>(ks: &KernelState, m: &mut M, r: &BootResult, idle: u64) {
+pub fn boot<M: Machine>(ks: &mut KernelState, m: &mut M, r: &BootResult, idle: u64) {
     if !m.tracing() {
         return;
     }
@@ -115,16 +115,21 @@ pub fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
         Some(t) => (t.0, context(m, t), t.get(m, field::FAULT_IP)),
         None => (0, [0; CONTEXT_WORDS], 0),
     };
-    let mut buffer = [0; BUFFER_WORDS];
-    let n = match (event, ks.current.and_then(|t| ipc::ipc_buffer(m, t, false))) {
-        (Event::Syscall, Some(b)) => {
-            for (i, w) in buffer.iter_mut().enumerate() {
-                *w = m.read_word(b + 8 * i as u64);
-            }
-            BUFFER_WORDS
+    // The buffer words the kernel may read: the message (its length in x1), the extra
+    // caps' cptrs and the receive slot (read now, or when a sender arrives).
+    let mut buffer = [(0, 0); BUFFER_WORDS];
+    let mut n = 0;
+    if let (Event::Syscall, Some(t)) = (event, ks.current)
+        && let Some(b) = ipc::ipc_buffer(m, t, false)
+    {
+        let info = sel4_abi::MessageInfo::from_word_clamped(t.user_reg(m, UserReg::X(1)));
+        let message = 1..1 + info.length.min(120);
+        let caps = 122..122 + info.extra_caps.min(3);
+        for i in message.chain(caps).chain(125..128) {
+            buffer[n] = (i, m.read_word(b + 8 * i));
+            n += 1;
         }
-        _ => 0,
-    };
+    }
     trace_format::encode_entry(
         &mut Out(m),
         kind,
@@ -137,8 +142,9 @@ pub fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     m.trace_flush();
 }
 
-/// Writes the EXIT record: the thread that runs next and the projection.
-pub fn exit<M: Machine>(ks: &KernelState, m: &mut M) {
+/// Writes the EXIT record: the thread that runs next and the projection, with what has
+/// not changed since the previous exit written as SAME items.
+pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
     if !m.tracing() {
         return;
     }
@@ -147,13 +153,35 @@ pub fn exit<M: Machine>(ks: &KernelState, m: &mut M) {
         ks.current.map_or(0, |t| t.0),
         ks.trace_preempted_at,
     );
+    let cache = &mut ks.trace_cache;
     let mut containers = [(0u64, 0u64); MAX_CONTAINERS];
     let mut n = 0;
     let mut t = ks.debug_tcbs;
     let mut guard = 0;
     while t != 0 && guard < MAX_CONTAINERS {
         let p = thread(m, Tcb(t));
-        p.encode(&mut Out(m));
+        let mut words = [0; trace_format::THREAD_WORDS];
+        words[..11].copy_from_slice(&[
+            p.tcb,
+            p.state,
+            p.object,
+            p.badge,
+            p.flags,
+            p.priority,
+            p.mcp,
+            p.fault_handler,
+            p.ipc_buffer,
+            p.bound_notification,
+            p.fault_ip,
+        ]);
+        words[11..].copy_from_slice(&p.context);
+        // Thread keys are odd; slot keys (slot addresses) are 32-byte aligned.
+        let hash = trace_format::hash_words(trace_format::HASH_START, &words);
+        if cache.unchanged(t | 1, hash) {
+            trace_format::encode_same_thread(&mut Out(m), t);
+        } else {
+            p.encode(&mut Out(m));
+        }
         push(&mut containers, &mut n, t, TCB_SLOTS);
         t = m.read_word(t + DEBUG_LINKS_OFFSET);
         guard += 1;
@@ -161,20 +189,107 @@ pub fn exit<M: Machine>(ks: &KernelState, m: &mut M) {
     let mut i = 0;
     while i < n {
         let (obj, slots) = containers[i];
-        for s in 0..slots {
-            let cap = Slot::of(obj, s).cap(m);
-            match cap {
-                Cap::Null => continue,
-                Cap::CNode { ptr, radix, .. } => push(&mut containers, &mut n, ptr, 1 << radix),
-                Cap::Thread { tcb } => push(&mut containers, &mut n, tcb, TCB_SLOTS),
-                _ => {}
+        let chunk = trace_format::CHUNK_SLOTS;
+        // A run of unchanged chunks not yet written: (first, count).
+        let mut same = (0, 0);
+        for c in 0..slots.div_ceil(chunk) {
+            let range = c * chunk..(c * chunk + chunk).min(slots);
+            // The chunk's cap words, and the CNodes and TCBs they lead the walk to.
+            let mut hash = trace_format::HASH_START;
+            for s in range.clone() {
+                let slot = Slot::of(obj, s);
+                let words = [m.read_word(slot.0), m.read_word(slot.0 + 8)];
+                hash = trace_format::hash_words(hash, &words);
+                match slot.cap(m) {
+                    Cap::CNode { ptr, radix, .. } => push(&mut containers, &mut n, ptr, 1 << radix),
+                    Cap::Thread { tcb } => push(&mut containers, &mut n, tcb, TCB_SLOTS),
+                    _ => {}
+                }
             }
-            trace_format::encode_cap(&mut Out(m), obj, s, project(&cap));
+            if cache.unchanged(Slot::of(obj, c * chunk).0, hash) {
+                same = if same.1 == 0 {
+                    (c, 1)
+                } else {
+                    (same.0, same.1 + 1)
+                };
+                continue;
+            }
+            if same.1 != 0 {
+                trace_format::encode_same_caps(&mut Out(m), obj, same.0, same.1);
+                same = (0, 0);
+            }
+            for s in range {
+                let cap = Slot::of(obj, s).cap(m);
+                if !cap.is_null() {
+                    trace_format::encode_cap(&mut Out(m), obj, s, project(&cap));
+                }
+            }
+        }
+        if same.1 != 0 {
+            trace_format::encode_same_caps(&mut Out(m), obj, same.0, same.1);
         }
         i += 1;
     }
+    cache.next_exit();
     trace_format::encode_end(&mut Out(m));
     m.trace_flush();
+}
+
+/// Entries in the [`Cache`] (a power of two).
+const CACHE_ENTRIES: usize = 4096;
+
+/// What the previous exit wrote: a hash per thread and per chunk of slots, so the next
+/// exit writes only what changed. An open-addressing table keyed by slot address (chunks)
+/// or TCB address + 1 (threads), with the exit each entry was last written in.
+#[derive(Clone, Copy, Debug)]
+pub struct Cache {
+    keys: [u64; CACHE_ENTRIES],
+    hashes: [u64; CACHE_ENTRIES],
+    exits: [u64; CACHE_ENTRIES],
+    /// The number of the exit being written (from 1).
+    exit: u64,
+}
+
+impl Cache {
+    /// Nothing written yet.
+    pub const fn new() -> Self {
+        Cache {
+            keys: [0; CACHE_ENTRIES],
+            hashes: [0; CACHE_ENTRIES],
+            exits: [0; CACHE_ENTRIES],
+            exit: 1,
+        }
+    }
+
+    /// Whether `key` had this `hash` in the previous exit (so the decoder holds it); records
+    /// it for this one. A full table answers "changed", which is always safe.
+    fn unchanged(&mut self, key: u64, hash: u64) -> bool {
+        let mask = CACHE_ENTRIES - 1;
+        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask;
+        for _ in 0..CACHE_ENTRIES {
+            if self.keys[i] == key || self.keys[i] == 0 {
+                let same =
+                    self.keys[i] == key && self.hashes[i] == hash && self.exits[i] + 1 == self.exit;
+                self.keys[i] = key;
+                self.hashes[i] = hash;
+                self.exits[i] = self.exit;
+                return same;
+            }
+            i = (i + 1) & mask;
+        }
+        false
+    }
+
+    /// The exit is written.
+    fn next_exit(&mut self) {
+        self.exit += 1;
+    }
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Adds a CNode or TCB (`obj`, with `slots` slots) to the walk, unless it is already in.

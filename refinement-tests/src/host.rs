@@ -126,7 +126,7 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
     // and replayed on a spec booted from the trace alone (`check`).
     if TRACING.get() {
         m.trace = Some(Vec::new());
-        kernel::trace::boot(&ks, &mut m, &r, KERNEL.start);
+        kernel::trace::boot(&mut ks, &mut m, &r, KERNEL.start);
     }
 
     let bi = r.layout.boot_info;

@@ -278,7 +278,7 @@ fn event(e: &trace_format::Entry) -> Event {
             }
             Event::Syscall {
                 regs,
-                buffer: e.buffer.iter().copied().enumerate().collect(),
+                buffer: e.buffer.clone(),
             }
         }
         EventKind::UserException { esr } => Event::UserException { esr },
@@ -403,12 +403,12 @@ fn describe(e: &trace_format::Entry) -> String {
             let words: Vec<String> = (0..info.length as usize)
                 .map(|i| match i {
                     0..4 => x(2 + i),
-                    _ => e.buffer.get(1 + i).copied().unwrap_or(0),
+                    _ => buffer_word(e, 1 + i),
                 })
                 .map(|w| format!("{w:#x}"))
                 .collect();
             let caps: Vec<String> = (0..info.extra_caps as usize)
-                .map(|i| format!("{:#x}", e.buffer.get(122 + i).copied().unwrap_or(0)))
+                .map(|i| format!("{:#x}", buffer_word(e, 122 + i)))
                 .collect();
             format!(
                 "{who}: {sys} cptr {:#x} label {} at pc {:#x}, message [{}], caps [{}]",
@@ -421,6 +421,14 @@ fn describe(e: &trace_format::Entry) -> String {
         }
         other => format!("{who}: {other:?} at pc {:#x}", e.context[index::PC]),
     }
+}
+
+/// Word `i` of the entry's IPC buffer as recorded (0 if it was not).
+fn buffer_word(e: &trace_format::Entry, i: usize) -> u64 {
+    e.buffer
+        .iter()
+        .find(|&&(j, _)| j == i)
+        .map_or(0, |&(_, w)| w)
 }
 
 /// Compares the kernel's projection with the spec's; the differences as readable lines.

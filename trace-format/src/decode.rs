@@ -32,8 +32,9 @@ pub struct Entry {
     pub fault_ip: u64,
     /// Work units towards the kernel's next interrupt check.
     pub work_units: u64,
-    /// Its IPC buffer's first words (syscalls with a buffer only).
-    pub buffer: Vec<u64>,
+    /// IPC-buffer words the kernel may read, as (word index, value) (syscalls with a
+    /// buffer only).
+    pub buffer: Vec<(usize, u64)>,
 }
 
 /// An EXIT record: the state after an entry.
@@ -179,7 +180,7 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
         r.at -= 1;
         return r.err("the boot record must be followed by the initial state (an exit record)");
     }
-    let initial = read_exit(&mut r)?;
+    let initial = read_exit(&mut r, None)?;
     let mut steps = Vec::new();
     while r.peek().is_some() {
         let start = r.at;
@@ -202,9 +203,14 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
                 crate::BUFFER_WORDS
             ));
         }
-        let buffer = (0..n)
-            .map(|_| r.word("an entry's buffer"))
-            .collect::<Result<_, _>>()?;
+        let mut buffer = Vec::with_capacity(n);
+        for _ in 0..n {
+            let [i, w] = r.array::<2>("an entry's buffer words")?;
+            if i >= crate::BUFFER_WORDS as u64 {
+                return r.err(alloc::format!("buffer word index {i} is past the buffer"));
+            }
+            buffer.push((i as usize, w));
+        }
         let entry = Entry {
             kind,
             thread,
@@ -217,7 +223,12 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
             None => None,
             Some(tag::EXIT) => {
                 r.at += 1;
-                Some(read_exit(&mut r)?)
+                let prev = steps
+                    .iter()
+                    .rev()
+                    .find_map(|s: &Step| s.exit.as_ref())
+                    .unwrap_or(&initial);
+                Some(read_exit(&mut r, Some(prev))?)
             }
             Some(t) => return r.err(alloc::format!("expected an exit record, found tag {t}")),
         };
@@ -230,7 +241,8 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
     })
 }
 
-fn read_exit(r: &mut Reader) -> Result<Exit, DecodeError> {
+/// Reads an exit; `prev` is the exit before it, which SAME items refer to.
+fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
     let current = r.word("an exit")?;
     let preempted_at = r.word("an exit")?;
     let mut exit = Exit {
@@ -245,6 +257,28 @@ fn read_exit(r: &mut Reader) -> Result<Exit, DecodeError> {
             tag::THREAD => {
                 let t = ThreadProj::from_words(&r.array::<THREAD_WORDS>("a thread")?);
                 exit.threads.insert(t.tcb, t);
+            }
+            tag::SAME_THREAD => {
+                let tcb = r.word("a thread")?;
+                match prev.and_then(|p| p.threads.get(&tcb)) {
+                    Some(t) => exit.threads.insert(tcb, *t),
+                    None => {
+                        return r.err(alloc::format!(
+                            "thread {tcb:#x} unchanged, but the previous exit has no such thread"
+                        ));
+                    }
+                };
+            }
+            tag::SAME_CAPS => {
+                let [cnode, chunk, count] = r.array::<3>("a run of chunks")?;
+                let Some(p) = prev else {
+                    return r.err("an unchanged chunk in the first exit");
+                };
+                let first = chunk.saturating_mul(crate::CHUNK_SLOTS);
+                let last = first.saturating_add(count.saturating_mul(crate::CHUNK_SLOTS));
+                for (&k, &c) in p.caps.range((cnode, first)..(cnode, last)) {
+                    exit.caps.insert(k, c);
+                }
             }
             tag::CAP => {
                 let [cnode, index] = r.array::<2>("a cap")?;

@@ -9,23 +9,33 @@
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
 //!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
 //!           n (paddr size_bits is_device){n}
-//! entry  := ENTRY kind a b c thread context[36] fault_ip work_units n word{n}
+//! entry  := ENTRY kind a b c thread context[36] fault_ip work_units n (index word){n}
 //! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
 //!           bound_notification fault_ip context[36]
 //!         | CAP cnode index cap[5]
+//!         | SAME_THREAD tcb
+//!         | SAME_CAPS cnode chunk count
 //! ```
 //!
 //! The exit after the boot record is the state the root task starts in. An entry is what the kernel read from user level: the event (`kind` and its arguments
 //! `a b c`, see [`EventKind`]), the thread that was running (0: idle), its registers in
 //! seL4_UserContext order with the pc where it resumes ([`context`]), its restart pc
 //! (seL4's FaultIP), the kernel's count of work units towards its next interrupt check
-//! (seL4's ksWorkUnitsCompleted), and for a syscall the first 128 words of its IPC buffer
-//! (0 words without a buffer). The exit that follows is the state after the entry: the thread that
+//! (seL4's ksWorkUnitsCompleted), and for a syscall the IPC-buffer words the kernel may
+//! read, by word index: the message words up to the length its message info gives, the
+//! extra caps' cptrs, and the three receive-slot words (none without a buffer). The exit that follows is the state after the entry: the thread that
 //! runs next, which interrupt check of the entry found an interrupt pending and stopped a
 //! long operation (`preempted_at`, 1 for the first; 0 if none did), and the abstract
 //! projection (every thread, every cap in every CNode). A
 //! trace may end with an entry without exit: the machine halted during it.
+//!
+//! An exit lists every thread and every non-empty slot, except what has not changed since
+//! the exit before: `SAME_THREAD tcb` stands for that thread as the previous exit gave it,
+//! and `SAME_CAPS cnode chunk count` for `count` chunks of [`CHUNK_SLOTS`] slots of a CNode
+//! (or TCB), from slot `CHUNK_SLOTS * chunk`, as the previous exit gave them. The kernel decides
+//! "unchanged" by a 64-bit hash of the words it keeps ([`hash_words`]), so a change that
+//! kept the hash would go unseen (a chance of about 2^-64 per chunk and exit).
 //!
 //! The version changes whenever the grammar or a field's meaning does; the decoder refuses
 //! other versions.
@@ -47,8 +57,8 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 pub const VERSION: u64 = 1;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
-/// IPC-buffer words a syscall entry carries: the tag, 120 message words, the user data
-/// word, 3 cap or badge words and the 3 receive-slot words.
+/// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
+/// badge words and the 3 receive-slot words. An entry carries at most this many.
 pub const BUFFER_WORDS: usize = 128;
 /// Words in an encoded cap.
 pub const CAP_WORDS: usize = 5;
@@ -67,6 +77,48 @@ pub mod tag {
     pub const CAP: u64 = 5;
     /// The end of an exit's projection.
     pub const END: u64 = 6;
+    /// A thread unchanged since the previous exit.
+    pub const SAME_THREAD: u64 = 7;
+    /// A chunk of slots unchanged since the previous exit.
+    pub const SAME_CAPS: u64 = 8;
+}
+
+/// Slots per chunk of a [`tag::SAME_CAPS`] item.
+pub const CHUNK_SLOTS: u64 = 64;
+
+/// The hash the kernel compares chunks and threads by: each word is folded in through
+/// SplitMix64's finaliser, whose shifts carry every input bit into every output bit. (A
+/// word-wise FNV multiply does not: a change confined to high bits stays there, and the same
+/// cap in two slots of a chunk an even distance apart hashed the same.)
+pub const fn hash_words(mut h: u64, words: &[u64]) -> u64 {
+    let mut i = 0;
+    while i < words.len() {
+        h = mix(h.rotate_left(23) ^ words[i]);
+        i += 1;
+    }
+    h
+}
+
+/// SplitMix64's finaliser: a bijection of the 64-bit words that mixes every bit.
+const fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The starting value of [`hash_words`].
+pub const HASH_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Writes a SAME_THREAD item.
+pub fn encode_same_thread(s: &mut impl Sink, tcb: u64) {
+    s.words(&[tag::SAME_THREAD, tcb]);
+}
+
+/// Writes a SAME_CAPS item: `count` chunks from `chunk` unchanged.
+pub fn encode_same_caps(s: &mut impl Sink, cnode: u64, chunk: u64, count: u64) {
+    s.words(&[tag::SAME_CAPS, cnode, chunk, count]);
 }
 
 /// Where `context[0]` is: the pc the thread resumes at (seL4's NextIP); the rest of the
@@ -529,7 +581,7 @@ pub fn encode_entry(
     context: &[u64; CONTEXT_WORDS],
     fault_ip: u64,
     work_units: u64,
-    buffer: &[u64],
+    buffer: &[(u64, u64)],
 ) {
     s.word(tag::ENTRY);
     s.words(&kind.to_words());
@@ -538,7 +590,9 @@ pub fn encode_entry(
     s.word(fault_ip);
     s.word(work_units);
     s.word(buffer.len() as u64);
-    s.words(buffer);
+    for &(i, w) in buffer {
+        s.words(&[i, w]);
+    }
 }
 
 /// Writes the start of an EXIT record; items and [`encode_end`] follow.

@@ -131,7 +131,8 @@ fn sample() -> (Words, Trace) {
     for (i, c) in context.iter_mut().enumerate() {
         *c = i as u64 * 3;
     }
-    let buffer: Vec<u64> = (0..BUFFER_WORDS as u64).collect();
+    let buffer: Vec<(usize, u64)> = (0..BUFFER_WORDS).map(|i| (i, 3 * i as u64)).collect();
+    let encoded: Vec<(u64, u64)> = buffer.iter().map(|&(i, w)| (i as u64, w)).collect();
     encode_entry(
         &mut w,
         EventKind::Syscall,
@@ -139,7 +140,7 @@ fn sample() -> (Words, Trace) {
         &context,
         0x40_0010,
         42,
-        &buffer,
+        &encoded,
     );
     encode_exit(&mut w, 0x5000, 2);
     let thread = ThreadProj {
@@ -177,7 +178,15 @@ fn sample() -> (Words, Trace) {
         encode_end(&mut w);
     }
     // The machine halted in the last entry: no exit.
-    encode_entry(&mut w, EventKind::Syscall, 0x5000, &context, 4, 99, &[1, 2]);
+    encode_entry(
+        &mut w,
+        EventKind::Syscall,
+        0x5000,
+        &context,
+        4,
+        99,
+        &[(1, 2)],
+    );
 
     let mut exit = Exit {
         current: 0x5000,
@@ -225,7 +234,7 @@ fn sample() -> (Words, Trace) {
             context,
             fault_ip: 4,
             work_units: 99,
-            buffer: vec![1, 2],
+            buffer: vec![(1, 2)],
         },
         exit: None,
     });
@@ -291,4 +300,23 @@ fn damaged_traces_are_refused_with_the_place_and_reason() {
     let e = decode(&Words(v).bytes()).unwrap_err();
     assert_eq!(e.at, first_entry);
     assert!(e.what.contains("expected an entry"), "{e}");
+}
+
+#[test]
+fn the_hash_sees_a_word_move_between_any_two_places() {
+    // The same cap word in one slot of a chunk, then in another: every pair of places, and
+    // words whose bits sit high, low or everywhere.
+    for w in [0xa000_0000_0000_0000u64, 1, 0x8000_0000_0000_0001, u64::MAX] {
+        let hashes: Vec<u64> = (0..128)
+            .map(|at| {
+                let mut words = [0u64; 128];
+                words[at] = w;
+                hash_words(HASH_START, &words)
+            })
+            .collect();
+        let mut sorted = hashes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), hashes.len(), "a collision for {w:#x}");
+    }
 }

@@ -68,6 +68,9 @@ pub struct KernelState {
     /// `trace`).
     #[cfg(feature = "trace")]
     pub trace_preempted_at: u64,
+    /// What the previous trace exit wrote, to write only what changed (feature `trace`).
+    #[cfg(feature = "trace")]
+    pub trace_cache: crate::trace::Cache,
 }
 
 /// Scheduling domains (seL4's CONFIG_NUM_DOMAINS).
@@ -122,6 +125,8 @@ impl KernelState {
             trace_checks: 0,
             #[cfg(feature = "trace")]
             trace_preempted_at: 0,
+            #[cfg(feature = "trace")]
+            trace_cache: crate::trace::Cache::new(),
         }
     }
 }
