@@ -59,6 +59,35 @@ impl Mutant {
         Mutant::UnmapKeepsMapping,
         Mutant::MessageNotTruncated,
     ];
+
+    /// The mutant's name, as written in the source (how a QEMU run chooses one:
+    /// `cargo xtask refine --record PROGRAM --mutant NAME`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Mutant::MintIgnoresRightsMask => "MintIgnoresRightsMask",
+            Mutant::MintDropsBadge => "MintDropsBadge",
+            Mutant::RebadgeAllowed => "RebadgeAllowed",
+            Mutant::RetypeAlignmentOffByOne => "RetypeAlignmentOffByOne",
+            Mutant::WatermarkNotAdvanced => "WatermarkNotAdvanced",
+            Mutant::RevokeLeavesOneChild => "RevokeLeavesOneChild",
+            Mutant::NotificationBadgeOverwritten => "NotificationBadgeOverwritten",
+            Mutant::PriorityAboveMcp => "PriorityAboveMcp",
+            Mutant::UntypedCopyWithChildren => "UntypedCopyWithChildren",
+            Mutant::MissingCapabilityBitsLeft => "MissingCapabilityBitsLeft",
+            Mutant::BadgeNotDelivered => "BadgeNotDelivered",
+            Mutant::CapTransferWithoutGrant => "CapTransferWithoutGrant",
+            Mutant::LowerPriorityScheduled => "LowerPriorityScheduled",
+            Mutant::UnmapKeepsMapping => "UnmapKeepsMapping",
+            Mutant::MessageNotTruncated => "MessageNotTruncated",
+        }
+    }
+
+    /// The mutant of this name.
+    pub fn from_name(name: &[u8]) -> Option<Mutant> {
+        Mutant::ALL
+            .into_iter()
+            .find(|m| m.name().as_bytes() == name)
+    }
 }
 
 #[cfg(feature = "mutants")]
@@ -71,6 +100,13 @@ pub fn set(m: Option<Mutant>) {
         m.map_or(0, |m| m as u8),
         core::sync::atomic::Ordering::SeqCst,
     );
+}
+
+/// The active mutant.
+#[cfg(feature = "mutants")]
+pub fn active() -> Option<Mutant> {
+    let v = ACTIVE.load(core::sync::atomic::Ordering::SeqCst);
+    Mutant::ALL.into_iter().find(|&m| m as u8 == v)
 }
 
 /// Whether mutant `m` is active.

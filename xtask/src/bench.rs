@@ -56,6 +56,7 @@ pub fn run(root: &Path) -> Result<u8> {
         root_paddr: image::root_elf_paddr(&kernel)?,
         gdb_port: None,
         trace: None,
+        mutant: None,
     };
     eprintln!("xtask: {}", process::render(&boot.command()));
     let run = process::run_captured(boot.command(), Some(Duration::from_secs(120)))?;

@@ -37,6 +37,7 @@ pub fn run(
     options: &BootOptions,
     gdb_port: Option<u16>,
     trace: Option<&Path>,
+    mutant: Option<&str>,
 ) -> Result<u8> {
     // Check the cheap things first, so a typo fails before minutes of building.
     let programs = programs::discover(root)?;
@@ -63,6 +64,7 @@ pub fn run(
     let variant = cargo_build::KernelVariant {
         cnode_bits: options.root_cnode_bits,
         trace: trace.is_some(),
+        mutants: mutant.is_some(),
     };
     let kernel = cargo_build::kernel(root, variant).run_inherited()?;
     let root_elf = match root_task {
@@ -85,6 +87,7 @@ pub fn run(
         root_paddr,
         gdb_port,
         trace,
+        mutant,
     };
     let command = boot.command();
     if let Some(port) = gdb_port {

@@ -74,6 +74,8 @@ pub struct KernelVariant {
     pub cnode_bits: Option<u32>,
     /// With the `trace` feature: every kernel entry recorded for the refinement replay.
     pub trace: bool,
+    /// With the `mutants` feature too: a planted bug can be chosen at boot.
+    pub mutants: bool,
 }
 
 impl KernelVariant {
@@ -85,6 +87,9 @@ impl KernelVariant {
         }
         if self.trace {
             parts.push("trace".to_owned());
+        }
+        if self.mutants {
+            parts.push("mutants".to_owned());
         }
         (!parts.is_empty()).then(|| parts.join("-"))
     }
@@ -106,9 +111,12 @@ pub fn kernel(root: &Path, variant: KernelVariant) -> Build {
         "--target",
         KERNEL_TARGET,
     ]);
-    if variant.trace {
-        command.args(["--features", "trace"]);
-    }
+    match (variant.trace, variant.mutants) {
+        (true, true) => command.args(["--features", "trace,mutants"]),
+        (true, false) => command.args(["--features", "trace"]),
+        (false, true) => command.args(["--features", "mutants"]),
+        (false, false) => &mut command,
+    };
     command.arg("--target-dir").arg(&target_dir);
     match variant.cnode_bits {
         Some(bits) => command.env(CNODE_BITS_ENV, bits.to_string()),
@@ -121,6 +129,9 @@ pub fn kernel(root: &Path, variant: KernelVariant) -> Build {
     }
     if variant.trace {
         what.push_str(" (trace)");
+    }
+    if variant.mutants {
+        what.push_str(" (mutants)");
     }
     Build {
         what,

@@ -160,6 +160,7 @@ impl Case {
         KernelVariant {
             cnode_bits: self.root_cnode_bits,
             trace: self.trace,
+            mutants: false,
         }
     }
 

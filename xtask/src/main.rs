@@ -95,6 +95,10 @@ enum Command {
         /// With `--record`: where to write the trace (default target/traces/PROGRAM.trace).
         #[arg(long, value_name = "FILE", requires = "record")]
         out: Option<PathBuf>,
+        /// With `--record`: plant this kernel bug (a name from kernel/src/mutant.rs), to
+        /// see the replay catch it.
+        #[arg(long, value_name = "NAME", requires = "record")]
+        mutant: Option<String>,
     },
     /// Run a scenario on the executable specification: `spec FILE [--dot OUT]`.
     Spec {
@@ -142,6 +146,7 @@ fn main() -> ExitCode {
                 &boot,
                 None,
                 None,
+                None,
             )
         }
         Command::Debug {
@@ -157,6 +162,7 @@ fn main() -> ExitCode {
                 &boot,
                 Some(port),
                 None,
+                None,
             )
         }
         Command::Test { filter, timeout } => suite::run(&root, filter.as_deref(), timeout),
@@ -169,6 +175,7 @@ fn main() -> ExitCode {
             trace,
             record,
             out,
+            mutant,
         } => refine::run(
             &root,
             &refine::Refine {
@@ -178,6 +185,7 @@ fn main() -> ExitCode {
                 trace,
                 record,
                 out,
+                mutant,
             },
         ),
     };

@@ -59,6 +59,9 @@ pub struct Boot<'a> {
     /// `Some(file)`: the trace kernel writes its trace to this host file (semihosting
     /// command line `trace=FILE`).
     pub trace: Option<&'a Path>,
+    /// `Some(name)`: the mutant kernel plants this bug (semihosting command line
+    /// `mutant=NAME`).
+    pub mutant: Option<&'a str>,
 }
 
 impl Boot<'_> {
@@ -75,6 +78,9 @@ impl Boot<'_> {
         if let Some(file) = self.trace {
             semihosting.push(",arg=trace=");
             semihosting.push(file);
+        }
+        if let Some(name) = self.mutant {
+            semihosting.push(format!(",arg=mutant={name}"));
         }
         command.arg("-semihosting-config").arg(semihosting);
         // Deterministic: the same run every time, and the cycle counter counts instructions.
@@ -107,6 +113,7 @@ mod tests {
             root_paddr: 0x4800_0000,
             gdb_port: None,
             trace: None,
+            mutant: None,
         };
         assert_eq!(
             render(&boot.command()),
@@ -131,6 +138,7 @@ mod tests {
             root_paddr: 0x1000,
             gdb_port: Some(4321),
             trace: Some(Path::new("/t/x.trace")),
+            mutant: Some("BadgeNotDelivered"),
         };
         let line = render(&boot.command());
         assert!(
@@ -145,7 +153,9 @@ mod tests {
         );
         assert!(line.ends_with(" -S -gdb tcp::4321"), "{line}");
         assert!(
-            line.contains("-semihosting-config enable=on,target=native,arg=trace=/t/x.trace "),
+            line.contains(
+                "-semihosting-config enable=on,target=native,arg=trace=/t/x.trace,arg=mutant=BadgeNotDelivered "
+            ),
             "{line}"
         );
     }

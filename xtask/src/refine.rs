@@ -23,12 +23,14 @@ pub struct Refine {
     pub record: Option<String>,
     /// Where `record` writes the trace (default `target/traces/PROGRAM.trace`).
     pub out: Option<PathBuf>,
+    /// With `record`: the kernel bug to plant.
+    pub mutant: Option<String>,
 }
 
 /// Runs the chosen refinement test and returns its exit status.
 pub fn run(root: &Path, r: &Refine) -> Result<u8> {
     if let Some(program) = &r.record {
-        return record(root, program, r.out.as_deref());
+        return record(root, program, r.out.as_deref(), r.mutant.as_deref());
     }
     if !r.trace.is_empty() {
         return replay(root, &r.trace);
@@ -81,7 +83,12 @@ pub fn trace_folder(root: &Path) -> PathBuf {
 }
 
 /// Boots `program` under the trace kernel, then replays the trace it wrote.
-fn record(root: &Path, program: &str, out: Option<&Path>) -> Result<u8> {
+fn record(root: &Path, program: &str, out: Option<&Path>, mutant: Option<&str>) -> Result<u8> {
+    if let Some(name) = mutant
+        && !name.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        bail!("--mutant {name}: a mutant's name is one word, as in kernel/src/mutant.rs");
+    }
     let file = match out {
         Some(f) => std::env::current_dir()?.join(f),
         None => trace_folder(root).join(format!("{program}.trace")),
@@ -106,6 +113,7 @@ fn record(root: &Path, program: &str, out: Option<&Path>) -> Result<u8> {
         &options,
         None,
         Some(&file),
+        mutant,
     )?;
     if !file.is_file() {
         bail!(
@@ -118,11 +126,12 @@ fn record(root: &Path, program: &str, out: Option<&Path>) -> Result<u8> {
     Ok(if replayed != 0 { replayed } else { status })
 }
 
-/// QEMU's option syntax takes a comma as a separator: a trace path may not hold one.
+/// QEMU's option syntax takes a comma as a separator, and the kernel splits its command line at spaces: a trace path may hold neither.
 pub fn check_trace_path(file: &Path) -> Result<()> {
-    if file.to_string_lossy().contains(',') {
+    let path = file.to_string_lossy();
+    if path.contains(',') || path.contains(' ') {
         bail!(
-            "{}: QEMU cannot take a trace path with a comma; choose another with --out",
+            "{}: the trace path may not hold a comma or a space (QEMU's option syntax, the kernel's command line); choose another with --out",
             file.display()
         );
     }

@@ -274,6 +274,7 @@ impl Suite<'_> {
             root_paddr,
             gdb_port: None,
             trace: trace.as_deref(),
+            mutant: None,
         };
         let command = boot.command();
         let line = process::render(&command);

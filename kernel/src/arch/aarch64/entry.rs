@@ -141,7 +141,20 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     );
     // The idle thread has no TCB here: the trace names it 0.
     #[cfg(feature = "trace")]
-    crate::trace::boot(ks, m, &r, 0);
+    {
+        crate::trace::boot(ks, m, &r, 0);
+        if m.trace.bad_mutant {
+            kprintln!(
+                m,
+                "kernel: the command line names a mutant this kernel does not have (build it with the mutants feature; names are in kernel/src/mutant.rs)"
+            );
+            m.halt(exit_status::KERNEL_PANIC)
+        }
+        #[cfg(feature = "mutants")]
+        if let Some(mutant) = crate::mutant::active() {
+            kprintln!(m, "kernel: mutant {} planted for this run", mutant.name());
+        }
+    }
     return_to_user(ks, m)
 }
 

@@ -2,7 +2,9 @@
 //! so the console is left alone. The file is named by the semihosting command line
 //! (`-semihosting-config enable=on,arg=trace=FILE`), or is `kernel-trace.bin` in QEMU's
 //! directory. (Without `arg`, QEMU gives the kernel's own file name as the command line;
-//! only a `trace=` prefix names the file, so the kernel never overwrites itself.)
+//! only a `trace=` word names the file, so the kernel never overwrites itself.) A kernel
+//! built with the `mutants` feature too takes `mutant=NAME` (a second `arg`), to plant
+//! that bug for the run.
 
 use core::arch::asm;
 
@@ -21,6 +23,8 @@ const BUFFER_WORDS: usize = 512;
 pub struct TraceFile {
     handle: Option<u64>,
     failed: bool,
+    /// The command line named a mutant this kernel does not have.
+    pub bad_mutant: bool,
     buf: [u64; BUFFER_WORDS],
     len: usize,
 }
@@ -31,6 +35,7 @@ impl TraceFile {
         TraceFile {
             handle: None,
             failed: false,
+            bad_mutant: false,
             buf: [0; BUFFER_WORDS],
             len: 0,
         }
@@ -75,10 +80,15 @@ impl TraceFile {
             } else {
                 0
             };
-            let name: &[u8] = match name[..len].strip_prefix(PREFIX) {
-                Some(file) if !file.is_empty() => file,
-                _ => DEFAULT_NAME,
-            };
+            let mut file: &[u8] = DEFAULT_NAME;
+            for word in name[..len].split(|&c| c == b' ') {
+                if let Some(f) = word.strip_prefix(PREFIX).filter(|f| !f.is_empty()) {
+                    file = f;
+                } else if let Some(m) = word.strip_prefix(b"mutant=") {
+                    self.choose_mutant(m);
+                }
+            }
+            let name = file;
             let mut path = [0u8; 257];
             path[..name.len()].copy_from_slice(name);
             let open = [path.as_ptr() as u64, MODE_WRITE_BINARY, name.len() as u64];
@@ -91,6 +101,22 @@ impl TraceFile {
             }
         }
         self.handle
+    }
+}
+
+impl TraceFile {
+    #[cfg(feature = "mutants")]
+    fn choose_mutant(&mut self, name: &[u8]) {
+        match crate::mutant::Mutant::from_name(name) {
+            Some(m) => crate::mutant::set(Some(m)),
+            None => self.bad_mutant = true,
+        }
+    }
+
+    /// Without the `mutants` feature no mutant exists.
+    #[cfg(not(feature = "mutants"))]
+    fn choose_mutant(&mut self, _name: &[u8]) {
+        self.bad_mutant = true;
     }
 }
 
