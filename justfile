@@ -16,8 +16,9 @@ debug EXAMPLE *ARGS:
 bench:
     cargo xtask bench
 
-# The kernel checked against the spec on generated programs (`--cases N --seed S`), or
-# the mutant run (`--mutants`).
+# The kernel checked against the spec on generated programs (`--cases N --seed S`), the
+# mutant run (`--mutants`), a recorded trace (`--trace FILE`), or a program recorded on
+# the trace kernel and replayed (`--record EXAMPLE [--mutant NAME]`).
 refine *ARGS:
     cargo xtask refine {{ARGS}}
 

@@ -4,7 +4,7 @@
 
 use sel4::abi::CapType as Tag;
 use sel4::abi::Syscall;
-use sel4::cap_type::{Endpoint, Notification, Reply, Unspecified};
+use sel4::cap_type::{Endpoint, Notification, Reply, Tcb, Unspecified};
 use sel4::syscall::{Regs, raw};
 use sel4::{Cap, CapRights, Error, Message, MessageInfo};
 
@@ -531,10 +531,21 @@ fn cancel_badged_sends(env: &Env) -> Outcome {
     mint(b1, 1).ctx("mint 1")?;
     mint(b2, 2).ctx("mint 2")?;
     mint(b1b, 1).ctx("mint 1 again")?;
-    for via in [b1, b2, b1b] {
-        env.spawn(badged_sender, via, Spawn::default())?;
+    let mut senders = [Cap::<Tcb>::null(); 3];
+    for (t, via) in senders.iter_mut().zip([b1, b2, b1b]) {
+        *t = env.spawn(badged_sender, via, Spawn::default())?;
         yield_n(1); // it blocks: the queue is b1, b2, b1b
     }
+    // Below the root task until the checks are done, so no timer tick lets a restarted
+    // sender run early, however the ticks fall.
+    let set_prio = |p: u64| -> Outcome {
+        for t in senders {
+            t.tcb_set_priority(sel4::init_thread_tcb(), p)
+                .ctx("SetPriority")?;
+        }
+        Ok(())
+    };
+    set_prio(254)?;
     root()
         .relative_bits(b1, 64)
         .cancel_badged_sends()
@@ -546,6 +557,7 @@ fn cancel_badged_sends(env: &Env) -> Outcome {
     expect_eq!((m.label(), badge), (0, 0), "nothing else queued");
     // When they run, both badge-1 senders send again (in the order the scheduler
     // restarts them).
+    set_prio(255)?;
     yield_n(1);
     let (m1, badge1) = ep.nb_recv();
     let (m2, badge2) = ep.nb_recv();
