@@ -3,4 +3,5 @@
 #![forbid(unsafe_code)]
 
 pub mod host;
+pub mod qemu;
 pub mod replay;

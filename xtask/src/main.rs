@@ -84,8 +84,12 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Run each mutant kernel against the spec; print `caught/total`.
-        #[arg(long, conflicts_with_all = ["trace", "record"])]
+        #[arg(long, conflicts_with_all = ["trace", "record", "qemu"])]
         mutants: bool,
+        /// Run the generated programs on QEMU (the fuzzing root task on the trace kernel),
+        /// each trace replayed on the spec.
+        #[arg(long, conflicts_with_all = ["trace", "record"])]
+        qemu: bool,
         /// Replay these kernel trace files on the spec (stops at the first divergence).
         #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "record")]
         trace: Vec<PathBuf>,
@@ -95,9 +99,9 @@ enum Command {
         /// With `--record`: where to write the trace (default target/traces/PROGRAM.trace).
         #[arg(long, value_name = "FILE", requires = "record")]
         out: Option<PathBuf>,
-        /// With `--record`: plant this kernel bug (a name from kernel/src/mutant.rs), to
-        /// see the replay catch it.
-        #[arg(long, value_name = "NAME", requires = "record")]
+        /// With `--record` or `--qemu`: plant this kernel bug (a name from
+        /// kernel/src/mutant.rs), to see the replay catch it.
+        #[arg(long, value_name = "NAME")]
         mutant: Option<String>,
     },
     /// Run a scenario on the executable specification: `spec FILE [--dot OUT]`.
@@ -172,6 +176,7 @@ fn main() -> ExitCode {
             cases,
             seed,
             mutants,
+            qemu,
             trace,
             record,
             out,
@@ -182,6 +187,7 @@ fn main() -> ExitCode {
                 cases,
                 seed,
                 mutants,
+                qemu,
                 trace,
                 record,
                 out,

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{BootOptions, boot, cargo_build};
+use crate::{BootOptions, boot, cargo_build, install, programs};
 
 /// What to run.
 pub struct Refine {
@@ -17,23 +17,57 @@ pub struct Refine {
     pub seed: Option<u64>,
     /// Run the mutant check instead.
     pub mutants: bool,
+    /// Run the generated programs on QEMU instead.
+    pub qemu: bool,
     /// Replay these trace files on the spec instead.
     pub trace: Vec<PathBuf>,
     /// Boot this program under the trace kernel, then replay its trace.
     pub record: Option<String>,
     /// Where `record` writes the trace (default `target/traces/PROGRAM.trace`).
     pub out: Option<PathBuf>,
-    /// With `record`: the kernel bug to plant.
+    /// With `record` or `qemu`: the kernel bug to plant.
     pub mutant: Option<String>,
 }
 
 /// Runs the chosen refinement test and returns its exit status.
 pub fn run(root: &Path, r: &Refine) -> Result<u8> {
+    if let Some(name) = &r.mutant
+        && !name.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        bail!("--mutant {name}: a mutant's name is one word, as in kernel/src/mutant.rs");
+    }
     if let Some(program) = &r.record {
         return record(root, program, r.out.as_deref(), r.mutant.as_deref());
     }
     if !r.trace.is_empty() {
         return replay(root, &r.trace);
+    }
+    if r.qemu {
+        install::require_qemu()?;
+        install::require_targets(root)?;
+        let kernel = cargo_build::kernel(
+            root,
+            cargo_build::KernelVariant {
+                cnode_bits: None,
+                trace: true,
+                mutants: r.mutant.is_some(),
+            },
+        )
+        .run_inherited()?;
+        let programs = programs::discover(root)?;
+        let fuzz =
+            cargo_build::program(root, programs::find(&programs, FUZZ_ROOT)?).run_inherited()?;
+        let mut command = qemu_programs(root, &kernel, &fuzz, r.cases, r.seed);
+        if let Some(m) = &r.mutant {
+            command.env("REFINE_QEMU_MUTANT", m);
+        }
+        let status = command
+            .status()
+            .context("running cargo test -p refinement-tests")?;
+        return Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)));
+    }
+    if r.mutant.is_some() {
+        bail!("--mutant goes with --record PROGRAM or --qemu");
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
@@ -57,6 +91,39 @@ pub fn run(root: &Path, r: &Refine) -> Result<u8> {
         .status()
         .context("running cargo test -p refinement-tests")?;
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+/// The fuzzing root task's program name.
+pub const FUZZ_ROOT: &str = "fuzz-root";
+
+/// The test that runs generated programs on QEMU, given the trace kernel and the fuzzing
+/// root task.
+pub fn qemu_programs(
+    root: &Path,
+    kernel: &Path,
+    fuzz_root: &Path,
+    cases: u32,
+    seed: Option<u64>,
+) -> Command {
+    let mut command = cargo_build::cargo(root);
+    command
+        .args([
+            "test",
+            "--quiet",
+            "-p",
+            "refinement-tests",
+            "--test",
+            "qemu_programs",
+        ])
+        .args(["--", "--nocapture"])
+        .env("REFINE_QEMU_KERNEL", kernel)
+        .env("REFINE_QEMU_ROOT", fuzz_root)
+        .env("REFINE_QEMU_CASES", cases.to_string())
+        .env("REFINE_QEMU_WORK", trace_folder(root).join("qemu-programs"));
+    if let Some(seed) = seed {
+        command.env("REFINE_SEED", seed.to_string());
+    }
+    command
 }
 
 /// Replays trace files on the spec with the replay tool; its status.
@@ -84,11 +151,6 @@ pub fn trace_folder(root: &Path) -> PathBuf {
 
 /// Boots `program` under the trace kernel, then replays the trace it wrote.
 fn record(root: &Path, program: &str, out: Option<&Path>, mutant: Option<&str>) -> Result<u8> {
-    if let Some(name) = mutant
-        && !name.chars().all(|c| c.is_ascii_alphanumeric())
-    {
-        bail!("--mutant {name}: a mutant's name is one word, as in kernel/src/mutant.rs");
-    }
     let file = match out {
         Some(f) => std::env::current_dir()?.join(f),
         None => trace_folder(root).join(format!("{program}.trace")),

@@ -21,6 +21,10 @@ const HOST_TESTS: &str = "host-tests";
 const BUILD: &str = "build";
 /// The name of the formatting check, as `test FILTER` matches it.
 const FORMAT: &str = "format";
+/// The name of the generated-programs-on-QEMU step, as `test FILTER` matches it.
+const QEMU_PROGRAMS: &str = "qemu-programs";
+/// Generated programs the suite runs on QEMU.
+const QEMU_PROGRAM_CASES: u32 = 200;
 
 /// Runs the suite; returns xtask's exit status (0 if every step passed).
 pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
@@ -28,20 +32,23 @@ pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
     let cases = cases::all(&programs, filter);
     let run_host_tests = filter.is_none_or(|f| HOST_TESTS.contains(f));
     let run_format = filter.is_none_or(|f| FORMAT.contains(f));
+    let run_qemu_programs = filter.is_none_or(|f| QEMU_PROGRAMS.contains(f));
     if let Some(filter) = filter
         && cases.is_empty()
         && !run_host_tests
         && !run_format
+        && !run_qemu_programs
     {
         bail!("no test case's name contains `{filter}`");
     }
-    if !cases.is_empty() {
+    if !cases.is_empty() || run_qemu_programs {
         install::require_qemu()?;
         install::require_targets(root)?;
     }
+    let qemu_steps = cases.len() + usize::from(run_qemu_programs);
     let steps = usize::from(run_format)
         + usize::from(run_host_tests)
-        + if cases.is_empty() { 0 } else { 1 + cases.len() };
+        + if qemu_steps == 0 { 0 } else { 1 + qemu_steps };
     let mut suite = Suite {
         root,
         progress: Progress::new(steps),
@@ -54,19 +61,25 @@ pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
     if run_host_tests {
         suite.host_tests()?;
     }
-    if !cases.is_empty() {
+    if qemu_steps > 0 {
         // Without a filter every program is built, so one that has no case still must build.
         let to_build: Vec<&Program> = match filter {
             None => programs.iter().collect(),
             Some(_) => programs
                 .iter()
-                .filter(|p| cases.iter().any(|c| c.program_name() == Some(&p.name)))
+                .filter(|p| {
+                    cases.iter().any(|c| c.program_name() == Some(&p.name))
+                        || run_qemu_programs && p.name == refine::FUZZ_ROOT
+                })
                 .collect(),
         };
-        let built = suite.build(&to_build, &cases)?;
+        let built = suite.build(&to_build, &cases, run_qemu_programs)?;
         let timeout = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
         for case in &cases {
             suite.case(case, &programs, &built, timeout)?;
+        }
+        if run_qemu_programs {
+            suite.qemu_programs(&built)?;
         }
     }
     Ok(suite.finish())
@@ -79,6 +92,13 @@ struct Suite<'a> {
     passed: usize,
     failed: Vec<String>,
 }
+
+/// The trace kernel, which the trace cases and the generated programs on QEMU boot.
+const TRACE_KERNEL: KernelVariant = KernelVariant {
+    cnode_bits: None,
+    trace: true,
+    mutants: false,
+};
 
 /// The ELF files the builds produced, or why each is missing.
 struct Built {
@@ -148,11 +168,14 @@ impl Suite<'_> {
     }
 
     /// Builds the kernels the cases need and the programs, as one step.
-    fn build(&mut self, programs: &[&Program], cases: &[Case]) -> Result<Built> {
+    fn build(&mut self, programs: &[&Program], cases: &[Case], trace: bool) -> Result<Built> {
         let started = Instant::now();
         self.progress.begin(BUILD);
         let mut failures = Vec::new();
-        let variants: BTreeSet<KernelVariant> = cases.iter().map(Case::kernel).collect();
+        let mut variants: BTreeSet<KernelVariant> = cases.iter().map(Case::kernel).collect();
+        if trace {
+            variants.insert(TRACE_KERNEL);
+        }
         let mut built = Built {
             kernels: BTreeMap::new(),
             programs: BTreeMap::new(),
@@ -162,7 +185,7 @@ impl Suite<'_> {
             let result = self.build_one(cargo_build::kernel(self.root, variant), &mut failures)?;
             built.kernels.insert(variant, result);
         }
-        if cases.iter().any(|c| c.trace) {
+        if trace || cases.iter().any(|c| c.trace) {
             let result = self.build_one(cargo_build::replay_tool(self.root), &mut failures)?;
             built.replay = Some(result);
         }
@@ -319,6 +342,39 @@ impl Suite<'_> {
                 ))
             })
         }
+    }
+
+    /// Generated programs on QEMU (the fuzzing root task on the trace kernel), each trace
+    /// replayed on the spec, as one step.
+    fn qemu_programs(&mut self, built: &Built) -> Result<()> {
+        let started = Instant::now();
+        self.progress.begin(QEMU_PROGRAMS);
+        let result = (|| {
+            let kernel = lookup(&built.kernels, &TRACE_KERNEL)?;
+            let fuzz = lookup(&built.programs, &refine::FUZZ_ROOT.to_owned())?;
+            let command =
+                refine::qemu_programs(self.root, &kernel, &fuzz, QEMU_PROGRAM_CASES, None);
+            let line = process::render(&command);
+            let run = process::run_captured(command, None).map_err(failure)?;
+            if run.ending == Ending::Exited(0) {
+                if let Some(summary) = run.output.lines().find(|l| l.starts_with("refine on QEMU"))
+                {
+                    self.progress.note(&format!("{QEMU_PROGRAMS}: {summary}"));
+                }
+                Ok(())
+            } else {
+                Err(Failure {
+                    command: Some(line),
+                    ending: Some(run.ending),
+                    output: Some(run.output),
+                    ..Failure::new(
+                        "a generated program on QEMU and the spec diverge (the output below has the report and the seed that reproduces it)",
+                    )
+                })
+            }
+        })();
+        self.record(QEMU_PROGRAMS, started, result);
+        Ok(())
     }
 
     /// Prints the summary and returns the exit status.

@@ -22,6 +22,18 @@ fn load(cptr: u64, msg: &Message) -> Regs {
     msg.to_regs(cptr)
 }
 
+/// Any syscall carrying `msg` to `cptr`: x0..x5 as the message gives them, its long part
+/// in the IPC buffer (left out if the thread has none: the kernel then reads registers
+/// only). Returns the registers the kernel wrote back. For programs that issue arbitrary
+/// syscalls, such as the refinement tests' fuzzing root task; the typed functions above
+/// are the ones to use otherwise.
+pub fn syscall_with_message(sys: Syscall, cptr: u64, msg: &Message) -> Regs {
+    if msg.needs_ipc_buffer() {
+        ipc_buffer::try_with(|buf| msg.write_ipc_buffer(buf));
+    }
+    raw(sys, msg.to_regs(cptr))
+}
+
 /// The message the kernel delivered in `regs` (and the IPC buffer).
 fn store(regs: &Regs) -> Message {
     let from_buffer = Message::reply_needs_ipc_buffer(regs.x1)

@@ -160,6 +160,14 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
 
 /// Leaves the kernel: resumes the current thread, or idles if there is none.
 fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
+    // Recording an entry can take longer than a tick period (the projection walks every
+    // reachable slot). A tick already due would be taken before the thread runs a single
+    // instruction, every time, and user level would never progress: the trace kernel gives
+    // it a full period instead.
+    #[cfg(feature = "trace")]
+    if timer::expired() {
+        timer::rearm();
+    }
     let Some(t) = ks.current else { idle(ks, m) };
     match t.cap(m, tcb::slot::VTABLE) {
         // The ASID must still name this VSpace (it is dropped when the VSpace's last cap

@@ -9,6 +9,12 @@ pub const IRQ: u32 = 27;
 /// Milliseconds between ticks.
 pub const TICK_MS: u64 = 2;
 
+/// Whether the current period is over (the tick is due, or pending).
+#[cfg(feature = "trace")]
+pub fn expired() -> bool {
+    CNTV_CTL_EL0.get() & 0b100 != 0 // ISTATUS
+}
+
 /// Starts the next tick period.
 pub fn rearm() {
     CNTV_TVAL_EL0.set(CNTFRQ_EL0.get() * TICK_MS / 1000);

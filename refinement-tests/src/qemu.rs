@@ -1,0 +1,282 @@
+//! Generated programs on QEMU: the fuzzing root task (`tests/fuzz-root`) runs a program
+//! patched into a copy of its ELF file on the trace kernel, and the trace is replayed on
+//! the spec. The programs are the host harness's ([`crate::host::step`]), in the slots the
+//! fuzzing root task's BootInfo gives, with a prelude whose threads run the same program.
+//! `tests/qemu_programs.rs` drives it; `cargo xtask refine --qemu` runs that test with the
+//! kernel and the root task built.
+
+use crate::host::{PRELUDE_SLOTS, Step, prelude, step};
+use object::{Object, ObjectSection, ObjectSymbol};
+use proptest::prelude::*;
+use sel4_abi::{InvocationLabel as L, Syscall};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Words the root task's program array holds (tests/fuzz-root: PROGRAM_WORDS).
+pub const PROGRAM_WORDS: usize = 16 * 1024;
+/// Words per step (tests/fuzz-root: STEP_WORDS).
+pub const STEP_WORDS: usize = 20;
+const MAGIC: u64 = u64::from_le_bytes(*b"FUZZPROG");
+const ENTRY_MARKER: u64 = 0xfeed_f00d_0000_0001;
+const STACK_MARKER: u64 = 0xfeed_f00d_0000_0100;
+/// How long one program may run.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the kernel and root task are, and where the slots are.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The trace kernel's ELF.
+    pub kernel: PathBuf,
+    /// The fuzzing root task's ELF (never changed; patched copies are written beside it).
+    pub root: PathBuf,
+    /// Where the loader puts the root task (the kernel's `__root_elf_paddr`).
+    pub root_paddr: u64,
+    /// A folder for patched ELFs and traces.
+    pub work: PathBuf,
+    /// The untyped slots and the first empty slot (from the root task's BootInfo).
+    pub untyped: (u64, u64),
+    pub empty: u64,
+    /// The root task's IPC buffer address.
+    pub ipc_buffer: u64,
+    /// A kernel bug to plant (a kernel built with the `mutants` feature too).
+    pub mutant: Option<String>,
+}
+
+fn symbol(data: &[u8], name: &str) -> Result<(u64, Option<u64>), String> {
+    let file = object::File::parse(data).map_err(|e| format!("not an ELF file: {e}"))?;
+    let sym = file
+        .symbols()
+        .find(|s| s.name() == Ok(name))
+        .ok_or_else(|| format!("no symbol {name}"))?;
+    // The file offset of the symbol, through the section holding it.
+    let offset = sym
+        .section_index()
+        .and_then(|i| file.section_by_index(i).ok())
+        .and_then(|sec| {
+            let (off, _) = sec.file_range()?;
+            Some(off + (sym.address() - sec.address()))
+        });
+    Ok((sym.address(), offset))
+}
+
+/// The root task's ELF with `words` in place of its program.
+pub fn patch(elf: &[u8], words: &[u64]) -> Result<Vec<u8>, String> {
+    if words.len() > PROGRAM_WORDS {
+        return Err(format!(
+            "a program of {} words does not fit in {PROGRAM_WORDS}",
+            words.len()
+        ));
+    }
+    let (_, offset) = symbol(elf, "FUZZ_PROGRAM")?;
+    let offset = offset.ok_or("FUZZ_PROGRAM is not in the file (in .bss?)")? as usize;
+    let mut out = elf.to_vec();
+    for (i, w) in words.iter().enumerate() {
+        out[offset + 8 * i..offset + 8 * i + 8].copy_from_slice(&w.to_le_bytes());
+    }
+    Ok(out)
+}
+
+/// A program's words: the magic, the count, then each step.
+pub fn encode(program: &[Step]) -> Vec<u64> {
+    let mut w = vec![MAGIC, program.len() as u64];
+    for s in program {
+        let mut step = [0u64; STEP_WORDS];
+        let (kind, arg, cptr, label, words, caps): (u64, u64, u64, u64, &[u64], &[u64]) = match s {
+            Step::Call {
+                cptr,
+                label,
+                words,
+                caps,
+            } => (0, Syscall::Call.word(), *cptr, *label, words, caps),
+            Step::Ipc {
+                sys,
+                cptr,
+                label,
+                words,
+                caps,
+            } => (0, sys.word(), *cptr, *label, words, caps),
+            Step::Identify { cptr } => (0, Syscall::DebugCapIdentify.word(), *cptr, 0, &[], &[]),
+            Step::NBRecv { cptr } => (0, Syscall::NBRecv.word(), *cptr, 0, &[], &[]),
+            Step::Ticks(n) => (1, u64::from(*n), 0, 0, &[], &[]),
+        };
+        step[..5].copy_from_slice(&[kind, arg, cptr, label, words.len().min(8) as u64]);
+        for (i, &x) in words.iter().take(8).enumerate() {
+            step[5 + i] = x;
+        }
+        step[13] = caps.len().min(3) as u64;
+        for (i, &c) in caps.iter().take(3).enumerate() {
+            step[14 + i] = c;
+        }
+        w.extend_from_slice(&step);
+    }
+    w
+}
+
+/// The host prelude, with each thread given the root task's code before it is resumed:
+/// its pc the program's thread entry and a stack of its own (markers the root task
+/// replaces with the addresses).
+pub fn qemu_prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
+    let threads = [e + PRELUDE_SLOTS + 2, e + PRELUDE_SLOTS + 3];
+    let mut out = Vec::new();
+    for s in prelude(u1, e, ipc_buffer) {
+        if let Step::Call { cptr, label, .. } = &s
+            && *label == L::TcbResume as u64
+            && let Some(k) = threads.iter().position(|t| t == cptr)
+        {
+            // WriteRegisters: no resume, no arch flags, 2 registers (pc, sp).
+            out.push(Step::Call {
+                cptr: *cptr,
+                label: L::TcbWriteRegisters as u64,
+                words: vec![0, 0, 2, ENTRY_MARKER, STACK_MARKER + k as u64],
+                caps: vec![],
+            });
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// Generated programs for the fuzzing root task: the prelude, then 1 to 39 random steps.
+pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
+    let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
+    let prelude = qemu_prelude(u.1, e, b);
+    prop::collection::vec(step(u, e, b), 1..40).prop_map(move |random| {
+        let mut p = prelude.clone();
+        p.extend(random);
+        p
+    })
+}
+
+/// What one run gave.
+#[derive(Debug)]
+pub struct Ran {
+    /// QEMU's exit status.
+    pub status: Option<i32>,
+    /// The console.
+    pub console: String,
+    /// Where the trace is.
+    pub trace: PathBuf,
+}
+
+/// Boots the root task with `words` as its program on the trace kernel.
+pub fn run(s: &Setup, words: &[u64], name: &str) -> Result<Ran, String> {
+    let elf = std::fs::read(&s.root).map_err(|e| format!("{}: {e}", s.root.display()))?;
+    let patched = patch(&elf, words)?;
+    let root = s.work.join(format!("{name}.elf"));
+    let trace = s.work.join(format!("{name}.trace"));
+    std::fs::write(&root, patched).map_err(|e| format!("{}: {e}", root.display()))?;
+    let _ = std::fs::remove_file(&trace);
+    let mut loader = std::ffi::OsString::from("loader,file=");
+    loader.push(&root);
+    loader.push(format!(",addr={:#x},force-raw=on", s.root_paddr));
+    let mut semihosting = std::ffi::OsString::from("enable=on,target=native,arg=trace=");
+    semihosting.push(&trace);
+    if let Some(m) = &s.mutant {
+        semihosting.push(format!(",arg=mutant={m}"));
+    }
+    let mut child = Command::new("qemu-system-aarch64")
+        .args(["-M", "virt", "-cpu", "cortex-a53", "-m", "1G", "-nographic"])
+        .arg("-no-reboot")
+        .arg("-semihosting-config")
+        .arg(semihosting)
+        .args(["-icount", "shift=0,sleep=off", "-kernel"])
+        .arg(&s.kernel)
+        .arg("-device")
+        .arg(loader)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting qemu-system-aarch64: {e}"))?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(st) => break st,
+            None if started.elapsed() > TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "QEMU ran longer than {TIMEOUT:?}: the kernel hangs"
+                ));
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let mut console = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        use std::io::Read;
+        let _ = out.read_to_string(&mut console);
+    }
+    Ok(Ran {
+        status: status.code(),
+        console,
+        trace,
+    })
+}
+
+/// Reads the kernel's load address and probes the root task's BootInfo (an empty program).
+pub fn setup(
+    kernel: &Path,
+    root: &Path,
+    work: &Path,
+    mutant: Option<String>,
+) -> Result<Setup, String> {
+    let k = std::fs::read(kernel).map_err(|e| format!("{}: {e}", kernel.display()))?;
+    let (root_paddr, _) = symbol(&k, "__root_elf_paddr")?;
+    std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let mut s = Setup {
+        kernel: kernel.to_path_buf(),
+        root: root.to_path_buf(),
+        root_paddr,
+        work: work.to_path_buf(),
+        untyped: (0, 0),
+        empty: 0,
+        ipc_buffer: 0,
+        mutant,
+    };
+    let ran = run(&s, &encode(&[]), "probe")?;
+    let line = ran
+        .console
+        .lines()
+        .find_map(|l| l.strip_prefix("fuzz-root: empty "))
+        .ok_or_else(|| format!("the fuzzing root task did not start:\n{}", ran.console))?;
+    // "E untyped U0..U1 ipc_buffer 0xB steps N"
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let num = |t: &str| match t.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).map_err(|e| format!("{t}: {e}")),
+        None => t.parse::<u64>().map_err(|e| format!("{t}: {e}")),
+    };
+    let (u0, u1) = w
+        .get(2)
+        .and_then(|r| r.split_once(".."))
+        .ok_or("no untyped range")?;
+    s.empty = num(w[0])?;
+    s.untyped = (num(u0)?, num(u1)?);
+    s.ipc_buffer = num(w.get(4).ok_or("no IPC buffer")?)?;
+    let _ = std::fs::remove_file(&ran.trace);
+    Ok(s)
+}
+
+/// Runs one generated program and replays its trace: the number of entries compared, or
+/// what went wrong (a hang, a kernel panic, a divergence). The patched ELF and the trace
+/// are deleted when all is well, kept otherwise.
+pub fn check(s: &Setup, program: &[Step], name: &str) -> Result<usize, String> {
+    let ran = run(s, &encode(program), name)?;
+    // 0: the program ran out of steps (DebugHalt); 4: every thread stopped.
+    if !matches!(ran.status, Some(0) | Some(4)) {
+        return Err(format!(
+            "QEMU ended with status {:?} (kept {}):\n{}",
+            ran.status,
+            ran.trace.display(),
+            ran.console
+        ));
+    }
+    let bytes = std::fs::read(&ran.trace).map_err(|e| format!("no trace: {e}"))?;
+    let t = trace_format::decode(&bytes).map_err(|e| e.to_string())?;
+    let r = crate::replay::replay(&t)
+        .map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
+    let _ = std::fs::remove_file(&ran.trace);
+    let _ = std::fs::remove_file(s.work.join(format!("{name}.elf")));
+    Ok(r.entries)
+}

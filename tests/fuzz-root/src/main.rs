@@ -1,0 +1,123 @@
+//! The refinement tests' fuzzing root task: it runs a program of syscalls that the host
+//! patched into its ELF file (`FUZZ_PROGRAM`; no rebuild per program), on every thread the
+//! program starts, each taking the next step whichever runs, then halts. The kernel records
+//! a trace meanwhile, which the host replays on the spec (`refinement-tests`,
+//! `cargo xtask refine --qemu`). It checks nothing itself: what the kernel answers is for
+//! the replay to judge.
+//!
+//! The program: word 0 the magic `FUZZPROG`, word 1 the number of steps, then steps of
+//! [`STEP_WORDS`] words: `kind arg cptr label n_words words[8] n_caps caps[3]`. Kind 0 is a
+//! syscall (`arg` its number), kind 1 a wait of `arg` timer ticks. A word equal to
+//! [`ENTRY_MARKER`] becomes the threads' entry point, [`STACK_MARKER`] + k the top of
+//! stack k (the host cannot know these addresses; the trace records the values used).
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use sel4::abi::Syscall;
+use sel4::{BootInfo, Message, println};
+
+sel4_root_task::main!(main);
+
+/// Words the program may take.
+pub const PROGRAM_WORDS: usize = 16 * 1024;
+/// Words per step.
+pub const STEP_WORDS: usize = 20;
+/// The first word of a program.
+pub const MAGIC: u64 = u64::from_le_bytes(*b"FUZZPROG");
+/// Replaced by the threads' entry point.
+pub const ENTRY_MARKER: u64 = 0xfeed_f00d_0000_0001;
+/// Plus k: replaced by the top of stack k.
+pub const STACK_MARKER: u64 = 0xfeed_f00d_0000_0100;
+/// Stacks for threads the program starts.
+const THREADS: usize = 4;
+const STACK_WORDS: usize = 2048;
+/// Loop turns per timer tick waited for (a tick is 2 ms; QEMU runs one instruction per ns).
+const SPIN_PER_TICK: u64 = 1_000_000;
+
+/// The program, patched in by the host. Atomics, so every read goes to memory.
+#[unsafe(no_mangle)]
+#[used]
+pub static FUZZ_PROGRAM: [AtomicU64; PROGRAM_WORDS] = {
+    let mut p = [const { AtomicU64::new(0) }; PROGRAM_WORDS];
+    p[0] = AtomicU64::new(MAGIC);
+    p
+};
+
+/// The next step to run, shared by every thread.
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// The threads' stacks.
+static STACKS: [AtomicU64; THREADS * STACK_WORDS] =
+    [const { AtomicU64::new(0) }; THREADS * STACK_WORDS];
+
+fn word(i: usize) -> u64 {
+    FUZZ_PROGRAM.get(i).map_or(0, |w| w.load(Ordering::Relaxed))
+}
+
+fn main(bi: &BootInfo) -> Result<(), &'static str> {
+    if word(0) != MAGIC {
+        return Err("the program's magic word is missing");
+    }
+    let u = bi.untyped();
+    println!(
+        "fuzz-root: empty {} untyped {}..{} ipc_buffer {:#x} steps {}",
+        bi.empty().start,
+        u.start,
+        u.end,
+        bi.ipc_buffer(),
+        word(1)
+    );
+    run()
+}
+
+/// Where the program's threads start.
+#[unsafe(no_mangle)]
+pub extern "C" fn fuzz_thread() -> ! {
+    run()
+}
+
+/// Takes steps until none is left, then halts the machine.
+fn run() -> ! {
+    let steps = word(1) as usize;
+    loop {
+        // One step per thread that takes it: the increment is atomic, so a thread
+        // preempted here and another taking a step never run the same one.
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        if n >= steps {
+            sel4::syscall::debug_halt(0);
+        }
+        step(2 + n * STEP_WORDS);
+    }
+}
+
+fn resolve(w: u64) -> u64 {
+    if w == ENTRY_MARKER {
+        fuzz_thread as *const () as u64
+    } else if (STACK_MARKER..STACK_MARKER + THREADS as u64).contains(&w) {
+        let k = (w - STACK_MARKER) as usize + 1;
+        STACKS.as_ptr() as u64 + (k * STACK_WORDS * 8) as u64
+    } else {
+        w
+    }
+}
+
+fn step(at: usize) {
+    let [kind, arg, cptr, label, n_words] = [0, 1, 2, 3, 4].map(|i| word(at + i));
+    if kind == 1 {
+        for i in 0..arg * SPIN_PER_TICK {
+            core::hint::black_box(i);
+        }
+        return;
+    }
+    let mut msg = Message::with_words(label, &[]);
+    for i in 0..(n_words as usize).min(8) {
+        msg.push(resolve(word(at + 5 + i)));
+    }
+    let n_caps = word(at + 13) as usize;
+    for i in 0..n_caps.min(3) {
+        msg.push_cptr(word(at + 14 + i));
+    }
+    let sys = Syscall::from_word(arg).unwrap_or(Syscall::Yield);
+    sel4::ipc::syscall_with_message(sys, cptr, &msg);
+}
