@@ -17,8 +17,9 @@ bench:
     cargo xtask bench
 
 # The kernel checked against the spec on generated programs (`--cases N --seed S`), the
-# mutant run (`--mutants`), a recorded trace (`--trace FILE`), or a program recorded on
-# the trace kernel and replayed (`--record EXAMPLE [--mutant NAME]`).
+# mutant run (`--mutants`), generated programs on QEMU (`--qemu`), a recorded trace
+# (`--trace FILE`), or a program recorded on the trace kernel and replayed
+# (`--record EXAMPLE [--mutant NAME]`).
 refine *ARGS:
     cargo xtask refine {{ARGS}}
 
