@@ -14,10 +14,12 @@ use crate::machine::Machine;
 use crate::model::{IrqState, KernelState};
 use crate::object::cap::{Cap, Mapping};
 use crate::object::endpoint::flags as kflags;
+use crate::object::notification;
+use crate::object::queue::Queue;
 use crate::object::tcb::{DEBUG_LINKS_OFFSET, ThreadState, USER_CONTEXT, UserReg, field};
 use crate::object::{Slot, Tcb};
 use trace_format::{
-    BUFFER_WORDS, BootFacts, CONTEXT_WORDS, CapProj, EventKind, Sink, ThreadProj, flags,
+    BUFFER_WORDS, BootFacts, CONTEXT_WORDS, CapProj, EventKind, Sink, ThreadProj, flags, mdb,
 };
 
 /// How many CNodes and TCBs one projection visits at most (the walk needs no allocation).
@@ -156,6 +158,8 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
     let cache = &mut ks.trace_cache;
     let mut containers = [(0u64, 0u64); MAX_CONTAINERS];
     let mut n = 0;
+    // Endpoints (false) and notifications (true) to write, as the walk meets them.
+    cache.objects_clear();
     let mut t = ks.debug_tcbs;
     let mut guard = 0;
     while t != 0 && guard < MAX_CONTAINERS {
@@ -183,8 +187,23 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
             p.encode(&mut Out(m));
         }
         push(&mut containers, &mut n, t, TCB_SLOTS);
+        let waits_on = match p.state {
+            trace_format::state::BLOCKED_ON_SEND | trace_format::state::BLOCKED_ON_RECEIVE => {
+                Some((p.object, false))
+            }
+            trace_format::state::BLOCKED_ON_NOTIFICATION => Some((p.object, true)),
+            _ => None,
+        };
+        let bound = (p.bound_notification != 0).then_some((p.bound_notification, true));
+        for o in [waits_on, bound].into_iter().flatten() {
+            cache.add_object(o);
+        }
         t = m.read_word(t + DEBUG_LINKS_OFFSET);
         guard += 1;
+    }
+    // The IRQ node: the notification each line signals.
+    if ks.irq_node != 0 {
+        push(&mut containers, &mut n, ks.irq_node, ks.max_irq + 1);
     }
     let mut i = 0;
     while i < n {
@@ -194,15 +213,22 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         let mut same = (0, 0);
         for c in 0..slots.div_ceil(chunk) {
             let range = c * chunk..(c * chunk + chunk).min(slots);
-            // The chunk's cap words, and the CNodes and TCBs they lead the walk to.
+            // The chunk's slot words (cap and derivation links), and the CNodes, TCBs,
+            // endpoints and notifications its caps lead the walk to.
             let mut hash = trace_format::HASH_START;
             for s in range.clone() {
                 let slot = Slot::of(obj, s);
-                let words = [m.read_word(slot.0), m.read_word(slot.0 + 8)];
+                let words = [
+                    m.read_word(slot.0),
+                    m.read_word(slot.0 + 8),
+                    m.read_word(slot.0 + 24),
+                ];
                 hash = trace_format::hash_words(hash, &words);
                 match slot.cap(m) {
                     Cap::CNode { ptr, radix, .. } => push(&mut containers, &mut n, ptr, 1 << radix),
                     Cap::Thread { tcb } => push(&mut containers, &mut n, tcb, TCB_SLOTS),
+                    Cap::Endpoint { ptr, .. } => cache.add_object((ptr, false)),
+                    Cap::Notification { ptr, .. } => cache.add_object((ptr, true)),
                     _ => {}
                 }
             }
@@ -219,9 +245,17 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
                 same = (0, 0);
             }
             for s in range {
-                let cap = Slot::of(obj, s).cap(m);
+                let slot = Slot::of(obj, s);
+                let cap = slot.cap(m);
                 if !cap.is_null() {
-                    trace_format::encode_cap(&mut Out(m), obj, s, project(&cap));
+                    let flags = if slot.revocable(m) { mdb::REVOCABLE } else { 0 }
+                        | if slot.first_badged(m) {
+                            mdb::FIRST_BADGED
+                        } else {
+                            0
+                        };
+                    let next = slot.next(m).map_or(0, |n| n.0);
+                    trace_format::encode_cap(&mut Out(m), obj, s, project(&cap), next, flags);
                 }
             }
         }
@@ -229,6 +263,63 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
             trace_format::encode_same_caps(&mut Out(m), obj, same.0, same.1);
         }
         i += 1;
+    }
+    // Endpoints and notifications: state, badge, bound thread, queue in order.
+    // As many threads as the walk takes (the kernel stack is 32 KiB: no more).
+    let mut queue = [0u64; MAX_CONTAINERS];
+    for k in 0..cache.n_objects {
+        let (obj, is_ntfn) = cache.objects[k];
+        let q = Queue(obj);
+        let mut len = 0;
+        let mut t = q.head(m);
+        while let Some(x) = t.filter(|_| len < queue.len()) {
+            queue[len] = x.0;
+            len += 1;
+            t = Queue::next(m, x);
+        }
+        let state = q.state(m);
+        let badge = if is_ntfn && state == notification::state::ACTIVE {
+            m.read_word(obj + notification::BADGE)
+        } else {
+            0
+        };
+        let bound = if is_ntfn {
+            notification::bound_tcb(m, obj).map_or(0, |t| t.0)
+        } else {
+            0
+        };
+        let head = [u64::from(is_ntfn), state, badge, bound];
+        let hash = trace_format::hash_words(
+            trace_format::hash_words(trace_format::HASH_START, &head),
+            &queue[..len],
+        );
+        // Object keys end in binary 10 (objects are 16-byte aligned, slots 32, threads odd).
+        if cache.unchanged(obj | 2, hash) {
+            trace_format::encode_same_object(&mut Out(m), obj);
+        } else if is_ntfn {
+            trace_format::encode_notification(&mut Out(m), obj, state, badge, bound, &queue[..len]);
+        } else {
+            trace_format::encode_endpoint(&mut Out(m), obj, state, &queue[..len]);
+        }
+    }
+    // The ready queues, each in order.
+    for p in 0..crate::model::NUM_PRIORITIES {
+        let mut len = 0;
+        let mut t = ks.ready.head[p];
+        while t != 0 && len < queue.len() {
+            queue[len] = t;
+            len += 1;
+            t = Tcb(t).get(m, field::SCHED_NEXT);
+        }
+        if len > 0 {
+            trace_format::encode_ready(&mut Out(m), p as u64, &queue[..len]);
+        }
+    }
+    // Every line that is not inactive.
+    for (line, &st) in ks.irq_state.iter().enumerate() {
+        if st != IrqState::Inactive as u8 {
+            trace_format::encode_irq(&mut Out(m), line as u64, u64::from(st));
+        }
     }
     cache.next_exit();
     trace_format::encode_end(&mut Out(m));
@@ -248,6 +339,12 @@ pub struct Cache {
     exits: [u64; CACHE_ENTRIES],
     /// The number of the exit being written (from 1).
     exit: u64,
+    /// The endpoints (false) and notifications (true) this exit writes.
+    objects: [(u64, bool); MAX_OBJECTS],
+    n_objects: usize,
+    /// Which of them are in already: an address set, entries stamped with the exit.
+    seen: [u64; SEEN_ENTRIES],
+    seen_exit: [u64; SEEN_ENTRIES],
 }
 
 impl Cache {
@@ -258,6 +355,37 @@ impl Cache {
             hashes: [0; CACHE_ENTRIES],
             exits: [0; CACHE_ENTRIES],
             exit: 1,
+            objects: [(0, false); MAX_OBJECTS],
+            n_objects: 0,
+            seen: [0; SEEN_ENTRIES],
+            seen_exit: [0; SEEN_ENTRIES],
+        }
+    }
+
+    fn objects_clear(&mut self) {
+        self.n_objects = 0;
+    }
+
+    /// Adds an endpoint or notification to write this exit, unless it is in already. (A
+    /// full list drops it: the replay then reports the object missing.)
+    fn add_object(&mut self, o: (u64, bool)) {
+        let mask = SEEN_ENTRIES - 1;
+        let mut i = (o.0.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask;
+        for _ in 0..SEEN_ENTRIES {
+            if self.seen_exit[i] != self.exit {
+                // A free entry (stale from an earlier exit): the object is new.
+                self.seen[i] = o.0;
+                self.seen_exit[i] = self.exit;
+                if self.n_objects < MAX_OBJECTS {
+                    self.objects[self.n_objects] = o;
+                    self.n_objects += 1;
+                }
+                return;
+            }
+            if self.seen[i] == o.0 {
+                return;
+            }
+            i = (i + 1) & mask;
         }
     }
 
@@ -291,6 +419,11 @@ impl Default for Cache {
         Self::new()
     }
 }
+
+/// Endpoints and notifications one projection writes at most.
+pub const MAX_OBJECTS: usize = 2048;
+/// Entries of the set that keeps an exit's object list free of repeats (a power of two).
+const SEEN_ENTRIES: usize = 4096;
 
 /// Adds a CNode or TCB (`obj`, with `slots` slots) to the walk, unless it is already in.
 fn push(c: &mut [(u64, u64); MAX_CONTAINERS], n: &mut usize, obj: u64, slots: u64) {

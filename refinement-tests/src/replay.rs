@@ -8,10 +8,13 @@ use sel4_abi::context::index;
 use spec::api::event::{Event, handle_event};
 use spec::kernel::boot::{BootConfig, BootLayout};
 use spec::model::cap::{Cap, VmRights};
-use spec::model::{State, ThreadState};
+use spec::model::{Endpoint, IrqState, NtfnState, Object, State, ThreadState};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
-use trace_format::{CapProj, EventKind, Exit, ThreadProj, Trace, flags, state};
+use trace_format::{
+    CapProj, EventKind, Exit, ObjectProj, SlotProj, ThreadProj, Trace, flags, irq, mdb,
+    object_state, state,
+};
 
 /// Where the spec keeps its idle thread when the kernel's has no TCB (the trace names it
 /// 0): far above any memory, so it meets no object.
@@ -54,7 +57,7 @@ pub fn boot_config(t: &Trace) -> BootConfig {
         }),
         first_untyped_slot: f.first_untyped_slot,
         image_caps: (sel4_abi::init_cap::NUM_INITIAL_CAPS..f.first_untyped_slot)
-            .filter_map(|i| t.initial.caps.get(&(cnode, i)))
+            .filter_map(|i| t.initial.caps.get(&(cnode, i)).map(|s| &s.cap))
             .filter_map(image_cap)
             .collect(),
         ..BootConfig::default()
@@ -108,9 +111,26 @@ pub fn project(s: &State) -> Exit {
             q.push_back((obj, slots));
         }
     };
+    // Endpoints (false) and notifications (true) to write: named by a cap, waited on, or
+    // bound.
+    let mut objects_seen: BTreeMap<u64, bool> = BTreeMap::new();
     for &t in &thread_addrs {
         visit(&mut queue, t, TCB_SLOTS);
+        let tcb = s.tcb(t);
+        match tcb.state {
+            ThreadState::BlockedOnSend { ep, .. } | ThreadState::BlockedOnReceive { ep, .. } => {
+                objects_seen.entry(ep).or_insert(false);
+            }
+            ThreadState::BlockedOnNotification { ntfn } => {
+                objects_seen.entry(ntfn).or_insert(true);
+            }
+            _ => {}
+        }
+        if let Some(n) = tcb.bound_notification {
+            objects_seen.entry(n).or_insert(true);
+        }
     }
+    visit(&mut queue, s.irq_node, s.max_irq + 1);
     let mut caps = BTreeMap::new();
     while let Some((obj, slots)) = queue.pop_front() {
         let end = obj.saturating_add(slots * 32);
@@ -120,17 +140,90 @@ pub fn project(s: &State) -> Exit {
                 Cap::Null => continue,
                 Cap::CNode { ptr, radix, .. } => visit(&mut queue, ptr, 1 << radix),
                 Cap::Thread { tcb } => visit(&mut queue, tcb, TCB_SLOTS),
+                Cap::Endpoint { ptr, .. } => {
+                    objects_seen.entry(ptr).or_insert(false);
+                }
+                Cap::Notification { ptr, .. } => {
+                    objects_seen.entry(ptr).or_insert(true);
+                }
                 _ => {}
             }
-            caps.insert((obj, i), cap_proj(&cap));
+            let flags = if cte.revocable { mdb::REVOCABLE } else { 0 }
+                | if cte.first_badged {
+                    mdb::FIRST_BADGED
+                } else {
+                    0
+                };
+            caps.insert(
+                (obj, i),
+                SlotProj {
+                    cap: cap_proj(&cap),
+                    mdb_next: cte.next.unwrap_or(0),
+                    mdb_flags: flags,
+                },
+            );
         }
     }
+    let objects = objects_seen
+        .keys()
+        .filter_map(|&p| Some((p, object(s, p)?)))
+        .collect();
+    let ready = s
+        .ready
+        .iter()
+        .filter(|(_, q)| !q.is_empty())
+        .map(|(&p, q)| (u64::from(p), q.iter().copied().collect()))
+        .collect();
+    let irqs = s
+        .irq_states
+        .iter()
+        .filter_map(|(&line, st)| match st {
+            IrqState::Inactive => None,
+            IrqState::Signal => Some((line, irq::SIGNAL)),
+            IrqState::Timer => Some((line, irq::TIMER)),
+        })
+        .collect();
     Exit {
         current: if s.current == s.idle { 0 } else { s.current },
         preempted_at: if s.preempted { s.checks } else { 0 },
         threads,
         caps,
+        objects,
+        ready,
+        irqs,
     }
+}
+
+/// An endpoint or notification in the trace's terms.
+fn object(s: &State, p: u64) -> Option<ObjectProj> {
+    Some(match s.objects.get(&p)? {
+        Object::Endpoint(e) => {
+            let (state, queue) = match e {
+                Endpoint::Idle => (object_state::IDLE, vec![]),
+                Endpoint::Send(q) => (object_state::SEND_OR_WAITING, q.iter().copied().collect()),
+                Endpoint::Recv(q) => (object_state::RECV_OR_ACTIVE, q.iter().copied().collect()),
+            };
+            ObjectProj::Endpoint { state, queue }
+        }
+        Object::Notification(n) => {
+            let (state, badge, queue) = match &n.state {
+                NtfnState::Idle => (object_state::IDLE, 0, vec![]),
+                NtfnState::Waiting(q) => (
+                    object_state::SEND_OR_WAITING,
+                    0,
+                    q.iter().copied().collect(),
+                ),
+                NtfnState::Active(b) => (object_state::RECV_OR_ACTIVE, *b, vec![]),
+            };
+            ObjectProj::Notification {
+                state,
+                badge,
+                bound: n.bound_tcb.unwrap_or(0),
+                queue,
+            }
+        }
+        _ => return None,
+    })
 }
 
 fn thread(s: &State, t: u64) -> ThreadProj {
@@ -460,7 +553,14 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
     for slot in slots {
         let (a, b) = (k.caps.get(&slot), s.caps.get(&slot));
         if a != b {
-            let show = |c: Option<&CapProj>| c.map_or("Null".to_owned(), |c| format!("{c:x?}"));
+            let show = |c: Option<&SlotProj>| {
+                c.map_or("Null".to_owned(), |c| {
+                    format!(
+                        "{:x?} (next {:#x}, flags {})",
+                        c.cap, c.mdb_next, c.mdb_flags
+                    )
+                })
+            };
             let _ = writeln!(
                 d,
                 "- slot {:#x}[{}]: {}\n+ slot {:#x}[{}]: {}",
@@ -472,6 +572,23 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
                 show(b)
             );
         }
+    }
+    let objs: BTreeSet<u64> = k.objects.keys().chain(s.objects.keys()).copied().collect();
+    for o in objs {
+        let (a, b) = (k.objects.get(&o), s.objects.get(&o));
+        if a != b {
+            let _ = writeln!(d, "- object {o:#x}: {a:x?}\n+ object {o:#x}: {b:x?}");
+        }
+    }
+    if k.ready != s.ready {
+        let _ = writeln!(
+            d,
+            "- ready queues: {:x?}\n+ ready queues: {:x?}",
+            k.ready, s.ready
+        );
+    }
+    if k.irqs != s.irqs {
+        let _ = writeln!(d, "- IRQ states: {:?}\n+ IRQ states: {:?}", k.irqs, s.irqs);
     }
     if d.is_empty() { Ok(()) } else { Err(d) }
 }

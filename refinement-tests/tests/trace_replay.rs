@@ -57,10 +57,10 @@ fn a_tampered_trace_diverges_at_the_tampered_step() {
     let (slot, cap) = exit
         .caps
         .iter_mut()
-        .find(|(_, c)| matches!(c, CapProj::Endpoint { .. }))
+        .find(|(_, c)| matches!(c.cap, CapProj::Endpoint { .. }))
         .expect("an endpoint cap");
     let slot = *slot;
-    if let CapProj::Endpoint { badge, .. } = cap {
+    if let CapProj::Endpoint { badge, .. } = &mut cap.cap {
         *badge ^= 0x40;
     }
     let d = replay(&t).unwrap_err();

@@ -2,8 +2,8 @@
 //! stream went wrong.
 
 use crate::{
-    BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, MAGIC, THREAD_WORDS, ThreadProj,
-    VERSION, tag,
+    BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, MAGIC, MAX_QUEUE, SlotProj,
+    THREAD_WORDS, ThreadProj, VERSION, tag,
 };
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -48,7 +48,36 @@ pub struct Exit {
     /// Every thread, by TCB address.
     pub threads: BTreeMap<u64, ThreadProj>,
     /// Every non-empty slot of every CNode, by (CNode, index).
-    pub caps: BTreeMap<(u64, u64), CapProj>,
+    pub caps: BTreeMap<(u64, u64), SlotProj>,
+    /// Every endpoint and notification in the projection, by address.
+    pub objects: BTreeMap<u64, ObjectProj>,
+    /// The non-empty ready queues, by priority.
+    pub ready: BTreeMap<u64, Vec<u64>>,
+    /// The interrupt lines that are not inactive, with their states.
+    pub irqs: BTreeMap<u64, u64>,
+}
+
+/// An endpoint or notification in the projection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectProj {
+    /// An endpoint: its [`crate::object_state`] and the waiting threads in order.
+    Endpoint {
+        /// Idle, senders or receivers.
+        state: u64,
+        /// The queue, oldest first.
+        queue: Vec<u64>,
+    },
+    /// A notification.
+    Notification {
+        /// Idle, waiting or active.
+        state: u64,
+        /// The pending badge (active only).
+        badge: u64,
+        /// The bound thread, or 0.
+        bound: u64,
+        /// The waiting threads, oldest first.
+        queue: Vec<u64>,
+    },
 }
 
 /// One kernel entry and, unless the machine halted in it, the state after it.
@@ -250,6 +279,18 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
         preempted_at,
         threads: BTreeMap::new(),
         caps: BTreeMap::new(),
+        objects: BTreeMap::new(),
+        ready: BTreeMap::new(),
+        irqs: BTreeMap::new(),
+    };
+    let queue = |r: &mut Reader, what: &str| -> Result<Vec<u64>, DecodeError> {
+        let n = r.word(what)? as usize;
+        if n > MAX_QUEUE {
+            return r.err(alloc::format!(
+                "a queue of {n} threads (at most {MAX_QUEUE})"
+            ));
+        }
+        (0..n).map(|_| r.word(what)).collect()
     };
     loop {
         match r.word("an exit (no END)")? {
@@ -283,10 +324,57 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
             tag::CAP => {
                 let [cnode, index] = r.array::<2>("a cap")?;
                 let w = r.array::<CAP_WORDS>("a cap")?;
-                let Some(c) = CapProj::from_words(w) else {
+                let Some(cap) = CapProj::from_words(w) else {
                     return r.err(alloc::format!("unknown cap type {}", w[0]));
                 };
-                exit.caps.insert((cnode, index), c);
+                let [mdb_next, mdb_flags] = r.array::<2>("a cap's derivation links")?;
+                exit.caps.insert(
+                    (cnode, index),
+                    SlotProj {
+                        cap,
+                        mdb_next,
+                        mdb_flags,
+                    },
+                );
+            }
+            tag::ENDPOINT => {
+                let [ep, state] = r.array::<2>("an endpoint")?;
+                let queue = queue(r, "an endpoint's queue")?;
+                exit.objects
+                    .insert(ep, ObjectProj::Endpoint { state, queue });
+            }
+            tag::NOTIFICATION => {
+                let [ntfn, state, badge, bound] = r.array::<4>("a notification")?;
+                let queue = queue(r, "a notification's queue")?;
+                exit.objects.insert(
+                    ntfn,
+                    ObjectProj::Notification {
+                        state,
+                        badge,
+                        bound,
+                        queue,
+                    },
+                );
+            }
+            tag::SAME_OBJECT => {
+                let ptr = r.word("an object")?;
+                match prev.and_then(|p| p.objects.get(&ptr)) {
+                    Some(o) => exit.objects.insert(ptr, o.clone()),
+                    None => {
+                        return r.err(alloc::format!(
+                            "object {ptr:#x} unchanged, but the previous exit has no such object"
+                        ));
+                    }
+                };
+            }
+            tag::READY => {
+                let prio = r.word("a ready queue")?;
+                let q = queue(r, "a ready queue")?;
+                exit.ready.insert(prio, q);
+            }
+            tag::IRQ => {
+                let [line, state] = r.array::<2>("an IRQ")?;
+                exit.irqs.insert(line, state);
             }
             t => {
                 r.at -= 1;

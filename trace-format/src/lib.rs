@@ -13,9 +13,14 @@
 //! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
 //!           bound_notification fault_ip context[36]
-//!         | CAP cnode index cap[5]
+//!         | CAP cnode index cap[5] mdb_next mdb_flags
 //!         | SAME_THREAD tcb
 //!         | SAME_CAPS cnode chunk count
+//!         | ENDPOINT ep state n tcb{n}
+//!         | NOTIFICATION ntfn state badge bound_tcb n tcb{n}
+//!         | SAME_OBJECT ptr
+//!         | READY priority n tcb{n}
+//!         | IRQ line state
 //! ```
 //!
 //! The exit after the boot record is the state the root task starts in. An entry is what the kernel read from user level: the event (`kind` and its arguments
@@ -27,7 +32,12 @@
 //! extra caps' cptrs, and the three receive-slot words (none without a buffer). The exit that follows is the state after the entry: the thread that
 //! runs next, which interrupt check of the entry found an interrupt pending and stopped a
 //! long operation (`preempted_at`, 1 for the first; 0 if none did), and the abstract
-//! projection (every thread, every cap in every CNode). A
+//! projection: every thread; every non-empty slot of every TCB and CNode reachable from
+//! them and of the IRQ node, with its place in the derivation tree (the next slot in
+//! seL4's list, and the revocable and first-badged flags, [`mdb`]); every endpoint and
+//! notification a cap names or a thread waits on or is bound to, with its state and queue
+//! in order; the ready queues by priority, each in order; and every interrupt line that is
+//! not inactive with its state ([`irq`]). A
 //! trace may end with an entry without exit: the machine halted during it.
 //!
 //! An exit lists every thread and every non-empty slot, except what has not changed since
@@ -49,12 +59,13 @@ extern crate alloc;
 #[cfg(feature = "decode")]
 mod decode;
 #[cfg(feature = "decode")]
-pub use decode::{Boot, DecodeError, Entry, Exit, Step, Trace, decode};
+pub use decode::{Boot, DecodeError, Entry, Exit, ObjectProj, Step, Trace, decode};
 
 /// The first word of every trace ("KTRACE" and two zero bytes, little-endian).
 pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
-/// The format version this crate writes and reads.
-pub const VERSION: u64 = 1;
+/// The format version this crate writes and reads (2: the derivation tree, endpoints,
+/// notifications, ready queues and IRQ states joined the projection).
+pub const VERSION: u64 = 2;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -81,6 +92,86 @@ pub mod tag {
     pub const SAME_THREAD: u64 = 7;
     /// A chunk of slots unchanged since the previous exit.
     pub const SAME_CAPS: u64 = 8;
+    /// An endpoint: its state and queue.
+    pub const ENDPOINT: u64 = 9;
+    /// A notification: its state, pending badge, bound thread and queue.
+    pub const NOTIFICATION: u64 = 10;
+    /// An endpoint or notification unchanged since the previous exit.
+    pub const SAME_OBJECT: u64 = 11;
+    /// A non-empty ready queue.
+    pub const READY: u64 = 12;
+    /// An interrupt line that is not inactive.
+    pub const IRQ: u64 = 13;
+}
+
+/// The derivation-tree flags of a CAP item.
+pub mod mdb {
+    /// seL4's mdbRevocable.
+    pub const REVOCABLE: u64 = 1;
+    /// seL4's mdbFirstBadged.
+    pub const FIRST_BADGED: u64 = 2;
+}
+
+/// Endpoint and notification states, as ENDPOINT and NOTIFICATION items write them.
+pub mod object_state {
+    /// Nobody waiting, nothing pending.
+    pub const IDLE: u64 = 0;
+    /// Endpoint: senders wait. Notification: waiters wait.
+    pub const SEND_OR_WAITING: u64 = 1;
+    /// Endpoint: receivers wait. Notification: a signal is pending.
+    pub const RECV_OR_ACTIVE: u64 = 2;
+}
+
+/// IRQ states, as IRQ items write them (seL4's irq_state).
+pub mod irq {
+    /// A handler cap exists.
+    pub const SIGNAL: u64 = 1;
+    /// The kernel's timer.
+    pub const TIMER: u64 = 2;
+    /// Reserved by the kernel.
+    pub const RESERVED: u64 = 3;
+}
+
+/// Writes an ENDPOINT item.
+pub fn encode_endpoint(s: &mut impl Sink, ep: u64, state: u64, queue: &[u64]) {
+    s.words(&[tag::ENDPOINT, ep, state, queue.len() as u64]);
+    s.words(queue);
+}
+
+/// Writes a NOTIFICATION item.
+pub fn encode_notification(
+    s: &mut impl Sink,
+    ntfn: u64,
+    state: u64,
+    badge: u64,
+    bound: u64,
+    queue: &[u64],
+) {
+    s.words(&[
+        tag::NOTIFICATION,
+        ntfn,
+        state,
+        badge,
+        bound,
+        queue.len() as u64,
+    ]);
+    s.words(queue);
+}
+
+/// Writes a SAME_OBJECT item.
+pub fn encode_same_object(s: &mut impl Sink, ptr: u64) {
+    s.words(&[tag::SAME_OBJECT, ptr]);
+}
+
+/// Writes a READY item.
+pub fn encode_ready(s: &mut impl Sink, priority: u64, queue: &[u64]) {
+    s.words(&[tag::READY, priority, queue.len() as u64]);
+    s.words(queue);
+}
+
+/// Writes an IRQ item.
+pub fn encode_irq(s: &mut impl Sink, line: u64, state: u64) {
+    s.words(&[tag::IRQ, line, state]);
 }
 
 /// Slots per chunk of a [`tag::SAME_CAPS`] item.
@@ -600,11 +691,27 @@ pub fn encode_exit(s: &mut impl Sink, current: u64, preempted_at: u64) {
     s.words(&[tag::EXIT, current, preempted_at]);
 }
 
-/// Writes a CAP item: slot `index` of the CNode at `cnode`.
-pub fn encode_cap(s: &mut impl Sink, cnode: u64, index: u64, cap: CapProj) {
+/// Writes a CAP item: slot `index` of the CNode at `cnode`, its cap, and its place in the
+/// derivation tree (the next slot's address or 0, and [`mdb`] flags).
+pub fn encode_cap(s: &mut impl Sink, cnode: u64, index: u64, cap: CapProj, next: u64, flags: u64) {
     s.words(&[tag::CAP, cnode, index]);
     s.words(&cap.to_words());
+    s.words(&[next, flags]);
 }
+
+/// A slot in the projection: its cap and its place in the derivation tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotProj {
+    /// The cap.
+    pub cap: CapProj,
+    /// The next slot in seL4's derivation list (its address), or 0.
+    pub mdb_next: u64,
+    /// [`mdb`] flags.
+    pub mdb_flags: u64,
+}
+
+/// The longest queue an ENDPOINT, NOTIFICATION or READY item may hold.
+pub const MAX_QUEUE: usize = 4096;
 
 /// Ends an EXIT record.
 pub fn encode_end(s: &mut impl Sink) {

@@ -159,8 +159,32 @@ fn sample() -> (Words, Trace) {
     };
     thread.encode(&mut w);
     for (i, c) in every_cap().into_iter().enumerate() {
-        encode_cap(&mut w, 0x4000, i as u64, c);
+        encode_cap(
+            &mut w,
+            0x4000,
+            i as u64,
+            c,
+            0x4000 + 32 * (i as u64 + 1),
+            i as u64 & 3,
+        );
     }
+    encode_endpoint(
+        &mut w,
+        0x1000,
+        object_state::SEND_OR_WAITING,
+        &[0x5000, 0x6000],
+    );
+    encode_notification(
+        &mut w,
+        0x2000,
+        object_state::RECV_OR_ACTIVE,
+        0x5,
+        0x5000,
+        &[],
+    );
+    encode_ready(&mut w, 100, &[0x7000, 0x8000]);
+    encode_irq(&mut w, 27, irq::TIMER);
+    encode_irq(&mut w, 33, irq::SIGNAL);
     encode_end(&mut w);
     let kinds = [
         EventKind::UserException { esr: 0x0200_0000 },
@@ -172,9 +196,15 @@ fn sample() -> (Words, Trace) {
         EventKind::Timer,
         EventKind::Interrupt { irq: 33 },
     ];
+    // The exits after it keep everything but the running thread: SAME items carry the
+    // thread, the chunk of caps and both objects from one exit to the next.
     for k in kinds {
         encode_entry(&mut w, k, 0, &[0; CONTEXT_WORDS], 0, 0, &[]);
         encode_exit(&mut w, 0, 0);
+        encode_same_thread(&mut w, 0x5000);
+        encode_same_caps(&mut w, 0x4000, 0, 1);
+        encode_same_object(&mut w, 0x1000);
+        encode_same_object(&mut w, 0x2000);
         encode_end(&mut w);
     }
     // The machine halted in the last entry: no exit.
@@ -193,11 +223,43 @@ fn sample() -> (Words, Trace) {
         preempted_at: 2,
         threads: Default::default(),
         caps: Default::default(),
+        objects: Default::default(),
+        ready: Default::default(),
+        irqs: Default::default(),
     };
     exit.threads.insert(0x5000, thread);
     for (i, c) in every_cap().into_iter().enumerate() {
-        exit.caps.insert((0x4000, i as u64), c);
+        let slot = SlotProj {
+            cap: c,
+            mdb_next: 0x4000 + 32 * (i as u64 + 1),
+            mdb_flags: i as u64 & 3,
+        };
+        exit.caps.insert((0x4000, i as u64), slot);
     }
+    exit.objects.insert(
+        0x1000,
+        ObjectProj::Endpoint {
+            state: object_state::SEND_OR_WAITING,
+            queue: vec![0x5000, 0x6000],
+        },
+    );
+    exit.objects.insert(
+        0x2000,
+        ObjectProj::Notification {
+            state: object_state::RECV_OR_ACTIVE,
+            badge: 5,
+            bound: 0x5000,
+            queue: vec![],
+        },
+    );
+    // The unchanged parts the later exits carry over (the ready queues and IRQ states are
+    // written in full each time: these exits have none).
+    let mut carried = exit.clone();
+    carried.current = 0;
+    carried.preempted_at = 0;
+    exit.ready.insert(100, vec![0x7000, 0x8000]);
+    exit.irqs.insert(27, irq::TIMER);
+    exit.irqs.insert(33, irq::SIGNAL);
     let mut steps = vec![Step {
         entry: Entry {
             kind: EventKind::Syscall,
@@ -219,12 +281,7 @@ fn sample() -> (Words, Trace) {
                 work_units: 0,
                 buffer: vec![],
             },
-            exit: Some(Exit {
-                current: 0,
-                preempted_at: 0,
-                threads: Default::default(),
-                caps: Default::default(),
-            }),
+            exit: Some(carried.clone()),
         });
     }
     steps.push(Step {
@@ -247,6 +304,9 @@ fn sample() -> (Words, Trace) {
                 preempted_at: 0,
                 threads: Default::default(),
                 caps: Default::default(),
+                objects: Default::default(),
+                ready: Default::default(),
+                irqs: Default::default(),
             },
             steps,
         },

@@ -21,7 +21,8 @@ pub mod state {
     pub const ACTIVE: u64 = 2;
 }
 
-const BADGE: u64 = 16;
+/// Offset of the pending badge word.
+pub const BADGE: u64 = 16;
 const BOUND_TCB: u64 = 24;
 
 /// True if a signal is pending.
