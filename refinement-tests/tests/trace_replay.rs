@@ -77,3 +77,87 @@ fn a_tampered_trace_diverges_at_the_tampered_step() {
     assert_eq!(d.step, 4, "{d}");
     assert!(d.diff.contains("thread entering the kernel"), "{d}");
 }
+
+/// A long deletion stopped by a pending interrupt: the kernel (on the simulated machine,
+/// with an interrupt pending) leaves a zombie after its first check; the trace says which
+/// check stopped it, and the spec, given that, must stop at the same place with the same
+/// zombie, then agree on the restarted syscall that finishes the job. Then the same for a
+/// revoke, stopped between children.
+#[test]
+fn deletes_and_revokes_stopped_by_an_interrupt_agree_with_the_spec() {
+    use refinement_tests::host::{TRACING, boot_both};
+    use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
+    TRACING.set(true);
+    let (mut k, _, _, u1, e) = boot_both();
+    let cn = init_cap::INIT_THREAD_CNODE;
+    fn call(
+        k: &mut refinement_tests::host::Kernel,
+        cptr: u64,
+        label: L,
+        words: &[u64],
+        caps: &[u64],
+    ) {
+        k.syscall(Syscall::Call, cptr, label as u64, words, caps);
+    }
+    let ut = u1 - 1;
+    // A CNode of 256 slots, filled with 256 endpoints.
+    call(
+        &mut k,
+        ut,
+        L::UntypedRetype,
+        &[ObjectType::CapTable as u64, 8, 0, 0, e, 1],
+        &[cn],
+    );
+    let ep = ObjectType::Endpoint as u64;
+    call(&mut k, ut, L::UntypedRetype, &[ep, 0, e, 64, 0, 256], &[cn]);
+    // A second CNode, and a copy of an endpoint cap into each of its slots... (children of
+    // one endpoint, for the revoke).
+    call(
+        &mut k,
+        ut,
+        L::UntypedRetype,
+        &[ep, 0, 0, 0, e + 1, 1],
+        &[cn],
+    );
+    for i in 0..150 {
+        call(
+            &mut k,
+            cn,
+            L::CNodeCopy,
+            &[e + 2 + i, 64, e + 1, 64, 0xf],
+            &[cn],
+        );
+    }
+    // Delete the full CNode with an interrupt pending: stopped; then again without.
+    k.m.pending = true;
+    call(&mut k, cn, L::CNodeDelete, &[e, 64], &[]);
+    assert!(
+        matches!(k.cap(k_root(&k), e), kernel::object::Cap::Zombie { .. }),
+        "the kernel left a zombie: {:?}",
+        k.cap(k_root(&k), e)
+    );
+    k.m.pending = false;
+    call(&mut k, cn, L::CNodeDelete, &[e, 64], &[]);
+    // Revoke the endpoint's 150 copies: stopped after the first check, then finished.
+    k.m.pending = true;
+    call(&mut k, cn, L::CNodeRevoke, &[e + 1, 64], &[]);
+    k.m.pending = false;
+    call(&mut k, cn, L::CNodeRevoke, &[e + 1, 64], &[]);
+    let words = k.m.trace.clone().expect("a trace");
+    let t = decode(&bytes(&words)).unwrap();
+    let stopped = t
+        .steps
+        .iter()
+        .filter(|s| s.exit.as_ref().is_some_and(|x| x.preempted_at != 0))
+        .count();
+    assert_eq!(stopped, 2, "both long operations were stopped once");
+    replay(&t).unwrap_or_else(|d| panic!("{d}"));
+}
+
+fn k_root(k: &refinement_tests::host::Kernel) -> u64 {
+    use kernel::object::tcb::slot;
+    match k.root.cap(&k.m, slot::CTABLE) {
+        kernel::object::Cap::CNode { ptr, .. } => ptr,
+        c => panic!("{c:?}"),
+    }
+}

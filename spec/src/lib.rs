@@ -9,8 +9,8 @@
 //!
 //! 1. **Faithful to seL4.** Every rule follows seL4 16.0.0's C and Haskell sources as
 //!    `/work/shared/ABI.md` records them, including the order of checks, because the order
-//!    decides which error user level sees. Where the model simplifies (deletion is not
-//!    preemptible; zombies never outlive one step) the module that does it says so.
+//!    decides which error user level sees. Where the model simplifies (see docs/spec.md)
+//!    the module that does it says so.
 //! 2. **Objects are addresses.** State is keyed by physical address: objects, capability
 //!    slots (a slot's identity is its address, as in seL4) and user memory words. Retype
 //!    places objects where seL4 would, so the spec predicts every address the kernel uses.

@@ -1,45 +1,157 @@
 //! Deleting capabilities and destroying objects when their last capability goes.
 //!
-//! seL4 destroys TCBs and CNodes through zombie caps in preemptible steps; the model does the
-//! same work in one step (it has no preemption), so no zombie outlives a kernel entry. The
-//! order of clean-up within an object follows seL4's `finaliseCap`.
+//! As seL4's `finaliseSlot`: the last cap to a CNode or TCB becomes a zombie, whose slots
+//! are emptied one at a time (last first) before the zombie's own slot is; a preemption
+//! point follows each step, so a pending interrupt can stop a long deletion (or a revoke,
+//! between children), leaving the zombie in place and the caller to restart the syscall,
+//! which carries on where it stopped. Without a pending interrupt the whole deletion
+//! happens in one entry. The order of clean-up within an object follows `finaliseCap`.
 
-use crate::model::{Cap, IrqState, PAddr, SlotRef, State};
+use crate::model::{Cap, IrqState, SlotRef, State};
 use crate::object::{endpoint, notification};
 
 use super::cspace::slot_at;
+use super::preemption::preemption_point;
 use super::thread::{TCB_CNODE_ENTRIES, suspend};
 use super::vspace;
 
-/// seL4's `cteDelete`: delete the cap in `slot`, destroying its object if it was the last.
-pub fn cte_delete(s: &mut State, slot: SlotRef) {
-    delete_in(s, slot, &mut Vec::new());
+/// A deletion stopped at a preemption point (the state says how far it got).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preempted;
+
+/// seL4's `cteDelete` of a slot user level can see: delete the cap in `slot`, destroying
+/// its object if it was the last, and empty the slot.
+pub fn cte_delete(s: &mut State, slot: SlotRef) -> Result<(), Preempted> {
+    delete(s, slot, true)
 }
 
 /// seL4's `cteDeleteOne`: delete a cap that never needs a zombie (reply caps, IRQ-node
 /// notification caps, ...).
 pub fn cte_delete_one(s: &mut State, slot: SlotRef) {
-    cte_delete(s, slot);
-}
-
-/// seL4's `cteRevoke`: delete every descendant of `slot`, keeping `slot` itself.
-pub fn cte_revoke(s: &mut State, slot: SlotRef) {
-    while let Some(n) = s.cte(slot).next {
-        if s.cap(slot).is_null() || !s.is_mdb_parent_of(slot, n) {
-            break;
-        }
-        cte_delete(s, n);
-    }
-}
-
-/// Delete `slot`; `dying` lists objects whose destruction is under way further up, so a
-/// cap to one of them met while emptying its own slots (a cycle) is simply removed.
-fn delete_in(s: &mut State, slot: SlotRef, dying: &mut Vec<PAddr>) {
     let cap = s.cap(slot);
     if cap.is_null() {
         return;
     }
     let is_final = s.is_final(slot);
+    finalise_cap(s, cap, is_final);
+    s.empty_slot(slot);
+}
+
+/// seL4's `cteRevoke`: delete every descendant of `slot`, keeping `slot` itself; a
+/// preemption point follows each child.
+pub fn cte_revoke(s: &mut State, slot: SlotRef) -> Result<(), Preempted> {
+    while let Some(n) = s.cte(slot).next {
+        if s.cap(slot).is_null() || !s.is_mdb_parent_of(slot, n) {
+            break;
+        }
+        delete(s, n, true)?;
+        if preemption_point(s) {
+            return Err(Preempted);
+        }
+    }
+    Ok(())
+}
+
+/// seL4's `cteDelete`: `exposed` when the slot is visible to user level (then it is always
+/// emptied); an inner deletion of a zombie's slot may leave a zombie moved into it.
+fn delete(s: &mut State, slot: SlotRef, exposed: bool) -> Result<(), Preempted> {
+    let done = finalise_slot(s, slot, exposed)?;
+    if exposed || done {
+        s.empty_slot(slot);
+    }
+    Ok(())
+}
+
+/// seL4's `capRemovable`: the slot holding `cap` can now be emptied (a zombie with no slot
+/// left to clear, or only its own).
+fn removable(cap: Cap, slot: SlotRef) -> bool {
+    match cap {
+        Cap::Null => true,
+        Cap::Zombie { ptr, number, .. } => number == 0 || (number == 1 && slot == ptr),
+        _ => false,
+    }
+}
+
+/// seL4's `finaliseSlot`: finalise the cap in `slot` until the slot can be emptied. An
+/// inner call (not `immediate`) stops at a zombie moved into its own first slot. Returns
+/// whether the slot can be emptied.
+fn finalise_slot(s: &mut State, slot: SlotRef, immediate: bool) -> Result<bool, Preempted> {
+    while !s.cap(slot).is_null() {
+        let is_final = s.is_final(slot);
+        let cap = s.cap(slot);
+        let rem = finalise_cap(s, cap, is_final);
+        if removable(rem, slot) {
+            // A zombie done with: its object goes with its last cap.
+            if let Cap::Zombie { ptr, is_tcb, .. } = rem {
+                destroy(s, ptr, is_tcb);
+            }
+            return Ok(true);
+        }
+        s.set_cap(slot, rem);
+        if !immediate && matches!(rem, Cap::Zombie { ptr, .. } if ptr == slot) {
+            return Ok(false);
+        }
+        reduce_zombie(s, slot, immediate)?;
+        if preemption_point(s) {
+            return Err(Preempted);
+        }
+    }
+    Ok(true)
+}
+
+/// A CNode or TCB whose zombie is gone: the object is no more.
+fn destroy(s: &mut State, ptr: u64, is_tcb: bool) {
+    s.objects.remove(&ptr);
+    if is_tcb {
+        s.ready.values_mut().for_each(|q| q.retain(|&t| t != ptr));
+    }
+}
+
+/// seL4's `reduceZombie`: clear the zombie's last remaining slot (immediate), or move the
+/// zombie into its object's first slot so the deletion of that slot carries it on.
+fn reduce_zombie(s: &mut State, slot: SlotRef, immediate: bool) -> Result<(), Preempted> {
+    let Cap::Zombie {
+        ptr,
+        is_tcb,
+        radix,
+        number,
+    } = s.cap(slot)
+    else {
+        return Ok(());
+    };
+    if immediate {
+        delete(s, slot_at(ptr, number - 1), false)?;
+        // The deletion may have changed this slot (a cycle through it); only the same
+        // zombie counts one slot less.
+        if s.cap(slot)
+            == (Cap::Zombie {
+                ptr,
+                is_tcb,
+                radix,
+                number,
+            })
+        {
+            s.set_cap(
+                slot,
+                Cap::Zombie {
+                    ptr,
+                    is_tcb,
+                    radix,
+                    number: number - 1,
+                },
+            );
+        }
+    } else if ptr != slot {
+        let (first, zombie) = (s.cap(ptr), s.cap(slot));
+        s.cte_swap(first, ptr, zombie, slot);
+    }
+    Ok(())
+}
+
+/// seL4's `finaliseCap`: what deleting `cap` leaves to do, doing the clean-up its object
+/// needs when it is the last cap. Returns Null when the slot can be emptied, or a zombie
+/// whose slots must be emptied first.
+fn finalise_cap(s: &mut State, cap: Cap, is_final: bool) -> Cap {
     match cap {
         Cap::Endpoint { ptr, .. } if is_final => {
             endpoint::cancel_all_ipc(s, ptr);
@@ -50,59 +162,31 @@ fn delete_in(s: &mut State, slot: SlotRef, dying: &mut Vec<PAddr>) {
             notification::cancel_all_signals(s, ptr);
             s.objects.remove(&ptr);
         }
-        Cap::CNode { ptr, radix, .. } if is_final && !dying.contains(&ptr) => {
-            // The slot holds a zombie while the CNode's own slots are emptied.
-            s.set_cap(
-                slot,
-                Cap::Zombie {
-                    ptr,
-                    is_tcb: false,
-                    radix,
-                    number: 1 << radix,
-                },
-            );
-            dying.push(ptr);
-            // Only occupied slots need work; going from the last keeps seL4's order.
-            let end = slot_at(ptr, 1u64 << radix);
-            let used: Vec<SlotRef> = s.slots.range(ptr..end).map(|(a, _)| *a).rev().collect();
-            for inner in used {
-                if inner != slot {
-                    delete_in(s, inner, dying);
-                }
-            }
-            dying.pop();
-            s.objects.remove(&ptr);
+        Cap::CNode { ptr, radix, .. } if is_final => {
+            return Cap::Zombie {
+                ptr,
+                is_tcb: false,
+                radix,
+                number: 1 << radix,
+            };
         }
-        Cap::Thread { tcb } if is_final && !dying.contains(&tcb) => {
+        Cap::Thread { tcb } if is_final => {
             notification::unbind_tcb(s, tcb);
             suspend(s, tcb);
-            s.set_cap(
-                slot,
-                Cap::Zombie {
-                    ptr: tcb,
-                    is_tcb: true,
-                    radix: 0,
-                    number: TCB_CNODE_ENTRIES,
-                },
-            );
-            dying.push(tcb);
-            for i in (0..TCB_CNODE_ENTRIES).rev() {
-                let inner = slot_at(tcb, i);
-                if inner != slot {
-                    delete_in(s, inner, dying);
-                }
-            }
-            dying.pop();
-            s.objects.remove(&tcb);
-            s.ready.values_mut().for_each(|q| q.retain(|&t| t != tcb));
+            return Cap::Zombie {
+                ptr: tcb,
+                is_tcb: true,
+                radix: 0,
+                number: TCB_CNODE_ENTRIES,
+            };
         }
+        Cap::Zombie { .. } => return cap,
         Cap::IrqHandler { irq } if is_final => {
-            // The line goes back to Inactive and its notification cap is dropped.
+            // The line's notification cap is dropped and the line goes back to Inactive
+            // (and masked).
+            cte_delete_one(s, slot_at(s.irq_node, irq));
             s.irq_states.insert(irq, IrqState::Inactive);
-            let node_slot = slot_at(s.irq_node, irq);
-            if node_slot != slot {
-                delete_in(s, node_slot, dying);
-            }
+            s.masked_irqs.remove(&irq);
         }
         Cap::Frame {
             base,
@@ -136,12 +220,5 @@ fn delete_in(s: &mut State, slot: SlotRef, dying: &mut Vec<PAddr>) {
         }
         _ => {}
     }
-    // The slot may have gone with its own object (a CNode holding its last cap).
-    s.empty_slot(slot);
-    if let Cap::IrqHandler { irq } = cap
-        && is_final
-    {
-        s.irq_states.insert(irq, IrqState::Inactive);
-        s.masked_irqs.remove(&irq);
-    }
+    Cap::Null
 }

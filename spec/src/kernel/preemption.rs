@@ -1,8 +1,8 @@
-//! Preemption points: long operations (resetting an untyped's memory) count units of work
-//! and every so many check for a pending interrupt, as seL4's `preemptionPoint`. When one
-//! is pending the operation stops where it is; its caller stays in the Restart state and
-//! executes the syscall again, which carries on from the progress recorded (an untyped's
-//! watermark).
+//! Preemption points: long operations (resetting an untyped's memory, deleting a CNode or
+//! TCB, revoking) count units of work and every so many check for a pending interrupt, as
+//! seL4's `preemptionPoint`. When one is pending the operation stops where it is; its caller
+//! stays in the Restart state and executes the syscall again, which carries on from the
+//! progress recorded (an untyped's watermark, a zombie, the children left).
 
 use crate::model::State;
 

@@ -113,7 +113,32 @@ fn caps_name_live_objects(s: &State) -> Result<(), String> {
             }
             Cap::VSpace { base, .. } => expect(s, base, |o| matches!(o, Object::VSpace { .. }), c)?,
             Cap::AsidPool { base, .. } => expect(s, base, |o| matches!(o, Object::AsidPool(_)), c)?,
-            Cap::Zombie { .. } => return Err("a zombie cap survived a kernel entry".into()),
+            // A deletion stopped by an interrupt leaves its zombie: the object lives on
+            // until the zombie is done, with no more slots left to empty than it has.
+            Cap::Zombie {
+                ptr,
+                is_tcb: true,
+                number,
+                ..
+            } => {
+                expect(s, ptr, |o| matches!(o, Object::Tcb(_)), c)?;
+                if number > crate::kernel::thread::TCB_CNODE_ENTRIES {
+                    return Err(format!("{c:?} counts more slots than a TCB has"));
+                }
+            }
+            Cap::Zombie {
+                ptr, radix, number, ..
+            } => {
+                expect(
+                    s,
+                    ptr,
+                    |o| matches!(o, Object::CNode { radix: r } if *r == radix),
+                    c,
+                )?;
+                if number > 1 << radix {
+                    return Err(format!("{c:?} counts more slots than its CNode has"));
+                }
+            }
             _ => {}
         }
     }

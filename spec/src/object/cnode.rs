@@ -213,8 +213,13 @@ pub fn invoke(s: &mut State, thread: PAddr, op: CNodeOp) {
                 s.cte_move(src_cap, src, pivot);
             }
         }
-        CNodeOp::Revoke(slot) => cte_revoke(s, slot),
-        CNodeOp::Delete(slot) => cte_delete(s, slot),
+        // Preempted, they leave `s.preempted` set: the caller restarts the syscall.
+        CNodeOp::Revoke(slot) => {
+            let _ = cte_revoke(s, slot);
+        }
+        CNodeOp::Delete(slot) => {
+            let _ = cte_delete(s, slot);
+        }
         CNodeOp::SaveCaller(dest) => {
             let caller = slot_at(thread, TCB_CALLER);
             if let Cap::Reply { master: false, .. } = s.cap(caller) {

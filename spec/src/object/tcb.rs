@@ -8,7 +8,7 @@ use sel4_abi::{
 
 use crate::api::error::SyscallError;
 use crate::kernel::cspace::slot_at;
-use crate::kernel::delete::cte_delete;
+use crate::kernel::delete::{Preempted, cte_delete};
 use crate::kernel::thread::{
     TCB_BUFFER, TCB_CTABLE, TCB_VTABLE, possible_switch_to, reschedule_required, restart,
     sched_dequeue, suspend,
@@ -531,22 +531,28 @@ fn thread_control(
     }
     // A cap is installed only if its source and the invoked thread cap survived the
     // deletion of the old one (deleting it may have destroyed either).
-    let install = |s: &mut State, idx: u64, i: Install| {
+    // A deletion stopped by a pending interrupt ends the invocation: the caller restarts
+    // it (what was done stays done).
+    let install = |s: &mut State, idx: u64, i: Install| -> Result<(), Preempted> {
         let dest = slot_at(tcb, idx);
-        cte_delete(s, dest);
+        cte_delete(s, dest)?;
         if s.is_tcb(tcb) && i.cap.same_object_as(&s.cap(i.src)) && tcap.same_object_as(&s.cap(slot))
         {
             s.cte_insert(i.cap, i.src, dest);
         }
+        Ok(())
     };
-    if let Some((c, v)) = space {
-        install(s, TCB_CTABLE, c);
-        install(s, TCB_VTABLE, v);
+    if let Some((c, v)) = space
+        && (install(s, TCB_CTABLE, c).is_err() || install(s, TCB_VTABLE, v).is_err())
+    {
+        return;
     }
     if let Some((addr, cap)) = buffer
         && s.is_tcb(tcb)
     {
-        cte_delete(s, slot_at(tcb, TCB_BUFFER));
+        if cte_delete(s, slot_at(tcb, TCB_BUFFER)).is_err() {
+            return;
+        }
         if s.is_tcb(tcb) {
             let t = s.tcb_mut(tcb);
             t.ipc_buffer = addr;

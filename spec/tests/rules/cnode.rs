@@ -866,3 +866,53 @@ fn copying_the_domain_and_asid_control_caps_is_allowed() {
     assert!(matches!(m.root_cap(200), Cap::Domain));
     assert!(matches!(m.root_cap(201), Cap::AsidControl));
 }
+
+#[test]
+fn a_long_delete_stops_at_a_pending_interrupt_as_a_zombie_and_finishes_when_run_again() {
+    let mut m = Sim::default();
+    // A CNode of 256 slots full of endpoints: deleting its last cap empties 256 slots, a
+    // preemption point after each.
+    assert_ok(&m.retype(FIRST_UNTYPED, ObjectType::CapTable, 8, 200, 1));
+    let words = [ObjectType::Endpoint.word(), 0, 200, ROOT_DEPTH, 0, 256];
+    assert_ok(&m.call(FIRST_UNTYPED, L::UntypedRetype, &words, &[ROOT_CNODE]));
+    let Cap::CNode { ptr, .. } = m.root_cap(200) else {
+        panic!()
+    };
+    m.s.work_units = 0;
+    m.s.preempt_at = Some(1);
+    m.call(ROOT_CNODE, L::CNodeDelete, &[200, ROOT_DEPTH], &[]);
+    // Stopped after 100 slots: the slot holds the zombie, with 156 slots to go, and the
+    // CNode still exists.
+    assert_eq!(
+        m.root_cap(200),
+        Cap::Zombie {
+            ptr,
+            is_tcb: false,
+            radix: 8,
+            number: 156
+        }
+    );
+    assert!(m.s.objects.contains_key(&ptr));
+    m.s.preempt_at = None;
+    assert_ok(&delete(&mut m, 200));
+    assert!(m.root_cap(200).is_null());
+    assert!(!m.s.objects.contains_key(&ptr));
+}
+
+#[test]
+fn a_long_revoke_stops_between_children_and_finishes_when_run_again() {
+    let mut m = with_objects();
+    for i in 0..150 {
+        assert_ok(&copy(&mut m, EP, 200 + i, CapRights::all()));
+    }
+    m.s.work_units = 0;
+    m.s.preempt_at = Some(1);
+    revoke(&mut m, EP);
+    // 100 copies gone (a preemption point after each), 50 left.
+    let left = (200..350).filter(|&i| !m.root_cap(i).is_null()).count();
+    assert_eq!(left, 50);
+    m.s.preempt_at = None;
+    assert_ok(&revoke(&mut m, EP));
+    assert!((200..350).all(|i| m.root_cap(i).is_null()));
+    assert!(!m.root_cap(EP).is_null());
+}
