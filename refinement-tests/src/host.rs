@@ -272,6 +272,33 @@ pub enum Step {
     },
 }
 
+/// A step's syscall: the number, the cptr, the label, the message words and the caps.
+pub type StepSyscall<'a> = (Syscall, u64, u64, &'a [u64], &'a [u64]);
+
+impl Step {
+    /// The syscall a step makes (None for timer ticks).
+    pub fn syscall(&self) -> Option<StepSyscall<'_>> {
+        match self {
+            Step::Call {
+                cptr,
+                label,
+                words,
+                caps,
+            } => Some((Syscall::Call, *cptr, *label, words, caps)),
+            Step::Ipc {
+                sys,
+                cptr,
+                label,
+                words,
+                caps,
+            } => Some((*sys, *cptr, *label, words, caps)),
+            Step::Identify { cptr } => Some((Syscall::DebugCapIdentify, *cptr, 0, &[], &[])),
+            Step::NBRecv { cptr } => Some((Syscall::NBRecv, *cptr, 0, &[], &[])),
+            Step::Ticks(_) => None,
+        }
+    }
+}
+
 /// The slots a program names: the work window, the untypeds, the initial caps (mostly as
 /// sources: deleting the root task's own TCB, CNode or VSpace stops the program).
 pub fn slot(u: (u64, u64), empty: u64) -> impl Strategy<Value = u64> {
@@ -838,27 +865,14 @@ pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
         if skipped(&k, st) {
             continue;
         }
-        match st {
-            Step::Call {
-                cptr,
-                label,
-                words,
-                caps,
-            } => k.syscall(Syscall::Call, *cptr, *label, words, caps),
-            Step::Ticks(n) => {
+        match (st, st.syscall()) {
+            (Step::Ticks(n), _) => {
                 for _ in 0..*n {
                     k.tick();
                 }
             }
-            Step::Identify { cptr } => k.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]),
-            Step::NBRecv { cptr } => k.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]),
-            Step::Ipc {
-                sys,
-                cptr,
-                label,
-                words,
-                caps,
-            } => k.syscall(*sys, *cptr, *label, words, caps),
+            (_, Some((sys, cptr, label, words, caps))) => k.syscall(sys, cptr, label, words, caps),
+            (_, None) => {}
         }
     }
     k.m.trace.unwrap_or_default()
@@ -868,6 +882,19 @@ thread_local! {
     /// Whether the kernel records its trace and `check` replays it (on unless a test,
     /// such as the mutant run, turns it off for speed).
     pub static TRACING: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Records the fixed program `name` on the kernel alone and decodes its trace.
+pub fn record_fixed(name: &str) -> trace_format::Trace {
+    let words = record(|_, u1, e, b| {
+        fixed_programs(u1, e, b)
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| p)
+            .expect("a fixed program of that name")
+    });
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    trace_format::decode(&bytes).expect("the kernel writes a trace the decoder reads")
 }
 
 /// Replays the trace the kernel recorded (if it recorded one) on a spec booted from the
@@ -1150,37 +1177,61 @@ pub struct GeneratedRun {
 /// Runs `cases` generated programs from `seed` (a random one if `None`), shrinking the
 /// first divergence (a differing step, or a kernel panic) to a minimal program.
 pub fn run_generated(cases: u32, seed: Option<u64>) -> GeneratedRun {
-    use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
-    let seed = seed.unwrap_or_else(|| {
-        use std::hash::{BuildHasher, Hasher};
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-    });
-    let config = Config {
+    use proptest::test_runner::TestError;
+    let seed = seed.unwrap_or_else(fresh_seed);
+    let mut runner = seeded_runner(cases, seed, None);
+    let failure = match runner.run(&program(), |p| check(|_, _, _, _| p)) {
+        Ok(()) => None,
+        Err(TestError::Fail(why, minimal)) => Some(format!("{why}\n{}", listing(&minimal))),
+        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
+    };
+    GeneratedRun { seed, failure }
+}
+
+/// A seed nobody chose (printed by every run, so a failure can be reproduced).
+pub fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+}
+
+/// A proptest runner for `cases` programs from `seed`, with at most `max_shrink_iters`
+/// shrinking steps (proptest's default if `None`).
+pub fn seeded_runner(
+    cases: u32,
+    seed: u64,
+    max_shrink_iters: Option<u32>,
+) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let mut config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
     };
+    if let Some(n) = max_shrink_iters {
+        config.max_shrink_iters = n;
+    }
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);
-    let mut runner = TestRunner::new_with_rng(config, rng);
-    let failure = match runner.run(&program(), |p| check(|_, _, _, _| p)) {
-        Ok(()) => None,
-        Err(TestError::Fail(why, minimal)) => Some(format!(
-            "{why}\nminimal program ({} steps):\n{}",
-            minimal.len(),
-            minimal
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!("  {i}: {s:?}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )),
-        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
-    };
-    GeneratedRun { seed, failure }
+    TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    )
+}
+
+/// A program, one numbered step a line, as a failure prints its minimal program.
+pub fn listing(program: &[Step]) -> String {
+    let steps: Vec<String> = program
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("  {i}: {s:?}"))
+        .collect();
+    format!(
+        "minimal program ({} steps):\n{}",
+        program.len(),
+        steps.join("\n")
+    )
 }
 
 /// A number from the environment, or `default`; a malformed one is an error that says so.

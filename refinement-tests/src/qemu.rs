@@ -8,7 +8,7 @@
 use crate::host::{PRELUDE_SLOTS, Step, prelude, step};
 use object::{Object, ObjectSection, ObjectSymbol};
 use proptest::prelude::*;
-use sel4_abi::{InvocationLabel as L, Syscall};
+use sel4_abi::InvocationLabel as L;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -82,23 +82,10 @@ pub fn encode(program: &[Step]) -> Vec<u64> {
     let mut w = vec![MAGIC, program.len() as u64];
     for s in program {
         let mut step = [0u64; STEP_WORDS];
-        let (kind, arg, cptr, label, words, caps): (u64, u64, u64, u64, &[u64], &[u64]) = match s {
-            Step::Call {
-                cptr,
-                label,
-                words,
-                caps,
-            } => (0, Syscall::Call.word(), *cptr, *label, words, caps),
-            Step::Ipc {
-                sys,
-                cptr,
-                label,
-                words,
-                caps,
-            } => (0, sys.word(), *cptr, *label, words, caps),
-            Step::Identify { cptr } => (0, Syscall::DebugCapIdentify.word(), *cptr, 0, &[], &[]),
-            Step::NBRecv { cptr } => (0, Syscall::NBRecv.word(), *cptr, 0, &[], &[]),
-            Step::Ticks(n) => (1, u64::from(*n), 0, 0, &[], &[]),
+        let (kind, arg, cptr, label, words, caps) = match (s, s.syscall()) {
+            (Step::Ticks(n), _) => (1, u64::from(*n), 0, 0, &[][..], &[][..]),
+            (_, Some((sys, cptr, label, words, caps))) => (0, sys.word(), cptr, label, words, caps),
+            (_, None) => continue,
         };
         step[..5].copy_from_slice(&[kind, arg, cptr, label, words.len().min(8) as u64]);
         for (i, &x) in words.iter().take(8).enumerate() {

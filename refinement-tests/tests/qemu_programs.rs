@@ -6,8 +6,8 @@
 //! `REFINE_QEMU_CASES` (default 20) and `REFINE_SEED` choose the programs;
 //! `REFINE_QEMU_MUTANT` plants a kernel bug (with a kernel built with `mutants` too).
 
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use refinement_tests::host::env_number;
+use proptest::test_runner::{TestCaseError, TestError};
+use refinement_tests::host::{env_number, fresh_seed, listing, seeded_runner};
 use refinement_tests::qemu;
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -32,25 +32,9 @@ fn generated_programs_on_qemu_replay_on_the_spec() {
     let setup = qemu::setup(kernel.as_ref(), root.as_ref(), &work, mutant)
         .unwrap_or_else(|e| panic!("{e}"));
     let cases = env_number("REFINE_QEMU_CASES").unwrap_or(20) as u32;
-    let seed = env_number("REFINE_SEED").unwrap_or_else(|| {
-        use std::hash::{BuildHasher, Hasher};
-        std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish()
-    });
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        // Each shrinking step boots QEMU: bound them.
-        max_shrink_iters: 200,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(
-        config,
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
-    );
+    let seed = env_number("REFINE_SEED").unwrap_or_else(fresh_seed);
+    // Each shrinking step boots QEMU: bound them.
+    let mut runner = seeded_runner(cases, seed, Some(200));
     let (programs, entries, n) = (Cell::new(0u64), Cell::new(0u64), Cell::new(0u64));
     let result = runner.run(&qemu::program(&setup), |p| {
         n.set(n.get() + 1);
@@ -70,14 +54,8 @@ fn generated_programs_on_qemu_replay_on_the_spec() {
             let _ = std::fs::remove_dir_all(&work);
         }
         Err(TestError::Fail(why, minimal)) => panic!(
-            "the kernel on QEMU and the spec diverge (reproduce: cargo xtask refine --qemu --cases {cases} --seed {seed}):\n{why}\nminimal program ({} steps):\n{}",
-            minimal.len(),
-            minimal
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!("  {i}: {s:?}"))
-                .collect::<Vec<_>>()
-                .join("\n")
+            "the kernel on QEMU and the spec diverge (reproduce: cargo xtask refine --qemu --cases {cases} --seed {seed}):\n{why}\n{}",
+            listing(&minimal)
         ),
         Err(TestError::Abort(why)) => panic!("aborted: {why}"),
     }

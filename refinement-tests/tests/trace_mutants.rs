@@ -4,21 +4,8 @@
 //! mutant switch is global to the process.
 
 use kernel::mutant::{self, Mutant};
-use refinement_tests::host::{fixed_programs, record};
+use refinement_tests::host::{fixed_programs, record_fixed};
 use refinement_tests::replay::replay;
-use trace_format::decode;
-
-fn fixed(name: &str) -> trace_format::Trace {
-    let words = record(|_, u1, e, b| {
-        fixed_programs(u1, e, b)
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, p)| p)
-            .expect("a fixed program of that name")
-    });
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    decode(&bytes).expect("the kernel writes a trace the decoder reads")
-}
 
 /// Prints how each mutant was caught (docs/refinement.md shows one report).
 #[test]
@@ -28,7 +15,7 @@ fn the_replay_alone_catches_every_mutant() {
     for m in Mutant::ALL {
         mutant::set(Some(m));
         let caught = fixed_programs(1, 0, 0).into_iter().find_map(|(name, _)| {
-            let r = std::panic::catch_unwind(|| replay(&fixed(name)));
+            let r = std::panic::catch_unwind(|| replay(&record_fixed(name)));
             match r {
                 Ok(Ok(_)) => None,
                 Ok(Err(d)) => Some(format!("fixed program \"{name}\": {d}")),

@@ -3,23 +3,12 @@
 //! A faithful trace replays to the end; a tampered one diverges, with the step, the event
 //! and a readable diff (`tests/trace_mutants.rs`: so does a mutant kernel's).
 
-use refinement_tests::host::{fixed_programs, program, record};
+use refinement_tests::host::{fixed_programs, program, record, record_fixed};
 use refinement_tests::replay::replay;
-use trace_format::{CapProj, Trace, decode};
+use trace_format::{CapProj, decode};
 
 fn bytes(words: &[u64]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
-}
-
-fn fixed(name: &str) -> Trace {
-    let words = record(|_, u1, e, b| {
-        fixed_programs(u1, e, b)
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, p)| p)
-            .expect("a fixed program of that name")
-    });
-    decode(&bytes(&words)).expect("the kernel writes a trace the decoder reads")
 }
 
 const BADGES: &str = "badges and grants through an endpoint";
@@ -27,7 +16,7 @@ const BADGES: &str = "badges and grants through an endpoint";
 #[test]
 fn every_fixed_program_replays_from_its_trace_alone() {
     for (name, _) in fixed_programs(1, 0, 0) {
-        let t = fixed(name);
+        let t = record_fixed(name);
         let r = replay(&t).unwrap_or_else(|d| panic!("{name}: {d}"));
         assert!(r.entries >= 2, "{name}: {} entries", r.entries);
         assert_eq!(r.entries, t.steps.len());
@@ -50,7 +39,7 @@ fn generated_programs_replay_from_their_traces_alone() {
 
 #[test]
 fn a_tampered_trace_diverges_at_the_tampered_step() {
-    let mut t = fixed(BADGES);
+    let mut t = record_fixed(BADGES);
     // Give the kernel, at step 9, a badge in some endpoint cap that it never minted.
     let step = 9;
     let exit = t.steps[step - 1].exit.as_mut().unwrap();
@@ -71,7 +60,7 @@ fn a_tampered_trace_diverges_at_the_tampered_step() {
     );
 
     // A thread that entered the kernel other than the one the spec runs.
-    let mut t = fixed(BADGES);
+    let mut t = record_fixed(BADGES);
     t.steps[3].entry.thread ^= 0x800;
     let d = replay(&t).unwrap_err();
     assert_eq!(d.step, 4, "{d}");
