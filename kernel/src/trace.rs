@@ -562,5 +562,6 @@ pub fn project(c: &Cap) -> CapProj {
         Cap::VSpace { base, asid } => CapProj::VSpace { base, asid },
         Cap::AsidControl => CapProj::AsidControl,
         Cap::AsidPool { base, asid_base } => CapProj::AsidPool { base, asid_base },
+        Cap::SgiSignal { irq, target } => CapProj::SgiSignal { irq, target },
     }
 }

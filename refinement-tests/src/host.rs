@@ -1163,6 +1163,45 @@ pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Ve
                 ),
             ],
         ),
+        (
+            // SGI signal caps: every refusal of IssueSGISignal in seL4's order, a cap issued,
+            // identified, copied, invoked with two labels, then revoked with IRQControl.
+            "SGI signal caps",
+            {
+                let irq_control = init_cap::IRQ_CONTROL;
+                let sgi =
+                    |words: Vec<u64>| call(irq_control, L::ArmIrqIssueSgiSignal, words, vec![cn]);
+                vec![
+                    sgi(vec![0, 0, e]),
+                    sgi(vec![16, 9, e, DEPTH]),
+                    sgi(vec![15, 8, e, DEPTH]),
+                    sgi(vec![15, 7, 2, DEPTH]),
+                    sgi(vec![15, 7, e, 65]),
+                    sgi(vec![15, 7, e, DEPTH]),
+                    Step::Identify { cptr: e },
+                    call(
+                        cn,
+                        L::CNodeCopy,
+                        vec![e + 1, DEPTH, e, DEPTH, 0xf],
+                        vec![cn],
+                    ),
+                    Step::Call {
+                        cptr: e + 1,
+                        label: 0,
+                        words: vec![],
+                        caps: vec![],
+                    },
+                    Step::Call {
+                        cptr: e,
+                        label: 50,
+                        words: vec![1, 2],
+                        caps: vec![],
+                    },
+                    call(cn, L::CNodeRevoke, vec![irq_control, DEPTH], vec![]),
+                    Step::Identify { cptr: e },
+                ]
+            },
+        ),
     ]
 }
 

@@ -358,6 +358,7 @@ pub fn cap_proj(c: &Cap) -> CapProj {
         Cap::VSpace { base, asid } => CapProj::VSpace { base, asid },
         Cap::AsidControl => CapProj::AsidControl,
         Cap::AsidPool { base, asid_base } => CapProj::AsidPool { base, asid_base },
+        Cap::SgiSignal { irq, target } => CapProj::SgiSignal { irq, target },
     }
 }
 

@@ -362,6 +362,10 @@ pub enum CapProj {
         base: u64,
         asid_base: u16,
     },
+    SgiSignal {
+        irq: u64,
+        target: u64,
+    },
 }
 
 const fn mapping_word(m: Mapping) -> [u64; 2] {
@@ -438,6 +442,7 @@ impl CapProj {
             }
             C::AsidControl => [14, 0, 0, 0, 0],
             C::AsidPool { base, asid_base } => [15, base, asid_base as u64, 0, 0],
+            C::SgiSignal { irq, target } => [16, irq, target, 0, 0],
         }
     }
 
@@ -506,6 +511,10 @@ impl CapProj {
             15 => C::AsidPool {
                 base: w[1],
                 asid_base: w[2] as u16,
+            },
+            16 => C::SgiSignal {
+                irq: w[1],
+                target: w[2],
             },
             _ => return None,
         })

@@ -104,6 +104,7 @@ fn every_cap() -> Vec<CapProj> {
             base: 0xa000,
             asid_base: 512,
         },
+        C::SgiSignal { irq: 15, target: 7 },
     ]
 }
 
@@ -324,7 +325,7 @@ fn every_cap_survives_its_encoding() {
     for c in every_cap() {
         assert_eq!(CapProj::from_words(c.to_words()), Some(c), "{c:?}");
     }
-    assert_eq!(CapProj::from_words([16, 0, 0, 0, 0]), None);
+    assert_eq!(CapProj::from_words([17, 0, 0, 0, 0]), None);
 }
 
 #[test]

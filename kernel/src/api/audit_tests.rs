@@ -61,6 +61,12 @@ impl Machine for AuditMachine {
     fn set_irq_trigger(&mut self, irq: u64, edge: bool) {
         self.sim.set_irq_trigger(irq, edge)
     }
+    fn sgi_target_valid(&self, target: u64) -> bool {
+        self.sim.sgi_target_valid(target)
+    }
+    fn send_sgi(&mut self, irq: u64, target: u64) {
+        self.sim.send_sgi(irq, target)
+    }
 }
 
 type World = super::tests::World<AuditMachine>;

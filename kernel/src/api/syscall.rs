@@ -219,7 +219,9 @@ fn decode_and_invoke<M: Machine>(
         | Cap::AsidPool { .. } => {
             crate::arch::decode_and_invoke(ks, m, inv)?;
         }
-        Cap::IrqControl | Cap::IrqHandler { .. } => crate::arch::decode_irq(ks, m, inv)?,
+        Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. } => {
+            crate::arch::decode_irq(ks, m, inv)?
+        }
         Cap::Null | Cap::Zombie { .. } => return Err(SysError::InvalidCapability(0).into()),
     }
     Ok(())

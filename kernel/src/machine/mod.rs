@@ -52,6 +52,11 @@ pub trait Machine: Memory {
     fn interrupt_pending(&self) -> bool;
     /// Configures a line as edge-triggered (`true`) or level-sensitive.
     fn set_irq_trigger(&mut self, irq: u64, edge: bool);
+    /// Whether software-generated interrupts can target `target` (seL4's
+    /// plat_SGITargetValid: a GICv2 has 8 CPU interfaces; a GICv3 takes any affinity word).
+    fn sgi_target_valid(&self, target: u64) -> bool;
+    /// Sends software-generated interrupt `irq` (0..16) to `target` (seL4's plat_sendSGI).
+    fn send_sgi(&mut self, irq: u64, target: u64);
     /// Whether entries are being recorded (feature `trace`; a machine without a trace
     /// channel records nothing).
     #[cfg(feature = "trace")]

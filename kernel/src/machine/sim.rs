@@ -16,6 +16,8 @@ pub struct SimMachine {
     pub pending: bool,
     /// Lines configured as edge-triggered.
     pub edge_irqs: std::collections::BTreeSet<u64>,
+    /// Software-generated interrupts sent, as (SGI, target), oldest first.
+    pub sgis: Vec<(u64, u64)>,
     /// The trace recorded so far (feature `trace`), if recording is on.
     #[cfg(feature = "trace")]
     pub trace: Option<Vec<u64>>,
@@ -31,6 +33,7 @@ impl SimMachine {
             unmasked_irqs: Default::default(),
             pending: false,
             edge_irqs: Default::default(),
+            sgis: Vec::new(),
             #[cfg(feature = "trace")]
             trace: None,
         }
@@ -98,6 +101,13 @@ impl Machine for SimMachine {
         } else {
             self.edge_irqs.remove(&irq);
         }
+    }
+    fn sgi_target_valid(&self, target: u64) -> bool {
+        // The simulated machine has a GICv2: 8 CPU interfaces.
+        target < 8
+    }
+    fn send_sgi(&mut self, irq: u64, target: u64) {
+        self.sgis.push((irq, target));
     }
     fn mask_irq(&mut self, irq: u64, masked: bool) {
         if masked {

@@ -133,6 +133,8 @@ pub enum Cap {
     AsidControl,
     /// A pool of 512 ASIDs starting at `asid_base`.
     AsidPool { base: u64, asid_base: u16 },
+    /// The authority to send software-generated interrupt `irq` (0..16) to `target`.
+    SgiSignal { irq: u64, target: u64 },
 }
 
 const ADDR_MASK: u64 = (1 << 48) - 1;
@@ -160,6 +162,7 @@ impl Cap {
             Cap::VSpace { .. } => CapType::VSpace,
             Cap::AsidControl => CapType::AsidControl,
             Cap::AsidPool { .. } => CapType::AsidPool,
+            Cap::SgiSignal { .. } => CapType::SgiSignal,
         }
     }
 
@@ -232,6 +235,7 @@ impl Cap {
                 base,
             ],
             Cap::AsidPool { base, asid_base } => [tag | asid_base as u64, base],
+            Cap::SgiSignal { irq, target } => [tag | irq & 0xf, target],
         }
     }
 
@@ -307,7 +311,11 @@ impl Cap {
                 base: w1,
                 asid_base: field(w0, 0, 16) as u16,
             },
-            // Types this kernel never creates (SGI signal, SMC, VCPU, ...) read as empty.
+            CapType::SgiSignal => Cap::SgiSignal {
+                irq: field(w0, 0, 4),
+                target: w1,
+            },
+            // Types this kernel never creates (SMC, VCPU, ...) read as empty.
             _ => Cap::Null,
         }
     }
@@ -434,6 +442,10 @@ mod tests {
         round_trip(Cap::AsidPool {
             base: 0x4000_3000,
             asid_base: 512,
+        });
+        round_trip(Cap::SgiSignal {
+            irq: 15,
+            target: 0xff00_ff0f,
         });
     }
 

@@ -87,11 +87,12 @@ impl Slot {
         );
         let src_cap = src.cap(m);
         // A new cap is revocable (can have children of its own) when it is a new badge on
-        // an endpoint or notification, an IRQ handler from IRQControl, or an untyped.
+        // an endpoint or notification, an IRQ handler or SGI signal cap from IRQControl, or
+        // an untyped.
         let revocable = match (cap, src_cap) {
             (Cap::Endpoint { badge, .. }, Cap::Endpoint { badge: b, .. }) => badge != b,
             (Cap::Notification { badge, .. }, Cap::Notification { badge: b, .. }) => badge != b,
-            (Cap::IrqHandler { .. }, Cap::IrqControl) => true,
+            (Cap::IrqHandler { .. } | Cap::SgiSignal { .. }, Cap::IrqControl) => true,
             (Cap::Untyped { .. }, _) => true,
             _ => false,
         };

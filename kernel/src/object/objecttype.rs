@@ -61,8 +61,12 @@ pub fn same_region_as(a: &Cap, b: &Cap) -> bool {
         (Cap::Thread { tcb: x }, Cap::Thread { tcb: y }) => x == y,
         (Cap::Reply { tcb: x, .. }, Cap::Reply { tcb: y, .. }) => x == y,
         (Cap::Domain, Cap::Domain) => true,
-        (Cap::IrqControl, Cap::IrqControl | Cap::IrqHandler { .. }) => true,
+        // SGI signal caps descend from IRQControl (seL4's Arch_isIRQControlDescendant).
+        (Cap::IrqControl, Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. }) => true,
         (Cap::IrqHandler { irq: x }, Cap::IrqHandler { irq: y }) => x == y,
+        (Cap::SgiSignal { irq: x, target: tx }, Cap::SgiSignal { irq: y, target: ty }) => {
+            x == y && tx == ty
+        }
         (
             Cap::Frame {
                 base: x, size: sx, ..

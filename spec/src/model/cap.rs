@@ -111,6 +111,9 @@ pub enum Cap {
     AsidControl,
     /// A pool of ASIDs starting at `asid_base`.
     AsidPool { base: u64, asid_base: u16 },
+    /// The authority to send software-generated interrupt `irq` (0..16) to `target` (a CPU
+    /// interface on a GICv2; an affinity word on a GICv3).
+    SgiSignal { irq: u64, target: u64 },
 }
 
 impl Cap {
@@ -133,6 +136,7 @@ impl Cap {
             Cap::VSpace { .. } => CapType::VSpace,
             Cap::AsidControl => CapType::AsidControl,
             Cap::AsidPool { .. } => CapType::AsidPool,
+            Cap::SgiSignal { .. } => CapType::SgiSignal,
         }
     }
 
@@ -221,7 +225,13 @@ impl Cap {
                 },
             ) => a == b && ra == rb,
             (Cap::Domain, Cap::Domain) | (Cap::AsidControl, Cap::AsidControl) => true,
-            (Cap::IrqControl, Cap::IrqControl | Cap::IrqHandler { .. }) => true,
+            // SGI signal caps descend from IRQControl (seL4's Arch_isIRQControlDescendant).
+            (Cap::IrqControl, Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. }) => {
+                true
+            }
+            (Cap::SgiSignal { irq: a, target: ta }, Cap::SgiSignal { irq: b, target: tb }) => {
+                a == b && ta == tb
+            }
             (Cap::Frame { .. }, Cap::Frame { .. }) => {
                 let (a, ab) = self.region().unwrap_or_default();
                 let (b, bb) = b.region().unwrap_or_default();
@@ -350,6 +360,8 @@ impl Cap {
     /// (it is the parent of later copies of itself).
     pub fn is_revocable_from(&self, src: &Cap) -> bool {
         match self {
+            // An SGI signal cap issued by IRQControl can be revoked through it.
+            Cap::SgiSignal { .. } => matches!(src, Cap::IrqControl),
             c if c.is_arch() => false,
             Cap::Endpoint { badge, .. } | Cap::Notification { badge, .. } => *badge != src.badge(),
             Cap::IrqHandler { .. } => matches!(src, Cap::IrqControl),

@@ -1,4 +1,5 @@
-//! Interrupts: IRQControl issues handler caps; an IRQHandler binds a line to a notification.
+//! Interrupts: IRQControl issues handler caps (and SGI signal caps); an IRQHandler binds a
+//! line to a notification; an SGI signal cap sends its software-generated interrupt.
 
 use sel4_abi::{CapRights, InvocationLabel as L};
 
@@ -24,7 +25,23 @@ pub enum IrqOp {
     SetHandler { irq: u64, cap: Cap, slot: SlotRef },
     /// Stop delivering the line's interrupts.
     Clear(u64),
+    /// Issue an SGI signal cap for `irq` and `target` into `dest`, derived from the control
+    /// cap in `src`.
+    IssueSgi {
+        irq: u64,
+        target: u64,
+        src: SlotRef,
+        dest: SlotRef,
+    },
+    /// Send the SGI an SGI signal cap names.
+    SendSgi { irq: u64, target: u64 },
 }
+
+/// Software-generated interrupts on an Arm GIC (seL4's NUM_SGIS).
+pub const NUM_SGIS: u64 = 16;
+/// CPU interfaces a GICv2 SGI can target (the 8 bits of GICD_SGIR's target list). The spec
+/// models QEMU's `virt` board with its default GICv2; on a GICv3 seL4 accepts every target.
+pub const GICV2_SGI_TARGETS: u64 = 8;
 
 fn decode_issue(
     s: &State,
@@ -73,11 +90,36 @@ pub fn decode(s: &State, a: &Args) -> Result<IrqOp, SyscallError> {
                     return Err(trunc);
                 };
                 decode_issue(s, a, irq, index, depth, root)
+            } else if a.label == L::ArmIrqIssueSgiSignal.word() {
+                let (Some(irq), Some(target), Some(index), Some(depth), Some((root, _))) =
+                    (a.mr(0), a.mr(1), a.mr(2), a.mr(3), a.excap(0))
+                else {
+                    return Err(trunc);
+                };
+                // Sixteen SGIs exist; the target must be an interface the GIC can name.
+                if irq >= NUM_SGIS {
+                    return Err(SyscallError::RangeError {
+                        min: 0,
+                        max: NUM_SGIS - 1,
+                    });
+                }
+                if target >= GICV2_SGI_TARGETS {
+                    return Err(SyscallError::InvalidArgument(1));
+                }
+                let dest = lookup_slot_for_cnode_op(s, false, root, index, depth)?;
+                ensure_empty(s, dest)?;
+                Ok(IrqOp::IssueSgi {
+                    irq,
+                    target,
+                    src: a.slot,
+                    dest,
+                })
             } else {
-                // SGI signal caps are not part of this model.
                 Err(SyscallError::IllegalOperation)
             }
         }
+        // Any invocation of an SGI signal cap sends its SGI (seL4 reads no label).
+        Cap::SgiSignal { irq, target } => Ok(IrqOp::SendSgi { irq, target }),
         Cap::IrqHandler { irq } => match L::from_word(a.label) {
             Some(L::IrqAckIrq) => Ok(IrqOp::Ack(irq)),
             Some(L::IrqSetIrqHandler) => {
@@ -115,5 +157,14 @@ pub fn invoke(s: &mut State, op: IrqOp) {
             s.cte_insert(cap, slot, node);
         }
         IrqOp::Clear(irq) => cte_delete_one(s, slot_at(s.irq_node, irq)),
+        IrqOp::IssueSgi {
+            irq,
+            target,
+            src,
+            dest,
+        } => s.cte_insert(Cap::SgiSignal { irq, target }, src, dest),
+        // The interrupt reaches the kernel later, as an interrupt event of its own (or not
+        // at all: another core's); nothing changes now.
+        IrqOp::SendSgi { .. } => {}
     }
 }

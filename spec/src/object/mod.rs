@@ -86,7 +86,8 @@ pub enum Invocation {
 /// seL4's `decodeInvocation`.
 pub fn decode(s: &State, a: &Args) -> Result<Invocation, SyscallError> {
     use sel4_abi::CapRights as R;
-    if a.cap.is_arch() {
+    // SGI signal caps are arch caps, but interrupts are decided in `irq`.
+    if a.cap.is_arch() && !matches!(a.cap, Cap::SgiSignal { .. }) {
         return arch::decode(s, a).map(Invocation::Arch);
     }
     match a.cap {
@@ -131,7 +132,9 @@ pub fn decode(s: &State, a: &Args) -> Result<Invocation, SyscallError> {
         Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
         Cap::CNode { .. } => cnode::decode(s, a).map(Invocation::CNode),
         Cap::Untyped { .. } => untyped::decode(s, a).map(Invocation::Untyped),
-        Cap::IrqControl | Cap::IrqHandler { .. } => irq::decode(s, a).map(Invocation::Irq),
+        Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. } => {
+            irq::decode(s, a).map(Invocation::Irq)
+        }
         _ => Err(SyscallError::IllegalOperation),
     }
 }

@@ -429,3 +429,63 @@ fn domain_schedule_set_start_needs_a_real_entry() {
 fn call_on(m: &mut spec::harness::Sim, cptr: u64, label: L, args: &[u64]) -> spec::harness::Reply {
     m.call(cptr, label, args, &[])
 }
+
+fn issue_sgi(m: &mut Sim, irq: u64, target: u64, dest: u64) -> Reply {
+    m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueSgiSignal,
+        &[irq, target, dest, 64],
+        &[ROOT_CNODE],
+    )
+}
+
+#[test]
+fn issue_sgi_signal_puts_a_revocable_child_of_irq_control_in_the_destination() {
+    let mut m = with_objects();
+    assert_ok(&issue_sgi(&mut m, 15, 7, 200));
+    assert_eq!(m.root_cap(200), Cap::SgiSignal { irq: 15, target: 7 });
+    let root = m.s.current;
+    m.syscall(Syscall::DebugCapIdentify, 200, 0, &[], &[]);
+    assert_eq!(m.reply_of(root).badge, sel4_abi::CapType::SgiSignal.word());
+    // Copies are allowed; revoking IRQControl takes the cap and its copies.
+    assert_ok(&copy(&mut m, 200, 201, CapRights::all()));
+    assert_ok(&revoke(&mut m, IRQ_CONTROL));
+    assert!(m.root_cap(200).is_null() && m.root_cap(201).is_null());
+}
+
+#[test]
+fn invoking_an_sgi_signal_cap_with_any_label_succeeds_and_changes_nothing() {
+    let mut m = with_objects();
+    assert_ok(&issue_sgi(&mut m, 3, 0, 200));
+    let before = m.s.slots.clone();
+    for label in [0, 1, 50, 999] {
+        assert_ok(&m.call_raw(200, label, &[], &[]));
+    }
+    assert_eq!(m.s.slots, before);
+}
+
+#[test]
+fn issue_sgi_signal_errors_in_sel4s_order() {
+    let mut m = with_objects();
+    // Fewer than four words, or no CNode cap: truncated.
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueSgiSignal,
+        &[0, 0, 200],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::TruncatedMessage, &[]);
+    let r = m.call(IRQ_CONTROL, L::ArmIrqIssueSgiSignal, &[0, 0, 200, 64], &[]);
+    assert_err(&r, Error::TruncatedMessage, &[]);
+    // Sixteen SGIs; the SGI before the target, the target before the destination.
+    assert_err(&issue_sgi(&mut m, 16, 99, 0), Error::RangeError, &[0, 15]);
+    assert_err(&issue_sgi(&mut m, 15, 8, 0), Error::InvalidArgument, &[1]);
+    assert_err(&issue_sgi(&mut m, 15, 7, EP), Error::DeleteFirst, &[]);
+    let r = m.call(
+        IRQ_CONTROL,
+        L::ArmIrqIssueSgiSignal,
+        &[0, 0, 200, 65],
+        &[ROOT_CNODE],
+    );
+    assert_err(&r, Error::RangeError, &[1, 64]);
+}

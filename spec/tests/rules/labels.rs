@@ -44,13 +44,6 @@ fn labels_with_no_object_here_are_illegal_operations() {
     let mut m = with_objects();
     let r = m.call(DOMAIN, L::ArmSmcCall, &[0], &[]);
     assert_err(&r, Error::IllegalOperation, &[]);
-    let r = m.call(
-        IRQ_CONTROL,
-        L::ArmIrqIssueSgiSignal,
-        &[0, 0, 0, 0],
-        &[ROOT_CNODE],
-    );
-    assert_err(&r, Error::IllegalOperation, &[]);
     // Invoking an empty slot is InvalidCapability 0 whatever the label.
     let r = m.call(300, L::UntypedRetype, &[], &[]);
     assert_err(&r, Error::InvalidCapability, &[0]);

@@ -3,7 +3,9 @@
 
 use sel4::abi::CapType as Tag;
 use sel4::abi::init_cap;
-use sel4::cap_type::{CNode, Endpoint, Notification, SmallPage, Tcb, Unspecified};
+use sel4::cap_type::{
+    CNode, Endpoint, IrqControl, Notification, SgiSignal, SmallPage, Tcb, Unspecified,
+};
 use sel4::{CNodeCapData, Cap, CapRights, Error, LookupFailure, Message, ObjectType};
 
 use crate::env::{Context, Env, Outcome, Test, root};
@@ -48,6 +50,10 @@ pub const TESTS: &[Test] = &[
     (
         "cnode copy of IRQControl is IllegalOperation",
         copy_irq_control,
+    ),
+    (
+        "irq IssueSGISignal checks its arguments; the cap sends, copies, and is revoked",
+        sgi_signal,
     ),
     ("cnode multi-level CSpace resolves at depth 64", multi_level),
     (
@@ -424,6 +430,45 @@ fn copy_irq_control(env: &Env) -> Outcome {
         "copy IRQControl"
     );
     expect_eq!(identify(d), None, "destination");
+    Ok(())
+}
+
+fn sgi_signal(env: &Env) -> Outcome {
+    let control = Cap::<IrqControl>::from_cptr(init_cap::IRQ_CONTROL);
+    let (d, copy) = (env.slot(), env.slot());
+    expect_eq!(
+        control.irq_control_issue_sgi_signal(16, 0, &slot(d)),
+        Err(Error::RangeError { min: 0, max: 15 }),
+        "SGI 16"
+    );
+    expect_eq!(
+        control.irq_control_issue_sgi_signal(1, 8, &slot(d)),
+        Err(Error::InvalidArgument { index: 1 }),
+        "target 8 on a GICv2"
+    );
+    expect_eq!(
+        control.irq_control_issue_sgi_signal(1, 0, &slot(init_cap::INIT_THREAD_TCB)),
+        Err(Error::DeleteFirst),
+        "occupied destination"
+    );
+    control
+        .irq_control_issue_sgi_signal(1, 0, &slot(d))
+        .ctx("IssueSGISignal")?;
+    expect_eq!(identify(d), Some(Tag::SgiSignal), "the new cap");
+    slot(copy)
+        .copy(&slot(d), CapRights::ALL_RIGHTS)
+        .ctx("copy of an SGI signal cap")?;
+    // Sending SGI 1 to this core: the kernel takes it (no handler: nothing more) and
+    // carries on.
+    Cap::<SgiSignal>::from_cptr(copy)
+        .sgi_signal_generate()
+        .ctx("generate through the copy")?;
+    Cap::<SgiSignal>::from_cptr(d)
+        .sgi_signal_generate()
+        .ctx("generate")?;
+    slot(d).revoke().ctx("revoke the SGI cap")?;
+    expect_eq!(identify(copy), None, "the copy went with the revoke");
+    slot(d).delete().ctx("delete")?;
     Ok(())
 }
 

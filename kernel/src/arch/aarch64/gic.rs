@@ -23,7 +23,9 @@ register_structs! {
         (0x800 => itargetsr: [ReadWrite<u32>; 255]),
         (0xbfc => _r3),
         (0xc00 => icfgr: [ReadWrite<u32>; 64]),
-        (0xd00 => @END),
+        (0xd00 => _r4),
+        (0xf00 => sgir: WriteOnly<u32>),
+        (0xf04 => @END),
     }
 }
 
@@ -167,6 +169,39 @@ impl Gic {
         match self {
             Gic::V3 { redist, .. } if irq < 32 => redist.icenabler0.set(bit),
             Gic::V2 { dist, .. } | Gic::V3 { dist, .. } => dist.icenabler[i].set(bit),
+        }
+    }
+
+    /// Whether a software-generated interrupt can target `target` (seL4's
+    /// plat_SGITargetValid): one of a GICv2's 8 CPU interfaces; any affinity word on a GICv3.
+    pub fn sgi_target_valid(&self, target: u64) -> bool {
+        match self {
+            Gic::V2 { .. } => target < 8,
+            Gic::V3 { .. } => true,
+        }
+    }
+
+    /// Sends software-generated interrupt `irq` to `target` (seL4's plat_sendSGI): a GICv2
+    /// CPU interface, or a GICv3 affinity word (Aff0 in bits 0..4 with its range in 4..8,
+    /// then Aff1, Aff2, Aff3 a byte each). (seL4 shifts Aff3 into Aff2's field of
+    /// ICC_SGI1R_EL1; this puts it where the architecture has it, bit 48. One core sees no
+    /// difference.)
+    pub fn send_sgi(&self, irq: u64, target: u64) {
+        match self {
+            Gic::V2 { dist, .. } => {
+                dist.sgir
+                    .set(((1u32 << (target & 7)) << 16) | (irq & 0xf) as u32);
+            }
+            Gic::V3 { .. } => {
+                let v = (irq & 0xf) << 24
+                    | 1 << (target & 0xf)
+                    | (target & 0xf0) << 40
+                    | (target & 0xff00) << 8
+                    | (target & 0xff_0000) << 16
+                    | (target & 0xff00_0000) << 24;
+                // SAFETY: writing ICC_SGI1R_EL1 raises the SGI; nothing else changes.
+                unsafe { asm!("msr S3_0_C12_C11_5, {}", "isb", in(reg) v, options(nostack)) };
+            }
         }
     }
 

@@ -44,13 +44,48 @@ pub fn reserve_timer(ks: &mut KernelState, irq: u64) {
     set_state(ks, irq, IrqState::Timer);
 }
 
-/// Decodes and performs an invocation on an IRQ control or handler cap.
+/// Software-generated interrupts on a GIC (seL4's NUM_SGIS).
+pub const NUM_SGIS: u64 = 16;
+
+/// seL4's IRQControl IssueSGISignal (single core): a cap to send SGI `irq` (word 0) to
+/// `target` (word 1), placed at `index` and `depth` (words 2 and 3) in the CNode of cap 0.
+fn issue_sgi<M: Machine>(
+    ks: &mut KernelState,
+    m: &mut M,
+    inv: &Invocation,
+) -> Result<(), SysError> {
+    let Some((_, root)) = inv.extra_cap(m, 0).filter(|_| inv.length >= 4) else {
+        return Err(SysError::TruncatedMessage);
+    };
+    let (irq, target) = (inv.arg(m, 0), inv.arg(m, 1));
+    if irq >= NUM_SGIS {
+        return Err(SysError::RangeError(0, NUM_SGIS - 1));
+    }
+    if !m.sgi_target_valid(target) {
+        return Err(SysError::InvalidArgument(1));
+    }
+    let dest = lookup_slot_for_cnode_op(m, false, root, inv.arg(m, 2), inv.arg(m, 3))?;
+    ensure_empty_slot(m, dest)?;
+    set_thread_state(ks, m, inv.thread, ThreadState::Restart);
+    cte::insert(m, Cap::SgiSignal { irq, target }, inv.slot, dest);
+    Ok(())
+}
+
+/// Decodes and performs an invocation on an IRQ control or handler cap, or an SGI signal
+/// cap.
 pub fn decode_irq<M: Machine>(
     ks: &mut KernelState,
     m: &mut M,
     inv: &Invocation,
 ) -> Result<(), SysError> {
     match inv.cap {
+        Cap::IrqControl if inv.label == L::ArmIrqIssueSgiSignal as u64 => issue_sgi(ks, m, inv),
+        // Any invocation of an SGI signal cap sends its SGI (seL4 reads no label).
+        Cap::SgiSignal { irq, target } => {
+            set_thread_state(ks, m, inv.thread, ThreadState::Restart);
+            m.send_sgi(irq, target);
+            Ok(())
+        }
         Cap::IrqControl => {
             let (issue, trigger) = (
                 L::IrqIssueIrqHandler as u64,

@@ -122,6 +122,16 @@ impl Machine for KernelMachine {
     fn interrupt_pending(&self) -> bool {
         cpu::irq_pending()
     }
+    fn sgi_target_valid(&self, target: u64) -> bool {
+        self.gic
+            .as_ref()
+            .is_some_and(|g| g.sgi_target_valid(target))
+    }
+    fn send_sgi(&mut self, irq: u64, target: u64) {
+        if let Some(g) = &self.gic {
+            g.send_sgi(irq, target);
+        }
+    }
     fn set_irq_trigger(&mut self, irq: u64, edge: bool) {
         if let Some(g) = &self.gic {
             g.set_trigger(irq as u32, edge);

@@ -65,6 +65,8 @@ cap_types! {
     IrqControl => Some(Tag::IrqControl);
     /// The handler of one interrupt line.
     IrqHandler => Some(Tag::IrqHandler);
+    /// The authority to send one software-generated interrupt to one target (Arm).
+    SgiSignal => Some(Tag::SgiSignal);
     /// The domain cap (`seL4_CapDomain`): moves threads between scheduling domains.
     Domain => Some(Tag::Domain);
     /// A reply cap (saved with CNode SaveCaller).

@@ -159,6 +159,8 @@ pub mod aliases {
     pub type IrqControl = Cap<cap_type::IrqControl>;
     /// A cap to one interrupt's handler.
     pub type IrqHandler = Cap<cap_type::IrqHandler>;
+    /// A cap to send one software-generated interrupt.
+    pub type SgiSignal = Cap<cap_type::SgiSignal>;
     /// The domain cap.
     pub type Domain = Cap<cap_type::Domain>;
     /// A reply cap.

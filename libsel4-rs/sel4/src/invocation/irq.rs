@@ -1,9 +1,10 @@
-//! Interrupts: IRQControl makes handler caps; an IRQHandler acks and routes one line.
+//! Interrupts: IRQControl makes handler caps (and SGI signal caps); an IRQHandler acks and
+//! routes one line; an SGI signal cap sends its software-generated interrupt.
 
 use sel4_abi::InvocationLabel as L;
 
 use super::invoke_unit;
-use crate::cap::cap_type::{IrqControl, IrqHandler, Notification};
+use crate::cap::cap_type::{IrqControl, IrqHandler, Notification, SgiSignal};
 use crate::cap::{AbsoluteCPtr, Cap};
 use crate::error::Result;
 use crate::message::Message;
@@ -28,6 +29,25 @@ pub fn irq_control_get_trigger(irq: u64, edge_triggered: bool, dst: &AbsoluteCPt
         .push(dst.depth())
         .push_cap(dst.root());
     m
+}
+
+/// Request for seL4_IRQControl_IssueSGISignal (Arm): words `(irq, target, index, depth)`,
+/// cap `(root)`. `irq` is an SGI (0..16); `target` a CPU interface (0..8) on a GICv2, an
+/// affinity word on a GICv3.
+pub fn irq_control_issue_sgi_signal(irq: u64, target: u64, dst: &AbsoluteCPtr) -> Message {
+    let mut m = Message::invocation(L::ArmIrqIssueSgiSignal);
+    m.push(irq)
+        .push(target)
+        .push(dst.index())
+        .push(dst.depth())
+        .push_cap(dst.root());
+    m
+}
+
+/// Request for seL4_ARM_SGISignal_Generate: no arguments (the kernel reads no label; this
+/// sends 0).
+pub fn sgi_signal_generate() -> Message {
+    Message::with_words(0, &[])
 }
 
 /// Request for seL4_IRQHandler_Ack: no arguments.
@@ -62,6 +82,26 @@ impl Cap<IrqControl> {
         dst: &AbsoluteCPtr,
     ) -> Result<()> {
         invoke_unit(self, &irq_control_get_trigger(irq, edge_triggered, dst))
+    }
+}
+
+impl Cap<IrqControl> {
+    /// seL4_IRQControl_IssueSGISignal: puts in `dst` a cap that sends SGI `irq` to
+    /// `target` when invoked.
+    pub fn irq_control_issue_sgi_signal(
+        self,
+        irq: u64,
+        target: u64,
+        dst: &AbsoluteCPtr,
+    ) -> Result<()> {
+        invoke_unit(self, &irq_control_issue_sgi_signal(irq, target, dst))
+    }
+}
+
+impl Cap<SgiSignal> {
+    /// seL4_ARM_SGISignal_Generate: sends the SGI.
+    pub fn sgi_signal_generate(self) -> Result<()> {
+        invoke_unit(self, &sgi_signal_generate())
     }
 }
 
