@@ -86,8 +86,9 @@ enum Command {
         /// Run each mutant kernel against the spec; print `caught/total`.
         #[arg(long, conflicts_with_all = ["trace", "record", "qemu"])]
         mutants: bool,
-        /// Run the generated programs on QEMU (the fuzzing root task on the trace kernel),
-        /// each trace replayed on the spec.
+        /// Run the generated programs on QEMU only (the fuzzing root task on the trace
+        /// kernel), each trace replayed on the spec; without it they run on the host beside
+        /// the spec, then on QEMU.
         #[arg(long, conflicts_with_all = ["trace", "record"])]
         qemu: bool,
         /// Replay these kernel trace files on the spec (stops at the first divergence).

@@ -43,28 +43,7 @@ pub fn run(root: &Path, r: &Refine) -> Result<u8> {
         return replay(root, &r.trace);
     }
     if r.qemu {
-        install::require_qemu()?;
-        install::require_targets(root)?;
-        let kernel = cargo_build::kernel(
-            root,
-            cargo_build::KernelVariant {
-                cnode_bits: None,
-                trace: true,
-                mutants: r.mutant.is_some(),
-            },
-        )
-        .run_inherited()?;
-        let programs = programs::discover(root)?;
-        let fuzz =
-            cargo_build::program(root, programs::find(&programs, FUZZ_ROOT)?).run_inherited()?;
-        let mut command = qemu_programs(root, &kernel, &fuzz, r.cases, r.seed);
-        if let Some(m) = &r.mutant {
-            command.env("REFINE_QEMU_MUTANT", m);
-        }
-        let status = command
-            .status()
-            .context("running cargo test -p refinement-tests")?;
-        return Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)));
+        return on_qemu(root, r);
     }
     if r.mutant.is_some() {
         bail!("--mutant goes with --record PROGRAM or --qemu");
@@ -86,6 +65,38 @@ pub fn run(root: &Path, r: &Refine) -> Result<u8> {
     }
     if let Some(seed) = r.seed {
         command.env("REFINE_SEED", seed.to_string());
+    }
+    let status = command
+        .status()
+        .context("running cargo test -p refinement-tests")?;
+    let status = status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1));
+    // The generated programs run on the host beside the spec, then on QEMU, each trace
+    // replayed (the mutant run is host-side only).
+    if r.mutants || status != 0 {
+        return Ok(status);
+    }
+    on_qemu(root, r)
+}
+
+/// Generated programs on QEMU: the trace kernel (with the mutants feature if one is to be
+/// planted) and the fuzzing root task built, then the test that boots and replays them.
+fn on_qemu(root: &Path, r: &Refine) -> Result<u8> {
+    install::require_qemu()?;
+    install::require_targets(root)?;
+    let kernel = cargo_build::kernel(
+        root,
+        cargo_build::KernelVariant {
+            cnode_bits: None,
+            trace: true,
+            mutants: r.mutant.is_some(),
+        },
+    )
+    .run_inherited()?;
+    let programs = programs::discover(root)?;
+    let fuzz = cargo_build::program(root, programs::find(&programs, FUZZ_ROOT)?).run_inherited()?;
+    let mut command = qemu_programs(root, &kernel, &fuzz, r.cases, r.seed);
+    if let Some(m) = &r.mutant {
+        command.env("REFINE_QEMU_MUTANT", m);
     }
     let status = command
         .status()
