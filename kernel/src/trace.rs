@@ -23,7 +23,7 @@ use trace_format::{
 };
 
 /// How many CNodes and TCBs one projection visits at most (the walk needs no allocation).
-pub const MAX_CONTAINERS: usize = 256;
+pub const MAX_CONTAINERS: usize = 512;
 /// Slots of the TCB's own CNode.
 const TCB_SLOTS: u64 = 5;
 

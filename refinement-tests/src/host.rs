@@ -1197,10 +1197,38 @@ pub fn fixed_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Ve
                         words: vec![1, 2],
                         caps: vec![],
                     },
+                    // A second cap for the same SGI and target is no child of the first:
+                    // revoking the first takes its copy only.
+                    sgi(vec![15, 7, e + 2, DEPTH]),
+                    call(cn, L::CNodeRevoke, vec![e, DEPTH], vec![]),
+                    Step::Identify { cptr: e + 1 },
+                    Step::Identify { cptr: e + 2 },
                     call(cn, L::CNodeRevoke, vec![irq_control, DEPTH], vec![]),
                     Step::Identify { cptr: e },
                 ]
             },
+        ),
+        (
+            // A thread whose only cap lives in a CNode that is deleted: its zombie is parked
+            // in the thread's own first slot, where nothing finishes it; the thread is gone
+            // from the kernel's list at once, and from the spec's projection too.
+            "a thread whose last cap goes with its CNode",
+            vec![
+                call(
+                    ut,
+                    L::UntypedRetype,
+                    vec![ObjectType::CapTable as u64, 2, 0, 0, e, 1],
+                    vec![cn],
+                ),
+                call(
+                    ut,
+                    L::UntypedRetype,
+                    vec![ObjectType::Tcb as u64, 0, e, DEPTH, 0, 1],
+                    vec![cn],
+                ),
+                call(cn, L::CNodeDelete, vec![e, DEPTH], vec![]),
+                Step::Identify { cptr: e },
+            ],
         ),
     ]
 }

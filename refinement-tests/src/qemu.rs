@@ -176,6 +176,16 @@ pub fn run(s: &Setup, words: &[u64], name: &str) -> Result<Ran, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("starting qemu-system-aarch64: {e}"))?;
+    // The console is read as it comes: a full pipe would stop QEMU and look like a hang.
+    let mut out = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut console = String::new();
+        if let Some(out) = &mut out {
+            use std::io::Read;
+            let _ = out.read_to_string(&mut console);
+        }
+        console
+    });
     let started = Instant::now();
     let status = loop {
         match child.try_wait().map_err(|e| e.to_string())? {
@@ -190,11 +200,7 @@ pub fn run(s: &Setup, words: &[u64], name: &str) -> Result<Ran, String> {
             None => std::thread::sleep(Duration::from_millis(5)),
         }
     };
-    let mut console = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        use std::io::Read;
-        let _ = out.read_to_string(&mut console);
-    }
+    let console = reader.join().unwrap_or_default();
     Ok(Ran {
         status: status.code(),
         console,

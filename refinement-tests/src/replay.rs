@@ -22,7 +22,7 @@ pub const SPEC_IDLE: u64 = 0xffff_0000_0000_0000;
 /// Slots of a TCB's own CNode.
 const TCB_SLOTS: u64 = 5;
 /// The projection visits at most this many CNodes and TCBs (as the kernel's does).
-const MAX_CONTAINERS: usize = 256;
+const MAX_CONTAINERS: usize = 512;
 
 /// The spec's boot configuration for a recorded boot.
 pub fn boot_config(t: &Trace) -> BootConfig {
@@ -97,10 +97,24 @@ fn image_cap(c: &CapProj) -> Option<Cap> {
 /// The spec's state projected as the kernel projects its own: the thread that runs, every
 /// thread, and every cap in the TCBs and the CNodes reachable from them.
 pub fn project(s: &State) -> Exit {
+    // A thread whose last cap has been finalised is off the kernel's thread list at once
+    // (seL4's tcbDebugRemove), though its zombie may outlive the entry (parked in its own
+    // first slot, or stopped by an interrupt): the spec's TCB named by a zombie is not a
+    // thread any more.
+    let dying: BTreeSet<u64> = s
+        .slots
+        .values()
+        .filter_map(|c| match c.cap {
+            Cap::Zombie {
+                ptr, is_tcb: true, ..
+            } => Some(ptr),
+            _ => None,
+        })
+        .collect();
     let thread_addrs: Vec<u64> = s
         .threads()
         .map(|(t, _)| t)
-        .filter(|&t| t != s.idle)
+        .filter(|&t| t != s.idle && !dying.contains(&t))
         .collect();
     let threads: BTreeMap<u64, ThreadProj> =
         thread_addrs.iter().map(|&t| (t, thread(s, t))).collect();

@@ -127,6 +127,9 @@ pub fn is_mdb_parent_of(m: &impl Memory, a: Slot, b: Slot) -> bool {
         | (Cap::Notification { badge: ba, .. }, Cap::Notification { badge: bb, .. }) => {
             ba == 0 || (ba == bb && !b.first_badged(m))
         }
+        // An SGI signal cap is the parent of its copies, not of a later cap IRQControl
+        // issued for the same SGI and target (seL4's Arch_isMDBParentOf).
+        (Cap::SgiSignal { .. }, _) => !b.first_badged(m),
         _ => true,
     }
 }

@@ -41,6 +41,9 @@ impl State {
             Cap::Endpoint { badge, .. } | Cap::Notification { badge, .. } => {
                 badge == 0 || (badge == b.cap.badge() && !b.first_badged)
             }
+            // An SGI signal cap is the parent of its copies, not of a later cap IRQControl
+            // issued for the same SGI and target (seL4's Arch_isMDBParentOf).
+            Cap::SgiSignal { .. } => !b.first_badged,
             _ => true,
         }
     }

@@ -489,3 +489,18 @@ fn issue_sgi_signal_errors_in_sel4s_order() {
     );
     assert_err(&r, Error::RangeError, &[1, 64]);
 }
+
+#[test]
+fn two_sgi_caps_issued_for_the_same_sgi_are_independent_and_copies_are_children() {
+    let mut m = with_objects();
+    // The older cap is issued last into the list right after IRQControl: issue 201 first,
+    // then 200, so 200 precedes 201 in the derivation list.
+    assert_ok(&issue_sgi(&mut m, 2, 1, 201));
+    assert_ok(&issue_sgi(&mut m, 2, 1, 200));
+    assert_ok(&copy(&mut m, 200, 202, CapRights::all()));
+    // Revoking 200 takes its copy, not the other issued cap.
+    assert_ok(&revoke(&mut m, 200));
+    assert!(m.root_cap(202).is_null());
+    assert_eq!(m.root_cap(201), Cap::SgiSignal { irq: 2, target: 1 });
+    assert_eq!(m.root_cap(200), Cap::SgiSignal { irq: 2, target: 1 });
+}

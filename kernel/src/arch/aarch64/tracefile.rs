@@ -63,13 +63,18 @@ impl TraceFile {
         // both live for the call; it writes nothing to guest memory.
         let left = unsafe { semihost(SYS_WRITE, block.as_ptr() as u64) };
         if left != 0 {
+            // A short write: stop here, so the file ends where the trace broke (the decoder
+            // reports it truncated) rather than going on after a gap.
             self.failed = true;
         }
         self.len = 0;
     }
 
     fn open(&mut self) -> Option<u64> {
-        if self.handle.is_none() && !self.failed {
+        if self.failed {
+            return None;
+        }
+        if self.handle.is_none() {
             let mut name = [0u8; 256];
             let mut block = [name.as_mut_ptr() as u64, (name.len() - 1) as u64];
             // SAFETY: SYS_GET_CMDLINE writes at most block[1] bytes into `name` and the
