@@ -35,62 +35,14 @@ pub struct Kernel {
     pub root: Tcb,
 }
 
-/// A capability as user level can tell it apart: every field seL4 keeps.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Proj(String);
-
-pub fn kproj(c: &KCap) -> Proj {
-    use kernel::object::cap::Mapping;
-    let map = |m: &Option<Mapping>| m.map(|m| (m.asid, m.vaddr));
-    Proj(match *c {
-        KCap::Frame {
-            base,
-            size,
-            rights,
-            is_device,
-            mapping,
-        } => {
-            format!(
-                "Frame {base:#x} {} {:?} {is_device} {:?}",
-                size.bits(),
-                rights as u8,
-                map(&mapping)
-            )
-        }
-        KCap::PageTable { base, mapping } => format!("PageTable {base:#x} {:?}", map(&mapping)),
-        other => format!("{other:?}")
-            .replace("CapRights", "")
-            .replace("(0x", "(")
-            .to_string(),
-    })
+/// A kernel cap in the trace's terms: every field seL4 keeps (`kernel::trace::project`).
+pub fn kproj(c: &KCap) -> trace_format::CapProj {
+    kernel::trace::project(c)
 }
 
-pub fn sproj(c: &SCap) -> Proj {
-    let map = |m: &Option<spec::model::cap::Mapping>| m.map(|m| (m.asid, m.vaddr));
-    Proj(match *c {
-        SCap::Frame {
-            base,
-            size_bits,
-            rights,
-            is_device,
-            mapping,
-        } => {
-            let r = match rights {
-                spec::model::cap::VmRights::KernelOnly => 1,
-                spec::model::cap::VmRights::ReadOnly => 2,
-                spec::model::cap::VmRights::ReadWrite => 3,
-            };
-            format!(
-                "Frame {base:#x} {size_bits} {r:?} {is_device} {:?}",
-                map(&mapping)
-            )
-        }
-        SCap::PageTable { base, mapping } => format!("PageTable {base:#x} {:?}", map(&mapping)),
-        other => format!("{other:?}")
-            .replace("CapRights", "")
-            .replace("(0x", "(")
-            .to_string(),
-    })
+/// A spec cap in the same terms (`replay::cap_proj`).
+pub fn sproj(c: &SCap) -> trace_format::CapProj {
+    crate::replay::cap_proj(c)
 }
 
 /// Boots the kernel's core and the spec in the same layout; returns both, the slots of the
