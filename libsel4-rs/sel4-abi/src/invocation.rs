@@ -188,6 +188,230 @@ impl InvocationLabel {
     }
 }
 
+/// A message label that names no invocation of the object it was sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UnknownLabel(pub u64);
+
+impl TryFrom<u64> for InvocationLabel {
+    type Error = UnknownLabel;
+    fn try_from(w: u64) -> Result<Self, UnknownLabel> {
+        InvocationLabel::from_word(w).ok_or(UnknownLabel(w))
+    }
+}
+
+/// Declares the labels one object family answers to: an enum whose variants name the
+/// family's [`InvocationLabel`]s, decoded from a message label with `TryFrom<u64>` (a label
+/// of another family, or of none, is an [`UnknownLabel`]), so that a decoder matches its
+/// family's labels exhaustively.
+macro_rules! family_labels {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $label:ident,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every label of the family.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The label as seL4 numbers it.
+            pub const fn label(self) -> InvocationLabel {
+                match self {
+                    $($name::$variant => InvocationLabel::$label,)+
+                }
+            }
+        }
+
+        impl TryFrom<InvocationLabel> for $name {
+            type Error = UnknownLabel;
+            fn try_from(l: InvocationLabel) -> Result<Self, UnknownLabel> {
+                match l {
+                    $(InvocationLabel::$label => Ok($name::$variant),)+
+                    _ => Err(UnknownLabel(l.word())),
+                }
+            }
+        }
+
+        impl TryFrom<u64> for $name {
+            type Error = UnknownLabel;
+            fn try_from(w: u64) -> Result<Self, UnknownLabel> {
+                InvocationLabel::try_from(w)?.try_into()
+            }
+        }
+
+        impl From<$name> for InvocationLabel {
+            fn from(l: $name) -> InvocationLabel {
+                l.label()
+            }
+        }
+    };
+}
+
+family_labels! {
+    /// The labels of an untyped cap (`decodeUntypedInvocation`).
+    UntypedLabel {
+        /// `UntypedRetype`.
+        Retype = UntypedRetype,
+    }
+}
+
+family_labels! {
+    /// The labels of a TCB cap (`decodeTCBInvocation`).
+    TcbLabel {
+        /// `TCBReadRegisters`.
+        ReadRegisters = TcbReadRegisters,
+        /// `TCBWriteRegisters`.
+        WriteRegisters = TcbWriteRegisters,
+        /// `TCBCopyRegisters`.
+        CopyRegisters = TcbCopyRegisters,
+        /// `TCBConfigure`.
+        Configure = TcbConfigure,
+        /// `TCBSetPriority`.
+        SetPriority = TcbSetPriority,
+        /// `TCBSetMCPriority`.
+        SetMcPriority = TcbSetMcPriority,
+        /// `TCBSetSchedParams`.
+        SetSchedParams = TcbSetSchedParams,
+        /// `TCBSetIPCBuffer`.
+        SetIpcBuffer = TcbSetIpcBuffer,
+        /// `TCBSetSpace`.
+        SetSpace = TcbSetSpace,
+        /// `TCBSuspend`.
+        Suspend = TcbSuspend,
+        /// `TCBResume`.
+        Resume = TcbResume,
+        /// `TCBBindNotification`.
+        BindNotification = TcbBindNotification,
+        /// `TCBUnbindNotification`.
+        UnbindNotification = TcbUnbindNotification,
+        /// `TCBSetTLSBase`.
+        SetTlsBase = TcbSetTlsBase,
+        /// `TCBSetFlags`.
+        SetFlags = TcbSetFlags,
+    }
+}
+
+family_labels! {
+    /// The labels of a CNode cap (`decodeCNodeInvocation`).
+    CNodeLabel {
+        /// `CNodeRevoke`.
+        Revoke = CNodeRevoke,
+        /// `CNodeDelete`.
+        Delete = CNodeDelete,
+        /// `CNodeCancelBadgedSends`.
+        CancelBadgedSends = CNodeCancelBadgedSends,
+        /// `CNodeCopy`.
+        Copy = CNodeCopy,
+        /// `CNodeMint`.
+        Mint = CNodeMint,
+        /// `CNodeMove`.
+        Move = CNodeMove,
+        /// `CNodeMutate`.
+        Mutate = CNodeMutate,
+        /// `CNodeRotate`.
+        Rotate = CNodeRotate,
+        /// `CNodeSaveCaller`.
+        SaveCaller = CNodeSaveCaller,
+    }
+}
+
+family_labels! {
+    /// The labels of the IRQControl cap (`decodeIRQControlInvocation` and its AArch64 part).
+    IrqControlLabel {
+        /// `IRQIssueIRQHandler`.
+        IssueIrqHandler = IrqIssueIrqHandler,
+        /// `ARMIRQIssueIRQHandlerTrigger`.
+        IssueIrqHandlerTrigger = ArmIrqIssueIrqHandlerTrigger,
+        /// `ARMIRQIssueSGISignal`.
+        IssueSgiSignal = ArmIrqIssueSgiSignal,
+    }
+}
+
+family_labels! {
+    /// The labels of an IRQHandler cap (`decodeIRQHandlerInvocation`).
+    IrqHandlerLabel {
+        /// `IRQAckIRQ`.
+        Ack = IrqAckIrq,
+        /// `IRQSetIRQHandler`.
+        SetNotification = IrqSetIrqHandler,
+        /// `IRQClearIRQHandler`.
+        Clear = IrqClearIrqHandler,
+    }
+}
+
+family_labels! {
+    /// The labels of the domain cap (`decodeDomainInvocation`).
+    DomainLabel {
+        /// `DomainSetSet`.
+        SetSet = DomainSetSet,
+        /// `DomainScheduleConfigure`.
+        ScheduleConfigure = ScheduleConfigure,
+        /// `DomainScheduleSetStart`.
+        ScheduleSetStart = ScheduleSetStart,
+    }
+}
+
+family_labels! {
+    /// The labels of a VSpace cap (`decodeARMVSpaceRootInvocation`).
+    VSpaceLabel {
+        /// `ARMVSpaceClean_Data`.
+        CleanData = ArmVSpaceCleanData,
+        /// `ARMVSpaceInvalidate_Data`.
+        InvalidateData = ArmVSpaceInvalidateData,
+        /// `ARMVSpaceCleanInvalidate_Data`.
+        CleanInvalidateData = ArmVSpaceCleanInvalidateData,
+        /// `ARMVSpaceUnify_Instruction`.
+        UnifyInstruction = ArmVSpaceUnifyInstruction,
+    }
+}
+
+family_labels! {
+    /// The labels of a page-table cap (`decodeARMPageTableInvocation`).
+    PageTableLabel {
+        /// `ARMPageTableMap`.
+        Map = ArmPageTableMap,
+        /// `ARMPageTableUnmap`.
+        Unmap = ArmPageTableUnmap,
+    }
+}
+
+family_labels! {
+    /// The labels of a frame cap (`decodeARMFrameInvocation`).
+    FrameLabel {
+        /// `ARMPageMap`.
+        Map = ArmPageMap,
+        /// `ARMPageUnmap`.
+        Unmap = ArmPageUnmap,
+        /// `ARMPageClean_Data`.
+        CleanData = ArmPageCleanData,
+        /// `ARMPageInvalidate_Data`.
+        InvalidateData = ArmPageInvalidateData,
+        /// `ARMPageCleanInvalidate_Data`.
+        CleanInvalidateData = ArmPageCleanInvalidateData,
+        /// `ARMPageUnify_Instruction`.
+        UnifyInstruction = ArmPageUnifyInstruction,
+        /// `ARMPageGetAddress`.
+        GetAddress = ArmPageGetAddress,
+    }
+}
+
+family_labels! {
+    /// The labels of the ASIDControl cap (`decodeARMASIDControlInvocation`).
+    AsidControlLabel {
+        /// `ARMASIDControlMakePool`.
+        MakePool = ArmAsidControlMakePool,
+    }
+}
+
+family_labels! {
+    /// The labels of an ASID pool cap (`decodeARMASIDPoolInvocation`).
+    AsidPoolLabel {
+        /// `ARMASIDPoolAssign`.
+        Assign = ArmAsidPoolAssign,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::InvocationLabel::{self, *};
@@ -255,6 +479,46 @@ mod tests {
             InvocationLabel::ALL.map(InvocationLabel::word),
             expected.map(|(_, n)| n)
         );
+    }
+
+    /// Every label but InvalidInvocation and ARMSMCCall (no SMC cap exists in this
+    /// configuration) belongs to exactly one family, and each family's labels decode to it
+    /// and to nothing else.
+    #[test]
+    fn families_partition_the_labels() {
+        extern crate std;
+        use super::*;
+        use std::vec::Vec;
+        fn members<F: Copy + Into<InvocationLabel> + TryFrom<u64>>(all: &[F]) -> Vec<u64> {
+            let v: Vec<u64> = all.iter().map(|&f| f.into().word()).collect();
+            for w in 0..64u64 {
+                assert_eq!(F::try_from(w).is_ok(), v.contains(&w), "label {w}");
+            }
+            v
+        }
+        let mut seen = [
+            members(UntypedLabel::ALL),
+            members(TcbLabel::ALL),
+            members(CNodeLabel::ALL),
+            members(IrqControlLabel::ALL),
+            members(IrqHandlerLabel::ALL),
+            members(DomainLabel::ALL),
+            members(VSpaceLabel::ALL),
+            members(PageTableLabel::ALL),
+            members(FrameLabel::ALL),
+            members(AsidControlLabel::ALL),
+            members(AsidPoolLabel::ALL),
+        ]
+        .concat();
+        seen.sort_unstable();
+        let expected: Vec<u64> = (1..=50).filter(|&w| w != ArmSmcCall.word()).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(CNodeLabel::try_from(u64::MAX), Err(UnknownLabel(u64::MAX)));
+        assert_eq!(
+            TcbLabel::try_from(CNodeRevoke),
+            Err(UnknownLabel(CNodeRevoke.word()))
+        );
+        assert_eq!(FrameLabel::try_from(42), Ok(FrameLabel::CleanData));
     }
 
     #[test]

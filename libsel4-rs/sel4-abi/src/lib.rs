@@ -11,6 +11,7 @@
 pub mod bootinfo;
 pub mod cap_type;
 pub mod cnode;
+pub mod config;
 pub mod context;
 pub mod error;
 pub mod fault;
@@ -19,6 +20,7 @@ pub mod invocation;
 pub mod ipc_buffer;
 pub mod message_info;
 pub mod object;
+pub mod registers;
 pub mod rights;
 pub mod syscall;
 pub mod tcb;
@@ -33,7 +35,11 @@ pub use cnode::CNodeCapData;
 pub use context::{USER_CONTEXT_WORDS, UserContext, gpr_index};
 pub use error::{Error, LookupFailureType};
 pub use fault::FaultType;
-pub use invocation::InvocationLabel;
+pub use invocation::{
+    AsidControlLabel, AsidPoolLabel, CNodeLabel, DomainLabel, FrameLabel, InvocationLabel,
+    IrqControlLabel, IrqHandlerLabel, PageTableLabel, TcbLabel, UnknownLabel, UntypedLabel,
+    VSpaceLabel,
+};
 pub use ipc_buffer::{IPC_BUFFER_SIZE_BITS, IpcBuffer};
 pub use message_info::{FAST_MESSAGE_REGISTERS, MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH, MessageInfo};
 pub use object::*;
