@@ -7,25 +7,22 @@
 //! list (seL4's ksDebugTCBs), in order, its five TCB slots, and from there every CNode a
 //! cap names, breadth first. The refinement tests walk the spec's state the same way.
 
-use crate::api::{Event, Fault};
+use crate::api::Event;
 use crate::kernel::boot::BootResult;
-use crate::kernel::ipc;
+use crate::kernel::endpoint::flags as kflags;
+use crate::kernel::notification;
+use crate::kernel::thread::lookup_ipc_buffer;
 use crate::machine::Machine;
-use crate::model::{IrqState, KernelState};
-use crate::object::cap::{Cap, Mapping};
-use crate::object::endpoint::flags as kflags;
-use crate::object::notification;
-use crate::object::queue::Queue;
-use crate::object::tcb::{DEBUG_LINKS_OFFSET, ThreadState, USER_CONTEXT, UserReg, field};
-use crate::object::{Slot, Tcb};
+use crate::model::queue::Queue;
+use crate::model::tcb::{DEBUG_LINKS_OFFSET, USER_CONTEXT, UserReg, field};
+use crate::model::{Cap, Fault, IrqState, KernelState, Mapping, Slot, Tcb, ThreadState};
 use trace_format::{
-    BUFFER_WORDS, BootFacts, CONTEXT_WORDS, CapProj, EventKind, Sink, ThreadProj, flags, mdb,
+    BUFFER_WORDS, BootFacts, CONTEXT_WORDS, Cache, CapProj, EventKind, MAX_CONTAINERS, Sink,
+    ThreadProj, flags, mdb,
 };
 
-/// How many CNodes and TCBs one projection visits at most (the walk needs no allocation).
-pub const MAX_CONTAINERS: usize = 512;
 /// Slots of the TCB's own CNode.
-const TCB_SLOTS: u64 = 5;
+const TCB_SLOTS: u64 = crate::model::tcb::TCB_CNODE_ENTRIES;
 
 struct Out<'a, M: Machine>(&'a mut M);
 
@@ -122,7 +119,7 @@ pub fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     let mut buffer = [(0, 0); BUFFER_WORDS];
     let mut n = 0;
     if let (Event::Syscall, Some(t)) = (event, ks.current)
-        && let Some(b) = ipc::ipc_buffer(m, t, false)
+        && let Some(b) = lookup_ipc_buffer(m, t, false)
     {
         let info = sel4_abi::MessageInfo::from_word_clamped(t.user_reg(m, UserReg::X(1)));
         let message = 1..1 + info.length.min(120);
@@ -155,12 +152,52 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         ks.current.map_or(0, |t| t.0),
         ks.trace_preempted_at,
     );
+    let mut walk = Walk {
+        containers: [(0, 0); MAX_CONTAINERS],
+        n: 0,
+    };
     let cache = &mut ks.trace_cache;
-    let mut containers = [(0u64, 0u64); MAX_CONTAINERS];
-    let mut n = 0;
     // Endpoints (false) and notifications (true) to write, as the walk meets them.
     cache.objects_clear();
-    let mut t = ks.debug_tcbs;
+    write_threads(cache, m, ks.debug_tcbs, &mut walk);
+    // The IRQ node: the notification each line signals.
+    if ks.irq_node != 0 {
+        walk.push(ks.irq_node, ks.max_irq + 1);
+    }
+    write_slots(cache, m, &mut walk);
+    write_objects(cache, m);
+    write_ready_queues(ks, m);
+    // Every line that is not inactive.
+    for (line, &st) in ks.irq_state.iter().enumerate() {
+        if st != IrqState::Inactive as u8 {
+            trace_format::encode_irq(&mut Out(m), line as u64, u64::from(st));
+        }
+    }
+    ks.trace_cache.next_exit();
+    trace_format::encode_end(&mut Out(m));
+    m.trace_flush();
+}
+
+/// The CNodes and TCBs the projection walks, breadth first: (object, slots).
+struct Walk {
+    containers: [(u64, u64); MAX_CONTAINERS],
+    n: usize,
+}
+
+impl Walk {
+    /// Adds a CNode or TCB (`obj`, with `slots` slots) to the walk, unless it is already in.
+    fn push(&mut self, obj: u64, slots: u64) {
+        if !self.containers[..self.n].iter().any(|&(o, _)| o == obj) && self.n < MAX_CONTAINERS {
+            self.containers[self.n] = (obj, slots);
+            self.n += 1;
+        }
+    }
+}
+
+/// Every thread on the debug list, in order; each TCB joins the walk, and what it waits on
+/// or is bound to joins the objects.
+fn write_threads<M: Machine>(cache: &mut Cache, m: &mut M, first: u64, walk: &mut Walk) {
+    let mut t = first;
     let mut guard = 0;
     while t != 0 && guard < MAX_CONTAINERS {
         let p = thread(m, Tcb(t));
@@ -186,7 +223,7 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         } else {
             p.encode(&mut Out(m));
         }
-        push(&mut containers, &mut n, t, TCB_SLOTS);
+        walk.push(t, TCB_SLOTS);
         let waits_on = match p.state {
             trace_format::state::BLOCKED_ON_SEND | trace_format::state::BLOCKED_ON_RECEIVE => {
                 Some((p.object, false))
@@ -201,20 +238,21 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         t = m.read_word(t + DEBUG_LINKS_OFFSET);
         guard += 1;
     }
-    // The IRQ node: the notification each line signals.
-    if ks.irq_node != 0 {
-        push(&mut containers, &mut n, ks.irq_node, ks.max_irq + 1);
-    }
+}
+
+/// Every slot of every container the walk reaches, in chunks: an unchanged chunk is a
+/// SAME_CAPS run; the caps of a chunk lead the walk to further CNodes and TCBs and add the
+/// endpoints and notifications they name.
+fn write_slots<M: Machine>(cache: &mut Cache, m: &mut M, walk: &mut Walk) {
     let mut i = 0;
-    while i < n {
-        let (obj, slots) = containers[i];
+    while i < walk.n {
+        let (obj, slots) = walk.containers[i];
         let chunk = trace_format::CHUNK_SLOTS;
         // A run of unchanged chunks not yet written: (first, count).
         let mut same = (0, 0);
         for c in 0..slots.div_ceil(chunk) {
             let range = c * chunk..(c * chunk + chunk).min(slots);
-            // The chunk's slot words (cap and derivation links), and the CNodes, TCBs,
-            // endpoints and notifications its caps lead the walk to.
+            // The chunk's slot words (cap and derivation links).
             let mut hash = trace_format::HASH_START;
             for s in range.clone() {
                 let slot = Slot::of(obj, s);
@@ -225,8 +263,8 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
                 ];
                 hash = trace_format::hash_words(hash, &words);
                 match slot.cap(m) {
-                    Cap::CNode { ptr, radix, .. } => push(&mut containers, &mut n, ptr, 1 << radix),
-                    Cap::Thread { tcb } => push(&mut containers, &mut n, tcb, TCB_SLOTS),
+                    Cap::CNode { ptr, radix, .. } => walk.push(ptr, 1 << radix),
+                    Cap::Thread { tcb } => walk.push(tcb, TCB_SLOTS),
                     Cap::Endpoint { ptr, .. } => cache.add_object((ptr, false)),
                     Cap::Notification { ptr, .. } => cache.add_object((ptr, true)),
                     _ => {}
@@ -245,18 +283,7 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
                 same = (0, 0);
             }
             for s in range {
-                let slot = Slot::of(obj, s);
-                let cap = slot.cap(m);
-                if !cap.is_null() {
-                    let flags = if slot.revocable(m) { mdb::REVOCABLE } else { 0 }
-                        | if slot.first_badged(m) {
-                            mdb::FIRST_BADGED
-                        } else {
-                            0
-                        };
-                    let next = slot.next(m).map_or(0, |n| n.0);
-                    trace_format::encode_cap(&mut Out(m), obj, s, project(&cap), next, flags);
-                }
+                write_cap(m, Slot::of(obj, s), obj, s);
             }
         }
         if same.1 != 0 {
@@ -264,11 +291,30 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         }
         i += 1;
     }
-    // Endpoints and notifications: state, badge, bound thread, queue in order.
-    // As many threads as the walk takes (the kernel stack is 32 KiB: no more).
+}
+
+/// One non-empty slot: its cap and its place in the derivation tree.
+fn write_cap<M: Machine>(m: &mut M, slot: Slot, obj: u64, index: u64) {
+    let cap = slot.cap(m);
+    if cap.is_null() {
+        return;
+    }
+    let flags = if slot.revocable(m) { mdb::REVOCABLE } else { 0 }
+        | if slot.first_badged(m) {
+            mdb::FIRST_BADGED
+        } else {
+            0
+        };
+    let next = slot.next(m).map_or(0, |n| n.0);
+    trace_format::encode_cap(&mut Out(m), obj, index, project(&cap), next, flags);
+}
+
+/// Endpoints and notifications: state, badge, bound thread, queue in order (as many
+/// threads as the walk takes: the kernel stack is 32 KiB, no more).
+fn write_objects<M: Machine>(cache: &mut Cache, m: &mut M) {
     let mut queue = [0u64; MAX_CONTAINERS];
-    for k in 0..cache.n_objects {
-        let (obj, is_ntfn) = cache.objects[k];
+    for k in 0..cache.object_count() {
+        let (obj, is_ntfn) = cache.object(k);
         let q = Queue(obj);
         let mut len = 0;
         let mut t = q.head(m);
@@ -302,7 +348,11 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
             trace_format::encode_endpoint(&mut Out(m), obj, state, &queue[..len]);
         }
     }
-    // The ready queues, each in order.
+}
+
+/// The ready queues, each in order.
+fn write_ready_queues<M: Machine>(ks: &KernelState, m: &mut M) {
+    let mut queue = [0u64; MAX_CONTAINERS];
     for p in 0..crate::model::NUM_PRIORITIES {
         let mut len = 0;
         let mut t = ks.ready.head[p];
@@ -314,122 +364,6 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         if len > 0 {
             trace_format::encode_ready(&mut Out(m), p as u64, &queue[..len]);
         }
-    }
-    // Every line that is not inactive.
-    for (line, &st) in ks.irq_state.iter().enumerate() {
-        if st != IrqState::Inactive as u8 {
-            trace_format::encode_irq(&mut Out(m), line as u64, u64::from(st));
-        }
-    }
-    cache.next_exit();
-    trace_format::encode_end(&mut Out(m));
-    m.trace_flush();
-}
-
-/// Entries in the [`Cache`] (a power of two).
-const CACHE_ENTRIES: usize = 4096;
-
-/// What the previous exit wrote: a hash per thread and per chunk of slots, so the next
-/// exit writes only what changed. An open-addressing table keyed by slot address (chunks)
-/// or TCB address + 1 (threads), with the exit each entry was last written in.
-#[derive(Clone, Copy, Debug)]
-pub struct Cache {
-    keys: [u64; CACHE_ENTRIES],
-    hashes: [u64; CACHE_ENTRIES],
-    exits: [u64; CACHE_ENTRIES],
-    /// The number of the exit being written (from 1).
-    exit: u64,
-    /// The endpoints (false) and notifications (true) this exit writes.
-    objects: [(u64, bool); MAX_OBJECTS],
-    n_objects: usize,
-    /// Which of them are in already: an address set, entries stamped with the exit.
-    seen: [u64; SEEN_ENTRIES],
-    seen_exit: [u64; SEEN_ENTRIES],
-}
-
-impl Cache {
-    /// Nothing written yet.
-    pub const fn new() -> Self {
-        Cache {
-            keys: [0; CACHE_ENTRIES],
-            hashes: [0; CACHE_ENTRIES],
-            exits: [0; CACHE_ENTRIES],
-            exit: 1,
-            objects: [(0, false); MAX_OBJECTS],
-            n_objects: 0,
-            seen: [0; SEEN_ENTRIES],
-            seen_exit: [0; SEEN_ENTRIES],
-        }
-    }
-
-    fn objects_clear(&mut self) {
-        self.n_objects = 0;
-    }
-
-    /// Adds an endpoint or notification to write this exit, unless it is in already. (A
-    /// full list drops it: the replay then reports the object missing.)
-    fn add_object(&mut self, o: (u64, bool)) {
-        let mask = SEEN_ENTRIES - 1;
-        let mut i = (o.0.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask;
-        for _ in 0..SEEN_ENTRIES {
-            if self.seen_exit[i] != self.exit {
-                // A free entry (stale from an earlier exit): the object is new.
-                self.seen[i] = o.0;
-                self.seen_exit[i] = self.exit;
-                if self.n_objects < MAX_OBJECTS {
-                    self.objects[self.n_objects] = o;
-                    self.n_objects += 1;
-                }
-                return;
-            }
-            if self.seen[i] == o.0 {
-                return;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// Whether `key` had this `hash` in the previous exit (so the decoder holds it); records
-    /// it for this one. A full table answers "changed", which is always safe.
-    fn unchanged(&mut self, key: u64, hash: u64) -> bool {
-        let mask = CACHE_ENTRIES - 1;
-        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask;
-        for _ in 0..CACHE_ENTRIES {
-            if self.keys[i] == key || self.keys[i] == 0 {
-                let same =
-                    self.keys[i] == key && self.hashes[i] == hash && self.exits[i] + 1 == self.exit;
-                self.keys[i] = key;
-                self.hashes[i] = hash;
-                self.exits[i] = self.exit;
-                return same;
-            }
-            i = (i + 1) & mask;
-        }
-        false
-    }
-
-    /// The exit is written.
-    fn next_exit(&mut self) {
-        self.exit += 1;
-    }
-}
-
-impl Default for Cache {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Endpoints and notifications one projection writes at most.
-pub const MAX_OBJECTS: usize = 2048;
-/// Entries of the set that keeps an exit's object list free of repeats (a power of two).
-const SEEN_ENTRIES: usize = 4096;
-
-/// Adds a CNode or TCB (`obj`, with `slots` slots) to the walk, unless it is already in.
-fn push(c: &mut [(u64, u64); MAX_CONTAINERS], n: &mut usize, obj: u64, slots: u64) {
-    if !c[..*n].iter().any(|&(o, _)| o == obj) && *n < MAX_CONTAINERS {
-        c[*n] = (obj, slots);
-        *n += 1;
     }
 }
 

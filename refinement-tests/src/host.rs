@@ -6,14 +6,16 @@
 
 use kernel::api::{Event, handle_event};
 use kernel::kernel::boot::{self, BootParams, elf::testelf, regions::Region, regions::RegionList};
-use kernel::kernel::ipc::{self, INFO_REGISTER, MSG_REGISTERS, buf};
+use kernel::kernel::thread::lookup_ipc_buffer;
 use kernel::machine::Memory;
 use kernel::machine::sim::SimMachine;
 use kernel::model::KernelState;
-use kernel::object::tcb::{field, reg};
-use kernel::object::{Cap as KCap, Slot, Tcb};
+use kernel::model::tcb::{field, reg};
+use kernel::model::{Cap as KCap, Slot, Tcb};
 use proptest::prelude::*;
 use sel4_abi::context::index;
+use sel4_abi::ipc_buffer::offset as buf;
+use sel4_abi::registers::{MSG_INFO_REGISTER as INFO_REGISTER, MSG_REGISTERS};
 use sel4_abi::{BootInfo, InvocationLabel as L, MessageInfo, ObjectType, Syscall, init_cap};
 use spec::harness::Sim;
 use spec::kernel::boot::{BootConfig, BootLayout};
@@ -71,9 +73,7 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
     let mut ks = KernelState::new();
     let r = boot::init(&mut ks, &mut m, &params).expect("boot");
     // The kernel's IRQ node and timer, as the arch layer sets them, inside the kernel image.
-    ks.irq_node = KERNEL.start + 0x1_0000;
-    ks.max_irq = 1023;
-    kernel::arch::irq::reserve_timer(&mut ks, 27);
+    kernel::kernel::interrupt::init_irqs(&mut ks, 1023, KERNEL.start + 0x1_0000);
     // The trace starts here, as on the target: every entry the programs make is recorded
     // and replayed on a spec booted from the trace alone (`check`).
     if TRACING.get() {
@@ -141,7 +141,7 @@ impl Kernel {
         t.set_reg(&mut self.m, reg::X0, cptr);
         t.set_reg(&mut self.m, INFO_REGISTER, info.to_word());
         t.set_reg(&mut self.m, 7, sys.word());
-        let b = ipc::ipc_buffer(&self.m, t, false);
+        let b = lookup_ipc_buffer(&self.m, t, false);
         for (i, &w) in words.iter().enumerate() {
             match (MSG_REGISTERS.get(i), b) {
                 (Some(&r), _) => t.set_reg(&mut self.m, r, w),
@@ -151,7 +151,7 @@ impl Kernel {
         }
         for (i, &c) in caps.iter().enumerate() {
             if let Some(b) = b {
-                self.m.write_word(b + buf::cap(i), c);
+                self.m.write_word(b + buf::caps_or_badges(i), c);
             }
         }
         // The thread is at its `svc`: the exception returns after it, and seL4's FaultIP
@@ -176,7 +176,7 @@ impl Kernel {
     pub fn reply(&self, t: Tcb) -> (u64, Vec<u64>) {
         let info = MessageInfo::from_word_clamped(t.reg(&self.m, INFO_REGISTER));
         // Without an IPC buffer (its frame cap revoked) a message is only the registers.
-        let b = ipc::ipc_buffer(&self.m, t, true);
+        let b = lookup_ipc_buffer(&self.m, t, true);
         let n = match b {
             Some(_) => info.length as usize,
             None => (info.length as usize).min(MSG_REGISTERS.len()),

@@ -5,7 +5,7 @@
 //! rights, guard, watermark, mapping. This is the refinement check without QEMU: the
 //! kernel's code runs on the simulated machine, exactly the code the target runs.
 
-use kernel::object::Cap as KCap;
+use kernel::model::Cap as KCap;
 use refinement_tests::host::{
     boot_both, check, counts, env_number, fixed_programs, kproj, run_generated, sproj,
 };

@@ -121,7 +121,7 @@ fn deletes_and_revokes_stopped_by_an_interrupt_agree_with_the_spec() {
     k.m.pending = true;
     call(&mut k, cn, L::CNodeDelete, &[e, 64], &[]);
     assert!(
-        matches!(k.cap(k_root(&k), e), kernel::object::Cap::Zombie { .. }),
+        matches!(k.cap(k_root(&k), e), kernel::model::Cap::Zombie { .. }),
         "the kernel left a zombie: {:?}",
         k.cap(k_root(&k), e)
     );
@@ -144,9 +144,9 @@ fn deletes_and_revokes_stopped_by_an_interrupt_agree_with_the_spec() {
 }
 
 fn k_root(k: &refinement_tests::host::Kernel) -> u64 {
-    use kernel::object::tcb::slot;
+    use kernel::model::tcb::slot;
     match k.root.cap(&k.m, slot::CTABLE) {
-        kernel::object::Cap::CNode { ptr, .. } => ptr,
+        kernel::model::Cap::CNode { ptr, .. } => ptr,
         c => panic!("{c:?}"),
     }
 }

@@ -56,6 +56,9 @@
 #[cfg(feature = "decode")]
 extern crate alloc;
 
+mod cache;
+pub use cache::{Cache, MAX_CONTAINERS, MAX_OBJECTS};
+
 #[cfg(feature = "decode")]
 mod decode;
 #[cfg(feature = "decode")]

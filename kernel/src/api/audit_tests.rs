@@ -5,8 +5,8 @@
 use super::{Event, handle_event};
 use crate::machine::sim::SimMachine;
 use crate::machine::{CacheOp, Machine, Memory};
-use crate::object::tcb::{ThreadState, field};
-use crate::object::{Cap, Tcb};
+use crate::model::tcb::field;
+use crate::model::{Cap, Tcb, ThreadState};
 use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
 
 /// The simulated machine, recording what the kernel asks of the hardware beyond memory.
@@ -119,7 +119,7 @@ fn audit_harness_boots_and_retypes() {
 /// target's machine skips them: its kernel window (gigabyte 0 and RAM's gigabyte 1 on this
 /// board, as `entry::map_ram` builds it) does not cover them.
 fn left_to_the_window_check(w: &World) {
-    let mut window = crate::arch::vspace::WindowMap::default();
+    let mut window = crate::arch::aarch64::window::WindowMap::default();
     window.add(0);
     window.add(1);
     let high: Vec<_> =
@@ -255,9 +255,7 @@ fn sweep(seed: u64, steps: u64, log: &mut Vec<String>) {
     let mut w = boot();
     // The IRQ node lives in the kernel image on the target: here, in the simulated kernel
     // image's memory, which no untyped covers.
-    w.ks.max_irq = 287;
-    crate::arch::irq::reserve_timer(&mut w.ks, 27);
-    w.ks.irq_node = 0x402f_0000;
+    crate::kernel::interrupt::init_irqs(&mut w.ks, 287, 0x402f_0000);
     w.m.zero(0x402f_0000, 0x8000);
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let ut = w.big_untyped();
@@ -350,7 +348,7 @@ fn sweep(seed: u64, steps: u64, log: &mut Vec<String>) {
             log.push(format!("{step}: supervisor resumes {:#x}", t.0));
             crate::kernel::thread::restart(&mut w.ks, &mut w.m, t);
             crate::kernel::thread::schedule(&mut w.ks, &mut w.m);
-            crate::kernel::thread::activate(&w.ks, &mut w.m);
+            crate::kernel::thread::activate_thread(&w.ks, &mut w.m);
             continue;
         }
         let Some(t) = w.ks.current else { return };
@@ -404,7 +402,7 @@ fn sweep(seed: u64, steps: u64, log: &mut Vec<String>) {
             words[5] = 1 + rng.below(3);
         }
         let nc = rng.below(4) as usize;
-        let has_buf = crate::kernel::ipc::ipc_buffer(&w.m, t, false).is_some();
+        let has_buf = crate::kernel::thread::lookup_ipc_buffer(&w.m, t, false).is_some();
         let caps: Vec<u64> = if has_buf {
             (0..nc)
                 .map(|_| {

@@ -1,42 +1,11 @@
-//! Debug-build services: the list of all threads (seL4's ksDebugTCBs) and the scheduler
-//! dump that prints it.
+//! Debug-build services: the scheduler dump (seL4_DebugDumpScheduler), which prints the
+//! list of all threads (seL4's ksDebugTCBs, kept by [`crate::model::tcb`]).
 
-use crate::machine::{Machine, Memory};
+use crate::machine::Machine;
 use crate::model::KernelState;
-use crate::object::Tcb;
-use crate::object::tcb::{DEBUG_LINKS_OFFSET, ThreadState};
+use crate::model::Tcb;
+use crate::model::tcb::{DEBUG_LINKS_OFFSET, ThreadState};
 use crate::{kprint, kprintln};
-
-fn next(m: &impl Memory, t: Tcb) -> u64 {
-    m.read_word(t.0 + DEBUG_LINKS_OFFSET)
-}
-
-/// Adds a new thread to the debug list.
-pub fn add(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
-    m.write_word(t.0 + DEBUG_LINKS_OFFSET, ks.debug_tcbs);
-    m.write_word(t.0 + DEBUG_LINKS_OFFSET + 8, 0);
-    if ks.debug_tcbs != 0 {
-        m.write_word(ks.debug_tcbs + DEBUG_LINKS_OFFSET + 8, t.0);
-    }
-    ks.debug_tcbs = t.0;
-}
-
-/// Removes a thread being destroyed from the debug list.
-pub fn remove(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
-    let (n, p) = (next(m, t), m.read_word(t.0 + DEBUG_LINKS_OFFSET + 8));
-    if p == 0 {
-        if ks.debug_tcbs == t.0 {
-            ks.debug_tcbs = n;
-        }
-    } else {
-        m.write_word(p + DEBUG_LINKS_OFFSET, n);
-    }
-    if n != 0 {
-        m.write_word(n + DEBUG_LINKS_OFFSET + 8, p);
-    }
-    m.write_word(t.0 + DEBUG_LINKS_OFFSET, 0);
-    m.write_word(t.0 + DEBUG_LINKS_OFFSET + 8, 0);
-}
 
 fn state_name(s: ThreadState) -> &'static str {
     match s {
@@ -78,7 +47,7 @@ pub fn dump_scheduler<M: Machine>(ks: &KernelState, m: &mut M) {
         };
         kprint!(m, "kernel: {name:<24} {t:<#18x} ");
         kprintln!(m, "{:<13} {prio:>4}{cur}", state_name(state));
-        t = next(m, tcb);
+        t = m.read_word(tcb.0 + DEBUG_LINKS_OFFSET);
         guard += 1;
     }
 }

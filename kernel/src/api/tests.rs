@@ -3,13 +3,14 @@
 
 use super::{Event, handle_event};
 use crate::kernel::boot::{self, tests as bt};
-use crate::kernel::ipc::{INFO_REGISTER, MSG_REGISTERS, buf};
 use crate::machine::sim::SimMachine;
 use crate::machine::{Machine, Memory};
 use crate::model::KernelState;
-use crate::object::tcb::{ThreadState, field, reg};
-use crate::object::{Cap, Slot, Tcb};
+use crate::model::tcb::{field, reg};
+use crate::model::{Cap, Slot, Tcb, ThreadState};
 use core::mem::offset_of;
+use sel4_abi::ipc_buffer::offset as buf;
+use sel4_abi::registers::{MSG_INFO_REGISTER as INFO_REGISTER, MSG_REGISTERS};
 use sel4_abi::{BootInfo, InvocationLabel as L, MessageInfo, ObjectType, Syscall, init_cap};
 
 /// A booted root task on a simulated machine (`M` wraps the simulator when a test needs to
@@ -107,7 +108,7 @@ impl<M: Machine> World<M> {
         t.set_reg(&mut self.m, reg::X0, x0);
         t.set_reg(&mut self.m, INFO_REGISTER, info.to_word());
         t.set_reg(&mut self.m, 7, number);
-        let bufpa = crate::kernel::ipc::ipc_buffer(&self.m, t, false);
+        let bufpa = crate::kernel::thread::lookup_ipc_buffer(&self.m, t, false);
         for (i, &w) in words.iter().enumerate() {
             match (MSG_REGISTERS.get(i), bufpa) {
                 (Some(&r), _) => t.set_reg(&mut self.m, r, w),
@@ -116,7 +117,8 @@ impl<M: Machine> World<M> {
             }
         }
         for (i, &c) in caps.iter().enumerate() {
-            self.m.write_word(bufpa.unwrap() + buf::cap(i), c);
+            self.m
+                .write_word(bufpa.unwrap() + buf::caps_or_badges(i), c);
         }
         let pc = t.reg(&self.m, reg::PC);
         t.set(&mut self.m, field::FAULT_IP, pc.wrapping_sub(4));
@@ -151,7 +153,7 @@ impl<M: Machine> World<M> {
 
     pub(super) fn reply_of(&self, t: Tcb) -> (u64, Vec<u64>) {
         let info = MessageInfo::from_word(t.reg(&self.m, INFO_REGISTER));
-        let bufpa = crate::kernel::ipc::ipc_buffer(&self.m, t, true);
+        let bufpa = crate::kernel::thread::lookup_ipc_buffer(&self.m, t, true);
         let words = (0..info.length as usize)
             .map(|i| match MSG_REGISTERS.get(i) {
                 Some(&r) => t.reg(&self.m, r),
@@ -176,9 +178,7 @@ impl<M: Machine> World<M> {
     }
 
     fn ptr_of(&self, i: u64) -> u64 {
-        crate::object::objecttype::region(&self.slot(i).cap(&self.m))
-            .unwrap()
-            .0
+        self.slot(i).cap(&self.m).region().unwrap().0
     }
 }
 
@@ -390,7 +390,7 @@ fn unknown_syscall_goes_to_the_fault_endpoint_and_the_reply_restarts() {
     w.syscall(root, Syscall::Reply, 0, 0, &reply, &[]);
     assert_eq!(faulter.state(&w.m), ThreadState::Restart);
     w.ks.current = Some(faulter);
-    crate::kernel::thread::activate(&w.ks, &mut w.m);
+    crate::kernel::thread::activate_thread(&w.ks, &mut w.m);
     assert_eq!(faulter.reg(&w.m, reg::PC), 0x40_1004);
     assert_eq!(faulter.state(&w.m), ThreadState::Running);
 }
@@ -398,12 +398,11 @@ fn unknown_syscall_goes_to_the_fault_endpoint_and_the_reply_restarts() {
 #[test]
 fn irq_control_get_makes_the_line_live_and_delivery_masks_it() {
     let mut w = World::boot();
-    w.ks.max_irq = 287;
-    crate::arch::irq::reserve_timer(&mut w.ks, 27);
     let ut = w.big_untyped();
     // The kernel's IRQ node (the arch layer reserves it in its image at boot).
     let node = w.retype(ut, ObjectType::CapTable, 10, 1);
-    w.ks.irq_node = w.ptr_of(node);
+    let node_pa = w.ptr_of(node);
+    crate::kernel::interrupt::init_irqs(&mut w.ks, 287, node_pa);
     let ntfn = w.retype(ut, ObjectType::Notification, 0, 1);
     let handler = w.next_slot;
     w.next_slot += 1;
@@ -448,7 +447,7 @@ fn irq_control_get_makes_the_line_live_and_delivery_masks_it() {
     // An interrupt signals the notification and masks the line until Ack.
     handle_event(&mut w.ks, &mut w.m, Event::Interrupt(33));
     assert!(!w.m.unmasked_irqs.contains(&33));
-    assert!(crate::object::notification::is_active(&w.m, w.ptr_of(ntfn)));
+    assert!(crate::kernel::notification::is_active(&w.m, w.ptr_of(ntfn)));
     assert_eq!(w.invoke(handler, L::IrqAckIrq, &[], &[]), (0, vec![]));
     assert!(w.m.unmasked_irqs.contains(&33));
     // GetTrigger programs the line's trigger (word 1: 1 = edge).

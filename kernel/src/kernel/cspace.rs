@@ -2,38 +2,8 @@
 //! resolveAddressBits) and the lookup failures it reports.
 
 use crate::machine::Memory;
-use crate::object::{Cap, Slot, Tcb, tcb};
-use sel4_abi::LookupFailureType;
-
-/// Why a lookup failed, with the payload seL4 reports for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LookupFault {
-    /// The root cap is not a CNode.
-    InvalidRoot,
-    /// The slot reached is empty (reported by callers that need a cap).
-    MissingCapability { bits_left: u64 },
-    /// The CNode's radix and guard needed more bits than were left, or a non-CNode cap was
-    /// met with bits still to resolve (`bits_found` 0).
-    DepthMismatch { bits_left: u64, bits_found: u64 },
-    /// The guard bits in the pointer differ from the CNode's guard.
-    GuardMismatch {
-        bits_left: u64,
-        guard_found: u64,
-        guard_size: u64,
-    },
-}
-
-impl LookupFault {
-    /// seL4's lookup failure type number.
-    pub const fn kind(&self) -> LookupFailureType {
-        match self {
-            LookupFault::InvalidRoot => LookupFailureType::InvalidRoot,
-            LookupFault::MissingCapability { .. } => LookupFailureType::MissingCapability,
-            LookupFault::DepthMismatch { .. } => LookupFailureType::DepthMismatch,
-            LookupFault::GuardMismatch { .. } => LookupFailureType::GuardMismatch,
-        }
-    }
-}
+use crate::model::tcb::slot as tcb_slot;
+use crate::model::{Cap, LookupFailure, Slot, SyscallError, Tcb};
 
 /// A resolved slot and how many bits of the pointer were left unresolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,9 +28,9 @@ pub fn resolve_address_bits(
     root: Cap,
     cptr: u64,
     depth: u64,
-) -> Result<Resolved, LookupFault> {
+) -> Result<Resolved, LookupFailure> {
     let Cap::CNode { .. } = root else {
-        return Err(LookupFault::InvalidRoot);
+        return Err(LookupFailure::InvalidRoot);
     };
     let mut node = root;
     let mut n_bits = depth;
@@ -80,7 +50,7 @@ pub fn resolve_address_bits(
         // a guard longer than the bits left cannot match.
         let found = (cptr >> (n_bits.wrapping_sub(guard_size) & 63)) & mask(guard_size);
         if guard_size > n_bits || found != guard {
-            return Err(LookupFault::GuardMismatch {
+            return Err(LookupFailure::GuardMismatch {
                 bits_left: n_bits,
                 guard_found: guard,
                 guard_size,
@@ -88,7 +58,7 @@ pub fn resolve_address_bits(
         }
         // A level consumes its guard and radix together; fewer bits left is a depth error.
         if level_bits > n_bits {
-            return Err(LookupFault::DepthMismatch {
+            return Err(LookupFailure::DepthMismatch {
                 bits_left: n_bits,
                 bits_found: level_bits,
             });
@@ -115,13 +85,13 @@ pub fn resolve_address_bits(
 }
 
 /// seL4's lookupSlot: resolves `cptr` at full word depth in `thread`'s CSpace.
-pub fn lookup_slot(m: &impl Memory, thread: Tcb, cptr: u64) -> Result<Slot, LookupFault> {
-    let root = thread.cap(m, tcb::slot::CTABLE);
+pub fn lookup_slot(m: &impl Memory, thread: Tcb, cptr: u64) -> Result<Slot, LookupFailure> {
+    let root = thread.cap(m, tcb_slot::CTABLE);
     resolve_address_bits(m, root, cptr, sel4_abi::WORD_BITS).map(|r| r.slot)
 }
 
 /// seL4's lookupCap: the cap `cptr` names in `thread`'s CSpace (Null if the slot is empty).
-pub fn lookup_cap(m: &impl Memory, thread: Tcb, cptr: u64) -> Result<Cap, LookupFault> {
+pub fn lookup_cap(m: &impl Memory, thread: Tcb, cptr: u64) -> Result<Cap, LookupFailure> {
     lookup_slot(m, thread, cptr).map(|s| s.cap(m))
 }
 
@@ -133,21 +103,20 @@ pub fn lookup_slot_for_cnode_op(
     root: Cap,
     index: u64,
     depth: u64,
-) -> Result<Slot, crate::api::error::SysError> {
-    use crate::api::error::SysError;
-    let failed = |fault| SysError::FailedLookup { source, fault };
+) -> Result<Slot, SyscallError> {
+    let failed = |fault| SyscallError::FailedLookup { source, fault };
     // The root must be a CNode.
     if !matches!(root, Cap::CNode { .. }) {
-        return Err(failed(LookupFault::InvalidRoot));
+        return Err(failed(LookupFailure::InvalidRoot));
     }
     // A depth names between 1 and 64 bits.
     if !(1..=sel4_abi::WORD_BITS).contains(&depth) {
-        return Err(SysError::RangeError(1, sel4_abi::WORD_BITS));
+        return Err(SyscallError::RangeError(1, sel4_abi::WORD_BITS));
     }
     let r = resolve_address_bits(m, root, index, depth).map_err(failed)?;
     // The whole depth must be used: stopping early at a non-CNode cap is a depth error.
     if r.bits_remaining != 0 {
-        return Err(failed(LookupFault::DepthMismatch {
+        return Err(failed(LookupFailure::DepthMismatch {
             bits_left: r.bits_remaining,
             bits_found: 0,
         }));
@@ -220,12 +189,12 @@ mod tests {
         let (m, root) = two_levels();
         assert_eq!(
             resolve_address_bits(&m, Cap::Domain, 0, 64),
-            Err(LookupFault::InvalidRoot)
+            Err(LookupFailure::InvalidRoot)
         );
         // Bits above the index must match the 56-bit guard 0.
         assert_eq!(
             resolve_address_bits(&m, root, 1 << 63 | 7, 64),
-            Err(LookupFault::GuardMismatch {
+            Err(LookupFailure::GuardMismatch {
                 bits_left: 64,
                 guard_found: 0,
                 guard_size: 56
@@ -244,7 +213,7 @@ mod tests {
                 7,
                 60
             ),
-            Err(LookupFault::DepthMismatch {
+            Err(LookupFailure::DepthMismatch {
                 bits_left: 60,
                 bits_found: 62
             })
@@ -252,7 +221,7 @@ mod tests {
         // A guard longer than the depth never matches.
         assert!(matches!(
             resolve_address_bits(&m, root, 0, 8),
-            Err(LookupFault::GuardMismatch { bits_left: 8, .. })
+            Err(LookupFailure::GuardMismatch { bits_left: 8, .. })
         ));
     }
 

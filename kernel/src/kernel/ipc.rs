@@ -1,90 +1,23 @@
 //! Moving messages between threads, as seL4's doIPCTransfer and friends (kernel/thread.c,
 //! object/endpoint.c): message registers, the IPC buffer, capability transfer, reply caps,
-//! fault messages and fault replies, and cancelling a thread's IPC.
+//! fault messages and fault replies, and the kernel's own replies.
 
-use crate::api::fault::{self, Fault};
-use crate::kernel::cspace;
-use crate::kernel::thread::{possible_switch_to, set_thread_state};
+use super::cspace;
+use super::cte::{cte_delete_one, cte_insert, derive_cap};
+use super::fault;
+use super::thread::{lookup_ipc_buffer, possible_switch_to, set_mr, set_thread_state};
 use crate::machine::{Machine, Memory};
-use crate::model::KernelState;
+use crate::model::fault as pending_fault;
+use crate::model::tcb::slot as tcb_slot;
+use crate::model::{Cap, KernelState, Slot, SyscallError, Tcb, ThreadState};
 use crate::mutant::{self, Mutant};
-use crate::object::cte;
-use crate::object::objecttype::derive_cap;
-use crate::object::tcb::{ThreadState, field, slot as tcb_slot};
-use crate::object::{Cap, Slot, Tcb, VmRights, endpoint, notification};
+use sel4_abi::ipc_buffer::offset;
+use sel4_abi::registers::{BADGE_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS};
 use sel4_abi::{MSG_MAX_EXTRA_CAPS, MessageInfo};
-
-/// Message registers 0..3 travel in x2..x5 (seL4's msgRegisters).
-pub const MSG_REGISTERS: [usize; 4] = [2, 3, 4, 5];
-/// x0 carries the badge (seL4's badgeRegister) and x1 the message info.
-pub const BADGE_REGISTER: usize = 0;
-/// x1: the message info (seL4's msgInfoRegister).
-pub const INFO_REGISTER: usize = 1;
-
-/// Offsets in the IPC buffer (see sel4_abi::IpcBuffer).
-pub mod buf {
-    /// Message word i (the tag is word 0) is at `8 * (i + 1)`.
-    pub const fn msg(i: usize) -> u64 {
-        8 * (i as u64 + 1)
-    }
-    /// caps_or_badges[i].
-    pub const fn cap(i: usize) -> u64 {
-        976 + 8 * i as u64
-    }
-    /// receiveCNode.
-    pub const RECEIVE_CNODE: u64 = 1000;
-    /// receiveIndex.
-    pub const RECEIVE_INDEX: u64 = 1008;
-    /// receiveDepth.
-    pub const RECEIVE_DEPTH: u64 = 1016;
-}
-
-/// seL4's lookupIPCBuffer: the physical address of `t`'s IPC buffer, if its buffer frame
-/// cap allows the access (a receiver needs ReadWrite, a sender ReadOnly or better) and is
-/// not device memory.
-pub fn ipc_buffer(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
-    let Cap::Frame {
-        base,
-        size,
-        rights,
-        is_device: false,
-        ..
-    } = t.cap(m, tcb_slot::BUFFER)
-    else {
-        return None;
-    };
-    let allowed = rights == VmRights::ReadWrite || (!receiver && rights == VmRights::ReadOnly);
-    allowed.then(|| base + (t.ipc_buffer(m) & ((1 << size.bits()) - 1)))
-}
-
-/// seL4's getSyscallArg: message word `i` of the current thread's message.
-pub fn msg_word(m: &impl Memory, t: Tcb, buffer: Option<u64>, i: usize) -> u64 {
-    match (MSG_REGISTERS.get(i), buffer) {
-        (Some(&r), _) => t.reg(m, r),
-        (None, Some(b)) => m.read_word(b + buf::msg(i)),
-        (None, None) => 0,
-    }
-}
-
-/// seL4's setMR: writes message word `i` of `t`'s message; returns the count written so
-/// far (words past the registers are lost without a buffer).
-pub fn set_msg_word(m: &mut impl Machine, t: Tcb, buffer: Option<u64>, i: usize, v: u64) -> usize {
-    match (MSG_REGISTERS.get(i), buffer) {
-        (Some(&r), _) => {
-            t.set_reg(m, r, v);
-            i + 1
-        }
-        (None, Some(b)) => {
-            m.write_word(b + buf::msg(i), v);
-            i + 1
-        }
-        (None, None) => MSG_REGISTERS.len(),
-    }
-}
 
 /// The message info a thread passes in x1, with seL4's clamping of the length.
 pub fn message_info(m: &impl Memory, t: Tcb) -> MessageInfo {
-    MessageInfo::from_word_clamped(t.reg(m, INFO_REGISTER))
+    MessageInfo::from_word_clamped(t.reg(m, MSG_INFO_REGISTER))
 }
 
 /// seL4's lookupExtraCaps: the slots of the caps a message carries; a cptr that does not
@@ -94,16 +27,17 @@ pub fn lookup_extra_caps(
     t: Tcb,
     buffer: Option<u64>,
     info: MessageInfo,
-) -> Result<[Option<Slot>; MSG_MAX_EXTRA_CAPS], Fault> {
+) -> Result<[Option<Slot>; MSG_MAX_EXTRA_CAPS], crate::model::Fault> {
     let mut slots = [None; MSG_MAX_EXTRA_CAPS];
     let Some(b) = buffer else { return Ok(slots) };
     for (i, s) in slots.iter_mut().enumerate().take(info.extra_caps as usize) {
-        let cptr = m.read_word(b + buf::cap(i));
-        let slot = cspace::lookup_slot(m, t, cptr).map_err(|lookup| Fault::CapFault {
-            addr: cptr,
-            in_recv: false,
-            lookup,
-        })?;
+        let cptr = m.read_word(b + offset::caps_or_badges(i));
+        let slot =
+            cspace::lookup_slot(m, t, cptr).map_err(|lookup| crate::model::Fault::CapFault {
+                addr: cptr,
+                in_recv: false,
+                lookup,
+            })?;
         *s = Some(slot);
     }
     Ok(slots)
@@ -132,17 +66,17 @@ fn copy_mrs(
         };
     };
     for i in regs..n {
-        let v = m.read_word(fb + buf::msg(i));
-        m.write_word(tb + buf::msg(i), v);
+        let v = m.read_word(fb + offset::msg(i));
+        m.write_word(tb + offset::msg(i), v);
     }
     n
 }
 
 /// seL4's getReceiveSlots: the empty slot the receiver named for an incoming cap.
 fn receive_slot(m: &impl Memory, receiver: Tcb, rbuf: u64) -> Option<Slot> {
-    let cnode = cspace::lookup_cap(m, receiver, m.read_word(rbuf + buf::RECEIVE_CNODE)).ok()?;
-    let index = m.read_word(rbuf + buf::RECEIVE_INDEX);
-    let depth = m.read_word(rbuf + buf::RECEIVE_DEPTH);
+    let cnode = cspace::lookup_cap(m, receiver, m.read_word(rbuf + offset::RECEIVE_CNODE)).ok()?;
+    let index = m.read_word(rbuf + offset::RECEIVE_INDEX);
+    let depth = m.read_word(rbuf + offset::RECEIVE_DEPTH);
     let slot = cspace::lookup_slot_for_cnode_op(m, false, cnode, index, depth).ok()?;
     slot.cap(m).is_null().then_some(slot)
 }
@@ -172,7 +106,7 @@ fn transfer_caps(
         let cap = slot.cap(m);
         match cap {
             Cap::Endpoint { ptr, badge, .. } if Some(ptr) == ep => {
-                m.write_word(rb + buf::cap(i), badge);
+                m.write_word(rb + offset::caps_or_badges(i), badge);
                 info.caps_unwrapped |= 1 << i;
             }
             _ => {
@@ -181,7 +115,7 @@ fn transfer_caps(
                     Ok(c) if !c.is_null() => c,
                     _ => break,
                 };
-                cte::insert(m, derived, slot, d);
+                cte_insert(m, derived, slot, d);
                 dest = None;
             }
         }
@@ -201,10 +135,10 @@ pub fn do_ipc_transfer(
     can_grant: bool,
     receiver: Tcb,
 ) {
-    let rbuf = ipc_buffer(m, receiver, true);
-    match fault::load(m, sender) {
+    let rbuf = lookup_ipc_buffer(m, receiver, true);
+    match pending_fault::load(m, sender) {
         None => {
-            let sbuf = ipc_buffer(m, sender, false);
+            let sbuf = lookup_ipc_buffer(m, sender, false);
             let tag = message_info(m, sender);
             let caps = if can_grant || mutant::on(Mutant::CapTransferWithoutGrant) {
                 lookup_extra_caps(m, sender, sbuf, tag).unwrap_or([None; MSG_MAX_EXTRA_CAPS])
@@ -214,7 +148,7 @@ pub fn do_ipc_transfer(
             let sent = copy_mrs(m, sender, sbuf, receiver, rbuf, tag.length as usize);
             let mut info = transfer_caps(m, tag, &caps, ep, receiver, rbuf);
             info.length = sent as u64;
-            receiver.set_reg(m, INFO_REGISTER, info.to_word());
+            receiver.set_reg(m, MSG_INFO_REGISTER, info.to_word());
             let badge = if mutant::on(Mutant::BadgeNotDelivered) {
                 0
             } else {
@@ -223,9 +157,9 @@ pub fn do_ipc_transfer(
             receiver.set_reg(m, BADGE_REGISTER, badge);
         }
         Some(f) => {
-            let sent = fault::write_message(m, sender, f, receiver, rbuf);
+            let sent = fault::set_mrs_fault(m, sender, f, receiver, rbuf);
             let info = MessageInfo::new(f.fault_type() as u64, 0, 0, sent as u64);
-            receiver.set_reg(m, INFO_REGISTER, info.to_word());
+            receiver.set_reg(m, MSG_INFO_REGISTER, info.to_word());
             receiver.set_reg(m, BADGE_REGISTER, badge);
         }
     }
@@ -244,7 +178,7 @@ pub fn setup_caller_cap(
     let master = sender.slot(tcb_slot::REPLY);
     let caller = receiver.slot(tcb_slot::CALLER);
     // The caller slot is emptied on every receive, so it is free here.
-    cte::insert(
+    cte_insert(
         m,
         Cap::Reply {
             tcb: sender.0,
@@ -258,7 +192,7 @@ pub fn setup_caller_cap(
 
 /// seL4's deleteCallerCap: a pending reply cap is dropped when the thread receives again.
 pub fn delete_caller_cap(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
-    cte::delete_one(ks, m, t.slot(tcb_slot::CALLER));
+    cte_delete_one(ks, m, t.slot(tcb_slot::CALLER));
 }
 
 /// seL4's doReplyTransfer: the reply reaches a thread blocked on reply: a message, or, for
@@ -274,17 +208,17 @@ pub fn do_reply_transfer(
     if receiver.state(m) != ThreadState::BlockedOnReply {
         return;
     }
-    match fault::load(m, receiver) {
+    match pending_fault::load(m, receiver) {
         None => {
             do_ipc_transfer(ks, m, sender, None, 0, grant, receiver);
-            cte::delete_one(ks, m, slot);
+            cte_delete_one(ks, m, slot);
             set_thread_state(ks, m, receiver, ThreadState::Running);
             possible_switch_to(ks, m, receiver);
         }
         Some(f) => {
-            cte::delete_one(ks, m, slot);
-            let restart = fault::handle_reply(m, receiver, f, sender);
-            fault::clear(m, receiver);
+            cte_delete_one(ks, m, slot);
+            let restart = fault::handle_fault_reply(m, receiver, f, sender);
+            pending_fault::clear(m, receiver);
             if restart {
                 set_thread_state(ks, m, receiver, ThreadState::Restart);
                 possible_switch_to(ks, m, receiver);
@@ -295,34 +229,49 @@ pub fn do_reply_transfer(
     }
 }
 
-/// seL4's cancelIPC: whatever IPC `t` is blocked in stops.
-pub fn cancel_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
-    match t.state(m) {
-        ThreadState::BlockedOnSend | ThreadState::BlockedOnReceive => {
-            let ep = t.get(m, field::BLOCKING_OBJECT);
-            endpoint::cancel_blocked(ks, m, t, ep);
-        }
-        ThreadState::BlockedOnNotification => {
-            let ntfn = t.get(m, field::BLOCKING_OBJECT);
-            notification::cancel_signal(ks, m, t, ntfn);
-        }
-        ThreadState::BlockedOnReply => {
-            fault::clear(m, t);
-            // The reply cap someone holds to this thread is its master's child.
-            if let Some(child) = t.slot(tcb_slot::REPLY).next(m)
-                && matches!(child.cap(m), Cap::Reply { master: false, tcb, .. } if tcb == t.0)
-            {
-                cte::delete_one(ks, m, child);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Reads register `r` of the sender's reply words `i` (message registers, then the buffer).
 pub fn reply_word(m: &impl Memory, sender: Tcb, sbuf: Option<u64>, i: usize) -> Option<u64> {
     match MSG_REGISTERS.get(i) {
         Some(&r) => Some(sender.reg(m, r)),
-        None => sbuf.map(|b| m.read_word(b + buf::msg(i))),
+        None => sbuf.map(|b| m.read_word(b + offset::msg(i))),
     }
+}
+
+/// seL4's replyFromKernel_success_empty: an invocation that finished without blocking its
+/// caller answers a Call with an empty message, badge 0.
+pub fn reply_from_kernel_success_empty(m: &mut impl Memory, t: Tcb) {
+    t.set_reg(m, BADGE_REGISTER, 0);
+    t.set_reg(m, MSG_INFO_REGISTER, MessageInfo::new(0, 0, 0, 0).to_word());
+}
+
+/// A successful reply carrying `words` (ReadRegisters, GetAddress, SetFlags): badge 0, the
+/// words in the message registers and the IPC buffer, label 0, the length what arrived.
+pub fn reply_from_kernel(m: &mut impl Machine, t: Tcb, words: impl IntoIterator<Item = u64>) {
+    let rbuf = lookup_ipc_buffer(m, t, true);
+    let mut sent = 0;
+    for (i, w) in words.into_iter().enumerate() {
+        sent = set_mr(m, t, rbuf, i, w);
+    }
+    t.set_reg(m, BADGE_REGISTER, 0);
+    t.set_reg(
+        m,
+        MSG_INFO_REGISTER,
+        MessageInfo::new(0, 0, 0, sent as u64).to_word(),
+    );
+}
+
+/// seL4's replyFromKernel_error: the label is the error, the payload the message.
+pub fn reply_error(m: &mut impl Machine, t: Tcb, e: SyscallError) {
+    let rbuf = lookup_ipc_buffer(m, t, true);
+    let (words, n) = e.payload();
+    let mut sent = 0;
+    for (i, w) in words[..n].iter().enumerate() {
+        sent = set_mr(m, t, rbuf, i, *w);
+    }
+    t.set_reg(m, BADGE_REGISTER, 0);
+    t.set_reg(
+        m,
+        MSG_INFO_REGISTER,
+        MessageInfo::new(e.code() as u64, 0, 0, sent as u64).to_word(),
+    );
 }

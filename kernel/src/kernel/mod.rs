@@ -1,7 +1,16 @@
-//! Cross-object machinery: boot, CSpace lookup, threads and scheduling.
+//! Kernel operations: the machinery that spans objects, used by the invocations in
+//! [`crate::object`] and by the syscall paths in [`crate::api`]: capability lookup and the
+//! derivation tree, threads and scheduling, IPC, faults, address spaces, interrupts,
+//! preemption, and boot.
 
 pub mod boot;
 pub mod cspace;
+pub mod cte;
+pub mod endpoint;
+pub mod fault;
+pub mod interrupt;
 pub mod ipc;
+pub mod notification;
 pub mod preemption;
 pub mod thread;
+pub mod vspace;

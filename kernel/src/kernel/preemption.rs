@@ -9,7 +9,7 @@ use crate::machine::Machine;
 use crate::model::KernelState;
 
 /// Units of work between checks (seL4's CONFIG_MAX_NUM_WORK_UNITS_PER_PREEMPTION).
-pub const WORK_UNITS_PER_CHECK: u64 = 100;
+pub const WORK_UNITS_PER_CHECK: u64 = sel4_abi::config::MAX_NUM_WORK_UNITS_PER_PREEMPTION;
 
 /// A long operation stopped for a pending interrupt; the syscall will run again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct Preempted;
 
 /// seL4's preemptionPoint: counts one unit of work; every [`WORK_UNITS_PER_CHECK`] units,
 /// stops if an interrupt is pending.
-pub fn point(ks: &mut KernelState, m: &impl Machine) -> Result<(), Preempted> {
+pub fn preemption_point(ks: &mut KernelState, m: &impl Machine) -> Result<(), Preempted> {
     ks.work_units += 1;
     if ks.work_units >= WORK_UNITS_PER_CHECK {
         ks.work_units = 0;

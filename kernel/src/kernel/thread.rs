@@ -1,14 +1,14 @@
 //! Threads and scheduling, as seL4's kernel/thread.c: ready queues, the scheduler action,
 //! thread states, and choosing what runs next.
 
+use super::endpoint::cancel_ipc;
 use crate::machine::{Machine, Memory};
-use crate::model::{KernelState, SchedulerAction};
+use crate::model::tcb::{field, slot as tcb_slot};
+use crate::model::{Cap, KernelState, SchedulerAction, Tcb, ThreadState, VmRights};
 use crate::mutant::{self, Mutant};
-use crate::object::Tcb;
-use crate::object::tcb::{ThreadState, field};
-
-/// seL4's CONFIG_TIME_SLICE: timer ticks a thread runs before round-robin moves on.
-pub const TIME_SLICE: u64 = 5;
+use sel4_abi::config::TIME_SLICE;
+use sel4_abi::ipc_buffer::offset;
+use sel4_abi::registers::MSG_REGISTERS;
 
 fn prio(m: &impl Memory, t: Tcb) -> usize {
     (t.priority(m) & 0xff) as usize
@@ -144,7 +144,7 @@ pub fn is_stopped(m: &impl Memory, t: Tcb) -> bool {
 }
 
 /// seL4's switchToThread: `t` becomes current and leaves its queue.
-fn switch_to(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
+fn switch_to_thread(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     sched_dequeue(ks, m, t);
     ks.current = Some(t);
 }
@@ -152,7 +152,7 @@ fn switch_to(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
 /// seL4's chooseThread: the head of the highest non-empty queue, or idle.
 fn choose_thread(ks: &mut KernelState, m: &mut impl Machine) {
     match highest_ready(ks) {
-        Some(p) => switch_to(ks, m, Tcb(ks.ready.head[p])),
+        Some(p) => switch_to_thread(ks, m, Tcb(ks.ready.head[p])),
         None => ks.current = None,
     }
 }
@@ -180,7 +180,7 @@ pub fn schedule(ks: &mut KernelState, m: &mut impl Machine) {
                     sched_append(ks, m, candidate);
                     choose_thread(ks, m);
                 } else {
-                    switch_to(ks, m, candidate);
+                    switch_to_thread(ks, m, candidate);
                 }
             }
             _ => choose_thread(ks, m),
@@ -192,15 +192,6 @@ pub fn schedule(ks: &mut KernelState, m: &mut impl Machine) {
         choose_thread(ks, m);
     }
     ks.action = SchedulerAction::ResumeCurrent;
-}
-
-/// seL4's Yield: the current thread goes to the back of its priority's queue.
-pub fn yield_current(ks: &mut KernelState, m: &mut impl Machine) {
-    if let Some(c) = ks.current {
-        sched_dequeue(ks, m, c);
-        sched_append(ks, m, c);
-        reschedule_required(ks, m);
-    }
 }
 
 /// seL4's timerTick (non-MCS): a running thread whose timeslice ends moves to the back of
@@ -223,11 +214,11 @@ pub fn timer_tick(ks: &mut KernelState, m: &mut impl Machine) {
 /// seL4's setupReplyMaster: a thread's Reply slot holds the master reply cap its callers'
 /// reply caps derive from.
 pub fn setup_reply_master(m: &mut impl Machine, t: Tcb) {
-    let slot = t.slot(crate::object::tcb::slot::REPLY);
+    let slot = t.slot(tcb_slot::REPLY);
     if slot.cap(m).is_null() {
         slot.write_original(
             m,
-            crate::object::Cap::Reply {
+            Cap::Reply {
                 tcb: t.0,
                 master: true,
                 can_grant: true,
@@ -238,10 +229,10 @@ pub fn setup_reply_master(m: &mut impl Machine, t: Tcb) {
 
 /// seL4's suspend: the thread stops whatever it was doing and becomes inactive.
 pub fn suspend(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
-    crate::kernel::ipc::cancel_ipc(ks, m, t);
+    cancel_ipc(ks, m, t);
     // A running thread's restart pc is where it would resume.
     if t.state(m) == ThreadState::Running {
-        let pc = t.reg(m, crate::object::tcb::reg::PC);
+        let pc = t.reg(m, crate::model::tcb::reg::PC);
         t.set(m, field::FAULT_IP, pc);
     }
     set_thread_state(ks, m, t, ThreadState::Inactive);
@@ -251,7 +242,7 @@ pub fn suspend(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
 /// seL4's restart: a stopped thread runs again from its restart pc.
 pub fn restart(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     if is_stopped(m, t) {
-        crate::kernel::ipc::cancel_ipc(ks, m, t);
+        cancel_ipc(ks, m, t);
         setup_reply_master(m, t);
         set_thread_state(ks, m, t, ThreadState::Restart);
         sched_enqueue(ks, m, t);
@@ -261,13 +252,56 @@ pub fn restart(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
 
 /// seL4's activateThread: a thread about to run in the Restart state resumes at its
 /// restart pc (re-executing an interrupted syscall) and becomes Running.
-pub fn activate(ks: &KernelState, m: &mut impl Machine) {
+pub fn activate_thread(ks: &KernelState, m: &mut impl Machine) {
     if let Some(t) = ks.current
         && t.state(m) == ThreadState::Restart
     {
         let pc = t.get(m, field::FAULT_IP);
-        t.set_reg(m, crate::object::tcb::reg::PC, pc);
+        t.set_reg(m, crate::model::tcb::reg::PC, pc);
         t.set_state(m, ThreadState::Running);
+    }
+}
+
+/// seL4's lookupIPCBuffer: the physical address of `t`'s IPC buffer, if its buffer frame
+/// cap allows the access (a receiver needs ReadWrite, a sender ReadOnly or better) and is
+/// not device memory.
+pub fn lookup_ipc_buffer(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
+    let Cap::Frame {
+        base,
+        size,
+        rights,
+        is_device: false,
+        ..
+    } = t.cap(m, tcb_slot::BUFFER)
+    else {
+        return None;
+    };
+    let allowed = rights == VmRights::ReadWrite || (!receiver && rights == VmRights::ReadOnly);
+    allowed.then(|| base + (t.ipc_buffer(m) & ((1 << size.bits()) - 1)))
+}
+
+/// seL4's getSyscallArg: message word `i` of the current thread's message.
+pub fn get_mr(m: &impl Memory, t: Tcb, buffer: Option<u64>, i: usize) -> u64 {
+    match (MSG_REGISTERS.get(i), buffer) {
+        (Some(&r), _) => t.reg(m, r),
+        (None, Some(b)) => m.read_word(b + offset::msg(i)),
+        (None, None) => 0,
+    }
+}
+
+/// seL4's setMR: writes message word `i` of `t`'s message; returns the count written so
+/// far (words past the registers are lost without a buffer).
+pub fn set_mr(m: &mut impl Machine, t: Tcb, buffer: Option<u64>, i: usize, v: u64) -> usize {
+    match (MSG_REGISTERS.get(i), buffer) {
+        (Some(&r), _) => {
+            t.set_reg(m, r, v);
+            i + 1
+        }
+        (None, Some(b)) => {
+            m.write_word(b + offset::msg(i), v);
+            i + 1
+        }
+        (None, None) => MSG_REGISTERS.len(),
     }
 }
 
@@ -305,7 +339,7 @@ mod tests {
         ks.action = SchedulerAction::ChooseNew;
         schedule(&mut ks, &mut m);
         assert_eq!(ks.current, Some(t[0]), "first of priority 10");
-        yield_current(&mut ks, &mut m);
+        crate::api::syscall::handle_yield(&mut ks, &mut m);
         schedule(&mut ks, &mut m);
         assert_eq!(
             ks.current,

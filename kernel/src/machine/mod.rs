@@ -6,6 +6,7 @@
 //! by its physical address, as in the spec.
 
 pub mod console;
+pub mod esr;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
 

@@ -1,383 +1,690 @@
-//! Thread control blocks: the layout of the 2 KiB TCB object and typed access to it.
-//!
-//! As in seL4, the first half is the TCB's own small CNode (the thread's CSpace and VSpace
-//! roots, reply and caller slots, IPC buffer frame) followed by the debug name; the second
-//! half holds the saved user context, the FP/SIMD state and the scheduling and IPC fields.
-//! The exception entry code saves registers straight into [`CONTEXT_OFFSET`].
+//! TCB invocations, as seL4's decodeTCBInvocation and invokeTCB_*: configuration (CSpace,
+//! VSpace, IPC buffer, fault endpoint), priorities with MCP authority, suspend and resume,
+//! registers, notification binding, TLS base and flags.
 
-use super::{Cap, Slot};
-use crate::machine::Memory;
-
-/// Slots of the TCB's CNode (seL4's tcb_cnode_index).
-pub mod slot {
-    /// The thread's CSpace root (tcbCTable).
-    pub const CTABLE: u64 = 0;
-    /// The thread's VSpace root (tcbVTable).
-    pub const VTABLE: u64 = 1;
-    /// The reply cap slot (tcbReply).
-    pub const REPLY: u64 = 2;
-    /// The caller's reply cap (tcbCaller).
-    pub const CALLER: u64 = 3;
-    /// The IPC buffer frame (tcbBuffer).
-    pub const BUFFER: u64 = 4;
-}
-
-/// Offset of the links of the debug list of all threads (next, then previous).
-pub const DEBUG_LINKS_OFFSET: u64 = 704;
-/// Offset of the debug name (NUL-terminated) in the TCB object.
-pub const NAME_OFFSET: u64 = 768;
-/// Room for the name, including its terminating NUL.
-pub const NAME_LEN: u64 = 256;
-/// Offset of the saved user context: 36 words, in [`reg`] order.
-pub const CONTEXT_OFFSET: u64 = 1024;
-/// Offset of the FP/SIMD state: q0..q31, then FPSR and FPCR.
-pub const FPU_OFFSET: u64 = CONTEXT_OFFSET + 36 * 8;
-/// Offset of the kernel's per-thread fields.
-const FIELDS_OFFSET: u64 = FPU_OFFSET + 32 * 16 + 16;
-const _: () = assert!(FIELDS_OFFSET + field::COUNT * 8 <= 1 << sel4_abi::TCB_BITS);
-const _: () = assert!(DEBUG_LINKS_OFFSET >= 5 * 32 && DEBUG_LINKS_OFFSET + 16 <= NAME_OFFSET);
-
-/// Word index of each register in the saved context. This order is the kernel's (the
-/// exception entry saves x0..x30 in a row); ReadRegisters maps it to seL4's order.
-pub mod reg {
-    /// x0; xN is at index N for N in 0..=30.
-    pub const X0: usize = 0;
-    /// x30, the link register.
-    pub const X30: usize = 30;
-    /// SP_EL0, the user stack pointer.
-    pub const SP: usize = 31;
-    /// ELR_EL1: where the thread resumes.
-    pub const PC: usize = 32;
-    /// SPSR_EL1: the user's saved PSTATE.
-    pub const SPSR: usize = 33;
-    /// TPIDR_EL0: the TLS base.
-    pub const TPIDR_EL0: usize = 34;
-    /// TPIDRRO_EL0.
-    pub const TPIDRRO_EL0: usize = 35;
-    /// Number of words in the context.
-    pub const COUNT: usize = 36;
-}
-
-/// Word index of each kernel field, after the FP/SIMD state.
-pub mod field {
-    /// Thread state ([`super::ThreadState`]).
-    pub const STATE: u64 = 0;
-    /// The endpoint or notification the thread is blocked on.
-    pub const BLOCKING_OBJECT: u64 = 1;
-    /// Badge of a blocked send.
-    pub const BLOCKING_BADGE: u64 = 2;
-    /// Flags of a blocked IPC: bit 0 can grant, bit 1 can grant reply, bit 2 is call.
-    pub const BLOCKING_FLAGS: u64 = 3;
-    /// The pending fault: type (0 = none), then three words of data, then the lookup
-    /// failure (kind, and up to three words).
-    pub const FAULT: u64 = 4;
-    /// Words of the pending fault.
-    pub const FAULT_WORDS: u64 = 8;
-    /// Next thread in the ready queue.
-    pub const SCHED_NEXT: u64 = 12;
-    /// Previous thread in the ready queue.
-    pub const SCHED_PREV: u64 = 13;
-    /// Next thread in an endpoint or notification queue.
-    pub const EP_NEXT: u64 = 14;
-    /// Previous thread in an endpoint or notification queue.
-    pub const EP_PREV: u64 = 15;
-    /// Priority.
-    pub const PRIORITY: u64 = 16;
-    /// Maximum controlled priority.
-    pub const MCP: u64 = 17;
-    /// Fault endpoint cptr (in the thread's own CSpace).
-    pub const FAULT_HANDLER: u64 = 18;
-    /// IPC buffer virtual address.
-    pub const IPC_BUFFER: u64 = 19;
-    /// Bound notification (physical address, 0 = none).
-    pub const BOUND_NOTIFICATION: u64 = 20;
-    /// Ticks left in the timeslice.
-    pub const TIME_SLICE: u64 = 21;
-    /// TCB flags (seL4_TCBFlag).
-    pub const FLAGS: u64 = 22;
-    /// 1 while the thread is in a ready queue (seL4's tcbQueued).
-    pub const QUEUED: u64 = 23;
-    /// seL4's FaultIP: where the thread restarts (the `svc` of an interrupted syscall, the
-    /// faulting instruction); ReadRegisters reports it as the pc.
-    pub const FAULT_IP: u64 = 24;
-    /// Number of fields.
-    pub const COUNT: u64 = 25;
-}
-
-/// A user register by seL4's name, wherever the kernel keeps it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UserReg {
-    /// General register xN (0..=30).
-    X(usize),
-    /// SP_EL0.
-    Sp,
-    /// seL4's FaultIP (the restart pc).
-    FaultIp,
-    /// seL4's NextIP: where the thread resumes (ELR_EL1).
-    NextIp,
-    /// SPSR_EL1.
-    Spsr,
-    /// TPIDR_EL0.
-    TpidrEl0,
-    /// TPIDRRO_EL0.
-    TpidrroEl0,
-}
-
-/// The registers of seL4's UnknownSyscall fault message, in order (n_syscallMessage).
-pub const SYSCALL_MESSAGE: [UserReg; 12] = [
-    UserReg::X(0),
-    UserReg::X(1),
-    UserReg::X(2),
-    UserReg::X(3),
-    UserReg::X(4),
-    UserReg::X(5),
-    UserReg::X(6),
-    UserReg::X(7),
-    UserReg::FaultIp,
-    UserReg::Sp,
-    UserReg::X(30),
-    UserReg::Spsr,
-];
-
-/// The registers of seL4's UserException fault message, in order (n_exceptionMessage).
-pub const EXCEPTION_MESSAGE: [UserReg; 3] = [UserReg::FaultIp, UserReg::Sp, UserReg::Spsr];
-
-/// seL4_UserContext's order (ReadRegisters, WriteRegisters): pc, sp, spsr, x0..x8, x16,
-/// x17, x18, x29, x30, x9..x15, x19..x28, tpidr_el0, tpidrro_el0.
-pub const USER_CONTEXT: [UserReg; 36] = {
-    let mut r = [UserReg::FaultIp; 36];
-    r[1] = UserReg::Sp;
-    r[2] = UserReg::Spsr;
-    let mut i = 0;
-    while i <= 8 {
-        r[3 + i] = UserReg::X(i);
-        i += 1;
-    }
-    r[12] = UserReg::X(16);
-    r[13] = UserReg::X(17);
-    r[14] = UserReg::X(18);
-    r[15] = UserReg::X(29);
-    r[16] = UserReg::X(30);
-    let mut j = 0;
-    while j < 7 {
-        r[17 + j] = UserReg::X(9 + j);
-        j += 1;
-    }
-    let mut k = 0;
-    while k < 10 {
-        r[24 + k] = UserReg::X(19 + k);
-        k += 1;
-    }
-    r[34] = UserReg::TpidrEl0;
-    r[35] = UserReg::TpidrroEl0;
-    r
+use super::Args;
+use crate::kernel::cte::{cte_delete, cte_insert, derive_cap, slot_cap_long_running_delete};
+use crate::kernel::ipc::reply_from_kernel;
+use crate::kernel::notification::{bind_notification, bound_tcb, unbind_notification};
+use crate::kernel::preemption::Preempted;
+use crate::kernel::thread::{
+    possible_switch_to, reschedule_required, restart, sched_dequeue, set_thread_state, suspend,
 };
+use crate::machine::{Machine, Memory};
+use crate::model::queue::Queue;
+use crate::model::tcb::{USER_CONTEXT, field, reg, sanitise, slot as tcb_slot};
+use crate::model::{Cap, KernelState, Slot, SyscallError, Tcb, ThreadState};
+use crate::mutant::{self, Mutant};
+use sel4_abi::tcb::{FRAME_REGISTERS, TCB_FLAG_MASK};
+use sel4_abi::{CapRights, TcbLabel};
 
-/// seL4's sanitiseRegister: user level may set the condition flags of SPSR and nothing
-/// else; the thread always returns to EL0 (AArch64) with the kernel's interrupt masks.
-pub const fn sanitise(r: UserReg, v: u64) -> u64 {
-    match r {
-        UserReg::Spsr => (v & 0xf000_0000) | crate::kernel::boot::PSTATE_USER,
-        _ => v,
-    }
-}
+/// Registers ReadRegisters and WriteRegisters may move (n_frameRegisters + n_gpRegisters).
+pub const MAX_REGISTERS: u64 = USER_CONTEXT.len() as u64;
 
-/// seL4's thread states.
+/// A cap to install in a TCB slot, and the slot it was derived from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ThreadState {
-    /// Not runnable and not waiting: suspended, or never started.
-    Inactive = 0,
-    /// Runnable.
-    Running = 1,
-    /// Runnable; restarts the interrupted syscall.
-    Restart = 2,
-    /// Waiting to receive on an endpoint.
-    BlockedOnReceive = 3,
-    /// Waiting to send on an endpoint.
-    BlockedOnSend = 4,
-    /// Waiting for a reply.
-    BlockedOnReply = 5,
-    /// Waiting on a notification.
-    BlockedOnNotification = 6,
-    /// The idle thread.
-    Idle = 7,
+pub struct Install {
+    /// The cap to install.
+    pub cap: Cap,
+    /// Its source slot.
+    pub src: Slot,
 }
 
-impl ThreadState {
-    fn from_word(w: u64) -> ThreadState {
-        match w {
-            1 => ThreadState::Running,
-            2 => ThreadState::Restart,
-            3 => ThreadState::BlockedOnReceive,
-            4 => ThreadState::BlockedOnSend,
-            5 => ThreadState::BlockedOnReply,
-            6 => ThreadState::BlockedOnNotification,
-            7 => ThreadState::Idle,
-            _ => ThreadState::Inactive,
-        }
-    }
-    /// Runnable states (seL4's isRunnable).
-    pub const fn is_runnable(self) -> bool {
-        matches!(self, ThreadState::Running | ThreadState::Restart)
-    }
-}
-
-/// A TCB object, named by its physical address.
+/// A validated TCB invocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Tcb(pub u64);
+pub enum TcbInvocation {
+    /// ReadRegisters: `count` registers, suspending the target first if asked.
+    ReadRegisters {
+        target: Tcb,
+        suspend: bool,
+        count: u64,
+    },
+    /// WriteRegisters: `count` registers from the message, resuming the target if asked.
+    WriteRegisters {
+        target: Tcb,
+        resume: bool,
+        count: u64,
+    },
+    /// CopyRegisters from `source` to `target`.
+    CopyRegisters {
+        target: Tcb,
+        source: Tcb,
+        suspend: bool,
+        resume: bool,
+        frame: bool,
+        integer: bool,
+    },
+    /// Suspend.
+    Suspend(Tcb),
+    /// Resume.
+    Resume(Tcb),
+    /// Configure, SetSpace, SetIPCBuffer, SetPriority, SetMCPriority, SetSchedParams:
+    /// seL4's ThreadControl with the parts that are present. `slot` holds the invoked cap.
+    ThreadControl {
+        target: Tcb,
+        slot: Slot,
+        fault_ep: Option<u64>,
+        mcp: Option<u64>,
+        priority: Option<u64>,
+        space: Option<(Install, Install)>,
+        buffer: Option<(u64, Option<Install>)>,
+    },
+    /// BindNotification (`Some`) or UnbindNotification (`None`).
+    NotificationControl { target: Tcb, ntfn: Option<u64> },
+    /// SetTLSBase.
+    SetTlsBase { target: Tcb, base: u64 },
+    /// SetFlags: clear, then set.
+    SetFlags { target: Tcb, clear: u64, set: u64 },
+}
 
-impl Tcb {
-    fn field_addr(self, f: u64) -> u64 {
-        self.0 + FIELDS_OFFSET + f * 8
-    }
-    /// Kernel field `f` (a [`field`] index).
-    pub fn get(self, m: &impl Memory, f: u64) -> u64 {
-        m.read_word(self.field_addr(f))
-    }
-    /// Sets kernel field `f` (a [`field`] index).
-    pub fn set(self, m: &mut impl Memory, f: u64, v: u64) {
-        m.write_word(self.field_addr(f), v)
-    }
-    /// Physical address of the TCB object holding `slot` (a slot of some TCB's CNode).
-    pub const fn containing(slot: Slot) -> Tcb {
-        Tcb(slot.0 & !((1 << sel4_abi::TCB_BITS) - 1))
-    }
-    /// Slot `i` of the TCB's CNode (see [`slot`]).
-    pub const fn slot(self, i: u64) -> Slot {
-        Slot::of(self.0, i)
-    }
-    /// The cap in slot `i` of the TCB's CNode.
-    pub fn cap(self, m: &impl Memory, i: u64) -> Cap {
-        self.slot(i).cap(m)
-    }
-    /// Physical address of the saved user context (the exception entry's save area).
-    pub const fn context(self) -> u64 {
-        self.0 + CONTEXT_OFFSET
-    }
-    /// Saved register `r` (a [`reg`] index).
-    pub fn reg(self, m: &impl Memory, r: usize) -> u64 {
-        m.read_word(self.context() + r as u64 * 8)
-    }
-    /// Sets saved register `r` (a [`reg`] index).
-    pub fn set_reg(self, m: &mut impl Memory, r: usize, v: u64) {
-        m.write_word(self.context() + r as u64 * 8, v)
-    }
-    /// User register `r` by seL4's name.
-    pub fn user_reg(self, m: &impl Memory, r: UserReg) -> u64 {
-        match r {
-            UserReg::X(n) => self.reg(m, n),
-            UserReg::Sp => self.reg(m, reg::SP),
-            UserReg::FaultIp => self.get(m, field::FAULT_IP),
-            UserReg::NextIp => self.reg(m, reg::PC),
-            UserReg::Spsr => self.reg(m, reg::SPSR),
-            UserReg::TpidrEl0 => self.reg(m, reg::TPIDR_EL0),
-            UserReg::TpidrroEl0 => self.reg(m, reg::TPIDRRO_EL0),
-        }
-    }
-    /// Sets user register `r` by seL4's name (unsanitised: callers apply [`sanitise`]).
-    pub fn set_user_reg(self, m: &mut impl Memory, r: UserReg, v: u64) {
-        match r {
-            UserReg::X(n) => self.set_reg(m, n, v),
-            UserReg::Sp => self.set_reg(m, reg::SP, v),
-            UserReg::FaultIp => self.set(m, field::FAULT_IP, v),
-            UserReg::NextIp => self.set_reg(m, reg::PC, v),
-            UserReg::Spsr => self.set_reg(m, reg::SPSR, v),
-            UserReg::TpidrEl0 => self.set_reg(m, reg::TPIDR_EL0, v),
-            UserReg::TpidrroEl0 => self.set_reg(m, reg::TPIDRRO_EL0, v),
-        }
-    }
-    /// The thread's state.
-    pub fn state(self, m: &impl Memory) -> ThreadState {
-        ThreadState::from_word(m.read_word(self.field_addr(field::STATE)))
-    }
-    /// Sets the thread's state.
-    pub fn set_state(self, m: &mut impl Memory, s: ThreadState) {
-        m.write_word(self.field_addr(field::STATE), s as u64)
-    }
-    /// The thread's priority.
-    pub fn priority(self, m: &impl Memory) -> u64 {
-        m.read_word(self.field_addr(field::PRIORITY))
-    }
-    /// Sets the thread's priority.
-    pub fn set_priority(self, m: &mut impl Memory, p: u64) {
-        m.write_word(self.field_addr(field::PRIORITY), p)
-    }
-    /// The thread's maximum controlled priority.
-    pub fn mcp(self, m: &impl Memory) -> u64 {
-        m.read_word(self.field_addr(field::MCP))
-    }
-    /// Sets the thread's maximum controlled priority.
-    pub fn set_mcp(self, m: &mut impl Memory, p: u64) {
-        m.write_word(self.field_addr(field::MCP), p)
-    }
-    /// The cptr of the thread's fault endpoint, in its own CSpace (0: none).
-    pub fn fault_handler(self, m: &impl Memory) -> u64 {
-        m.read_word(self.field_addr(field::FAULT_HANDLER))
-    }
-    /// The user virtual address of the thread's IPC buffer.
-    pub fn ipc_buffer(self, m: &impl Memory) -> u64 {
-        m.read_word(self.field_addr(field::IPC_BUFFER))
-    }
-    /// Sets the user virtual address of the thread's IPC buffer.
-    pub fn set_ipc_buffer(self, m: &mut impl Memory, vaddr: u64) {
-        m.write_word(self.field_addr(field::IPC_BUFFER), vaddr)
-    }
-    /// Sets the debug name, cut to fit; bytes after the first NUL are ignored.
-    pub fn set_name(self, m: &mut impl Memory, name: &[u8]) {
-        let len = name
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(name.len())
-            .min(NAME_LEN as usize - 1);
-        for (i, &b) in name[..len].iter().enumerate() {
-            m.write_byte(self.0 + NAME_OFFSET + i as u64, b);
-        }
-        m.write_byte(self.0 + NAME_OFFSET + len as u64, 0);
-    }
-    /// The debug name (as stored; not necessarily UTF-8).
-    pub fn name(self, m: &impl Memory) -> &[u8] {
-        let bytes = m.bytes(self.0 + NAME_OFFSET, NAME_LEN);
-        &bytes[..bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len())]
+/// seL4's decodeTCBInvocation: by label, each method's own decoder.
+pub fn decode_tcb(m: &impl Memory, a: &Args) -> Result<TcbInvocation, SyscallError> {
+    let Cap::Thread { tcb } = a.cap else {
+        return Err(SyscallError::InvalidCapability(0));
+    };
+    let target = Tcb(tcb);
+    let Ok(label) = TcbLabel::try_from(a.label) else {
+        return Err(SyscallError::IllegalOperation);
+    };
+    match label {
+        TcbLabel::ReadRegisters => decode_read_registers(m, a, target),
+        TcbLabel::WriteRegisters => decode_write_registers(m, a, target),
+        TcbLabel::CopyRegisters => decode_copy_registers(m, a, target),
+        TcbLabel::Suspend => Ok(TcbInvocation::Suspend(target)),
+        TcbLabel::Resume => Ok(TcbInvocation::Resume(target)),
+        TcbLabel::Configure => decode_tcb_configure(m, a, target),
+        TcbLabel::SetSpace => decode_set_space(m, a, target),
+        TcbLabel::SetIpcBuffer => decode_set_ipc_buffer(m, a, target),
+        TcbLabel::SetPriority => decode_set_priority(m, a, target),
+        TcbLabel::SetMcPriority => decode_set_mc_priority(m, a, target),
+        TcbLabel::SetSchedParams => decode_set_sched_params(m, a, target),
+        TcbLabel::BindNotification => decode_bind_notification(m, a, target),
+        TcbLabel::UnbindNotification => decode_unbind_notification(m, target),
+        TcbLabel::SetTlsBase => decode_set_tls_base(m, a, target),
+        TcbLabel::SetFlags => decode_set_flags(m, a, target),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::machine::sim::SimMachine;
-
-    #[test]
-    fn fields_and_registers_are_independent_words() {
-        let mut m = SimMachine::new(0x4000, 0x800);
-        let t = Tcb(0x4000);
-        t.set_state(&mut m, ThreadState::Running);
-        t.set_priority(&mut m, 255);
-        t.set_mcp(&mut m, 254);
-        t.set_ipc_buffer(&mut m, 0x1000);
-        for r in 0..reg::COUNT {
-            t.set_reg(&mut m, r, 100 + r as u64);
-        }
-        assert_eq!(t.state(&m), ThreadState::Running);
-        assert_eq!(
-            (t.priority(&m), t.mcp(&m), t.ipc_buffer(&m)),
-            (255, 254, 0x1000)
-        );
-        assert_eq!(t.reg(&m, reg::PC), 132);
-        assert_eq!(t.fault_handler(&m), 0);
-        assert_eq!(
-            t.context() - t.0,
-            1024,
-            "the trap path saves registers here"
-        );
+/// TruncatedMessage unless the message has `n` words.
+fn need(a: &Args, n: usize) -> Result<(), SyscallError> {
+    if a.length < n {
+        Err(SyscallError::TruncatedMessage)
+    } else {
+        Ok(())
     }
+}
 
-    #[test]
-    fn name_is_cut_and_nul_terminated() {
-        let mut m = SimMachine::new(0x4000, 0x800);
-        let t = Tcb(0x4000);
-        t.set_name(&mut m, b"rootserver\0junk");
-        assert_eq!(t.name(&m), b"rootserver");
-        t.set_name(&mut m, &[b'x'; 400]);
-        assert_eq!(t.name(&m).len(), 255);
+/// A ThreadControl that changes only the priority and MCP given.
+fn set_priorities(a: &Args, target: Tcb, mcp: Option<u64>, priority: Option<u64>) -> TcbInvocation {
+    TcbInvocation::ThreadControl {
+        target,
+        slot: a.slot,
+        fault_ep: None,
+        mcp,
+        priority,
+        space: None,
+        buffer: None,
+    }
+}
+
+/// seL4's decodeReadRegisters: flags and a count of 1..=36.
+fn decode_read_registers(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    need(a, 2)?;
+    let (flags, count) = (a.mr(m, 0), a.mr(m, 1));
+    if !(1..=MAX_REGISTERS).contains(&count) {
+        return Err(SyscallError::RangeError(1, MAX_REGISTERS));
+    }
+    // A thread's registers are in flux while it runs the invocation itself.
+    if target == a.thread {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(TcbInvocation::ReadRegisters {
+        target,
+        suspend: flags & 1 != 0,
+        count,
+    })
+}
+
+/// seL4's decodeWriteRegisters: flags, a count, and that many register words.
+fn decode_write_registers(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    need(a, 2)?;
+    let (flags, count) = (a.mr(m, 0), a.mr(m, 1));
+    if ((a.length - 2) as u64) < count {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    if target == a.thread {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(TcbInvocation::WriteRegisters {
+        target,
+        resume: flags & 1 != 0,
+        count: count.min(MAX_REGISTERS),
+    })
+}
+
+/// seL4's decodeCopyRegisters: flags (suspend source, resume target, frame, integer) and
+/// the source thread as extra cap 0.
+fn decode_copy_registers(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    let Some((src, _)) = a.excap(m, 0).filter(|_| a.length >= 1) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let flags = a.mr(m, 0);
+    let Cap::Thread { tcb: source } = src else {
+        return Err(SyscallError::InvalidCapability(1));
+    };
+    Ok(TcbInvocation::CopyRegisters {
+        target,
+        source: Tcb(source),
+        suspend: flags & 1 != 0,
+        resume: flags & 2 != 0,
+        frame: flags & 4 != 0,
+        integer: flags & 8 != 0,
+    })
+}
+
+/// seL4's decodeTCBConfigure (non-MCS): fault endpoint, CSpace root data, VSpace root data,
+/// IPC buffer address; the CSpace root, VSpace root and buffer frame as extra caps 0..3.
+fn decode_tcb_configure(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    if a.length < 4 || a.extra.iter().any(Option::is_none) {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    let (fault_ep, cdata, vdata, buf) = (a.mr(m, 0), a.mr(m, 1), a.mr(m, 2), a.mr(m, 3));
+    let buffer = decode_buffer(m, a, buf, 2)?;
+    let space = decode_space(m, a, target, cdata, vdata)?;
+    Ok(TcbInvocation::ThreadControl {
+        target,
+        slot: a.slot,
+        fault_ep: Some(fault_ep),
+        mcp: None,
+        priority: None,
+        space: Some(space),
+        buffer: Some(buffer),
+    })
+}
+
+/// seL4's decodeSetSpace: fault endpoint, CSpace and VSpace root data; the roots as extra
+/// caps 0 and 1.
+fn decode_set_space(m: &impl Memory, a: &Args, target: Tcb) -> Result<TcbInvocation, SyscallError> {
+    if a.length < 3 || a.extra[1].is_none() {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    let space = decode_space(m, a, target, a.mr(m, 1), a.mr(m, 2))?;
+    Ok(TcbInvocation::ThreadControl {
+        target,
+        slot: a.slot,
+        fault_ep: Some(a.mr(m, 0)),
+        mcp: None,
+        priority: None,
+        space: Some(space),
+        buffer: None,
+    })
+}
+
+/// seL4's decodeSetIPCBuffer: the address, and the frame as extra cap 0.
+fn decode_set_ipc_buffer(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    if a.length < 1 || a.extra[0].is_none() {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    let buffer = decode_buffer(m, a, a.mr(m, 0), 0)?;
+    Ok(TcbInvocation::ThreadControl {
+        target,
+        slot: a.slot,
+        fault_ep: None,
+        mcp: None,
+        priority: None,
+        space: None,
+        buffer: Some(buffer),
+    })
+}
+
+/// seL4's decodeSetPriority: the priority (word 0), at most the authority's MCP (extra
+/// cap 0).
+fn decode_set_priority(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    let priority = decode_priority_arg(m, a)?;
+    Ok(set_priorities(a, target, None, Some(priority)))
+}
+
+/// seL4's decodeSetMCPriority: the maximum controlled priority (word 0), at most the
+/// authority's own.
+fn decode_set_mc_priority(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    let mcp = decode_priority_arg(m, a)?;
+    Ok(set_priorities(a, target, Some(mcp), None))
+}
+
+/// The one priority word of SetPriority and SetMCPriority, checked against the authority.
+fn decode_priority_arg(m: &impl Memory, a: &Args) -> Result<u64, SyscallError> {
+    if a.length < 1 || a.extra[0].is_none() {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    let value = a.mr(m, 0);
+    check_prio(m, value, authority(m, a)?)?;
+    Ok(value)
+}
+
+/// seL4's decodeSetSchedParams (non-MCS): MCP and priority, both checked against the
+/// authority.
+fn decode_set_sched_params(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    if a.length < 2 || a.extra[0].is_none() {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    let (mcp, prio) = (a.mr(m, 0), a.mr(m, 1));
+    let auth = authority(m, a)?;
+    check_prio(m, mcp, auth)?;
+    check_prio(m, prio, auth)?;
+    Ok(set_priorities(a, target, Some(mcp), Some(prio)))
+}
+
+/// seL4's decodeBindNotification: one notification per thread, one thread per
+/// notification, and the thread must be able to receive from it; a notification with
+/// waiters cannot be bound.
+fn decode_bind_notification(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    let Some((ncap, _)) = a.excap(m, 0) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    if target.get(m, field::BOUND_NOTIFICATION) != 0 {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let Cap::Notification { ptr, rights, .. } = ncap else {
+        return Err(SyscallError::IllegalOperation);
+    };
+    if !rights.contains(CapRights::READ) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    if Queue(ptr).head(m).is_some() || bound_tcb(m, ptr).is_some() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(TcbInvocation::NotificationControl {
+        target,
+        ntfn: Some(ptr),
+    })
+}
+
+/// seL4's decodeUnbindNotification: the thread must have one.
+fn decode_unbind_notification(m: &impl Memory, target: Tcb) -> Result<TcbInvocation, SyscallError> {
+    if target.get(m, field::BOUND_NOTIFICATION) == 0 {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(TcbInvocation::NotificationControl { target, ntfn: None })
+}
+
+/// seL4's decodeSetTLSBase.
+fn decode_set_tls_base(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+) -> Result<TcbInvocation, SyscallError> {
+    need(a, 1)?;
+    Ok(TcbInvocation::SetTlsBase {
+        target,
+        base: a.mr(m, 0),
+    })
+}
+
+/// seL4's decodeSetFlags: the flags to clear, then to set.
+fn decode_set_flags(m: &impl Memory, a: &Args, target: Tcb) -> Result<TcbInvocation, SyscallError> {
+    need(a, 2)?;
+    Ok(TcbInvocation::SetFlags {
+        target,
+        clear: a.mr(m, 0),
+        set: a.mr(m, 1),
+    })
+}
+
+/// seL4's checkValidIPCBuffer: a non-device frame, the address 1 KiB aligned.
+fn check_valid_ipc_buffer(vaddr: u64, cap: Cap) -> Result<(), SyscallError> {
+    match cap {
+        Cap::Frame {
+            is_device: false, ..
+        } => {}
+        _ => return Err(SyscallError::IllegalOperation),
+    }
+    if vaddr & ((1 << sel4_abi::IPC_BUFFER_SIZE_BITS) - 1) != 0 {
+        return Err(SyscallError::AlignmentError);
+    }
+    Ok(())
+}
+
+/// seL4's checkPrio: a priority up to the authority's MCP.
+fn check_prio(m: &impl Memory, prio: u64, auth: Tcb) -> Result<(), SyscallError> {
+    let mcp = auth.mcp(m);
+    if prio > mcp && !mutant::on(Mutant::PriorityAboveMcp) {
+        Err(SyscallError::RangeError(0, mcp))
+    } else {
+        Ok(())
+    }
+}
+
+/// The authority of a priority change: extra cap 0 must be a thread cap.
+fn authority(m: &impl Memory, a: &Args) -> Result<Tcb, SyscallError> {
+    match a.excap(m, 0) {
+        Some((Cap::Thread { tcb }, _)) => Ok(Tcb(tcb)),
+        Some(_) => Err(SyscallError::InvalidCapability(1)),
+        None => Err(SyscallError::TruncatedMessage),
+    }
+}
+
+/// The CSpace and VSpace roots of Configure and SetSpace, from caps 0 and 1.
+fn decode_space(
+    m: &impl Memory,
+    a: &Args,
+    target: Tcb,
+    cdata: u64,
+    vdata: u64,
+) -> Result<(Install, Install), SyscallError> {
+    let (Some((ccap, cslot)), Some((vcap, vslot))) = (a.excap(m, 0), a.excap(m, 1)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    // Replacing a root whose deletion would take long is refused (seL4 does the same).
+    if slot_cap_long_running_delete(m, target.slot(tcb_slot::CTABLE))
+        || slot_cap_long_running_delete(m, target.slot(tcb_slot::VTABLE))
+    {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let ccap = if cdata != 0 {
+        ccap.update_data(false, cdata)
+    } else {
+        ccap
+    };
+    let ccap = derive_cap(m, cslot, ccap)?;
+    if !matches!(ccap, Cap::CNode { .. }) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let vcap = if vdata != 0 {
+        vcap.update_data(false, vdata)
+    } else {
+        vcap
+    };
+    let vcap = derive_cap(m, vslot, vcap)?;
+    // The VSpace root must be a VSpace with an ASID.
+    if !matches!(vcap, Cap::VSpace { asid: Some(_), .. }) {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok((
+        Install {
+            cap: ccap,
+            src: cslot,
+        },
+        Install {
+            cap: vcap,
+            src: vslot,
+        },
+    ))
+}
+
+/// The IPC buffer argument: address 0 removes it; else cap `i` must be a usable frame.
+fn decode_buffer(
+    m: &impl Memory,
+    a: &Args,
+    vaddr: u64,
+    i: usize,
+) -> Result<(u64, Option<Install>), SyscallError> {
+    let Some((cap, slot)) = a.excap(m, i) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    if vaddr == 0 {
+        return Ok((0, None));
+    }
+    let cap = derive_cap(m, slot, cap)?;
+    check_valid_ipc_buffer(vaddr, cap)?;
+    Ok((vaddr, Some(Install { cap, src: slot })))
+}
+
+/// Performs a decoded TCB invocation for the caller of `a`.
+pub fn invoke_tcb(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    a: &Args,
+    inv: TcbInvocation,
+) -> Result<(), Preempted> {
+    match inv {
+        TcbInvocation::ReadRegisters {
+            target,
+            suspend,
+            count,
+        } => invoke_read_registers(ks, m, a, target, suspend, count),
+        TcbInvocation::WriteRegisters {
+            target,
+            resume,
+            count,
+        } => invoke_write_registers(ks, m, a, target, resume, count),
+        TcbInvocation::CopyRegisters {
+            target,
+            source,
+            suspend,
+            resume,
+            frame,
+            integer,
+        } => invoke_copy_registers(ks, m, target, source, suspend, resume, frame, integer),
+        TcbInvocation::Suspend(t) => suspend(ks, m, t),
+        TcbInvocation::Resume(t) => restart(ks, m, t),
+        TcbInvocation::ThreadControl { .. } => invoke_thread_control(ks, m, inv)?,
+        TcbInvocation::NotificationControl { target, ntfn } => {
+            invoke_notification_control(m, target, ntfn)
+        }
+        TcbInvocation::SetTlsBase { target, base } => invoke_set_tls_base(ks, m, target, base),
+        TcbInvocation::SetFlags { target, clear, set } => {
+            invoke_set_flags(ks, m, a, target, clear, set)
+        }
+    }
+    Ok(())
+}
+
+/// seL4's invokeTCB_ReadRegisters: the registers, in seL4_UserContext order, are the reply.
+fn invoke_read_registers(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    a: &Args,
+    target: Tcb,
+    suspend_target: bool,
+    count: u64,
+) {
+    if suspend_target {
+        suspend(ks, m, target);
+    }
+    if a.call {
+        let mut words = [0; USER_CONTEXT.len()];
+        for (w, r) in words.iter_mut().zip(USER_CONTEXT) {
+            *w = target.user_reg(m, r);
+        }
+        reply_from_kernel(m, a.thread, words.into_iter().take(count as usize));
+    }
+    set_thread_state(ks, m, a.thread, ThreadState::Running);
+}
+
+/// seL4's invokeTCB_WriteRegisters: registers from the message (after the two argument
+/// words), each sanitised; the thread resumes at its restart pc.
+fn invoke_write_registers(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    a: &Args,
+    target: Tcb,
+    resume: bool,
+    count: u64,
+) {
+    for (i, r) in USER_CONTEXT.iter().enumerate().take(count as usize) {
+        let v = a.mr(m, i + 2);
+        target.set_user_reg(m, *r, sanitise(*r, v));
+    }
+    let pc = target.get(m, field::FAULT_IP);
+    target.set_reg(m, reg::PC, pc);
+    if resume {
+        restart(ks, m, target);
+    }
+}
+
+/// seL4's invokeTCB_CopyRegisters: the frame registers are the first 17 of the user
+/// context, the integer ("gp") registers the rest.
+#[allow(clippy::too_many_arguments)] // seL4's flags, one argument each
+fn invoke_copy_registers(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    target: Tcb,
+    source: Tcb,
+    suspend_source: bool,
+    resume_target: bool,
+    frame: bool,
+    integer: bool,
+) {
+    if suspend_source {
+        suspend(ks, m, source);
+    }
+    if resume_target {
+        restart(ks, m, target);
+    }
+    let (frame_regs, gp_regs) = USER_CONTEXT.split_at(FRAME_REGISTERS);
+    for (on, regs) in [(frame, frame_regs), (integer, gp_regs)] {
+        if on {
+            for r in regs {
+                let v = source.user_reg(m, *r);
+                target.set_user_reg(m, *r, v);
+            }
+        }
+    }
+    if frame {
+        let pc = target.get(m, field::FAULT_IP);
+        target.set_reg(m, reg::PC, pc);
+    }
+}
+
+/// seL4's invokeTCB_ThreadControl (non-MCS): fault endpoint and MCP, then the roots, the
+/// IPC buffer and the priority. A cap is installed only if the invoked cap and the cap's
+/// source survived the deletion of the old one (which may have destroyed them); a
+/// deletion stopped by a pending interrupt ends the invocation, the caller to restart it.
+fn invoke_thread_control(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    inv: TcbInvocation,
+) -> Result<(), Preempted> {
+    let TcbInvocation::ThreadControl {
+        target,
+        slot,
+        fault_ep,
+        mcp,
+        priority,
+        space,
+        buffer,
+    } = inv
+    else {
+        return Ok(());
+    };
+    let tcap = Cap::Thread { tcb: target.0 };
+    let survived = |m: &_, i: Install| {
+        i.cap.same_object_as(&i.src.cap(m)) && tcap.same_object_as(&slot.cap(m))
+    };
+    if let Some(f) = fault_ep {
+        target.set(m, field::FAULT_HANDLER, f);
+    }
+    if let Some(p) = mcp {
+        target.set_mcp(m, p);
+    }
+    if let Some((croot, vroot)) = space {
+        for (i, install) in [(tcb_slot::CTABLE, croot), (tcb_slot::VTABLE, vroot)] {
+            let dest = target.slot(i);
+            cte_delete(ks, m, dest, true)?;
+            if survived(&*m, install) {
+                cte_insert(m, install.cap, install.src, dest);
+            }
+        }
+    }
+    if let Some((vaddr, frame)) = buffer {
+        let dest = target.slot(tcb_slot::BUFFER);
+        cte_delete(ks, m, dest, true)?;
+        target.set_ipc_buffer(m, vaddr);
+        // The thread finds its buffer in TPIDRRO_EL0 (user-readable, kernel-set).
+        target.set_reg(m, reg::TPIDRRO_EL0, vaddr);
+        if let Some(install) = frame
+            && survived(&*m, install)
+        {
+            cte_insert(m, install.cap, install.src, dest);
+        }
+        if ks.current == Some(target) {
+            reschedule_required(ks, m);
+        }
+    }
+    if let Some(p) = priority {
+        set_priority(ks, m, target, p);
+    }
+    Ok(())
+}
+
+/// seL4's invokeTCB_NotificationControl.
+fn invoke_notification_control(m: &mut impl Machine, target: Tcb, ntfn: Option<u64>) {
+    match ntfn {
+        Some(n) => bind_notification(m, target, n),
+        None => unbind_notification(m, target),
+    }
+}
+
+/// seL4's invokeSetTLSBase: the thread's TPIDR_EL0.
+fn invoke_set_tls_base(ks: &mut KernelState, m: &mut impl Machine, target: Tcb, base: u64) {
+    target.set_reg(m, reg::TPIDR_EL0, base);
+    if ks.current == Some(target) {
+        reschedule_required(ks, m);
+    }
+}
+
+/// seL4's invokeSetFlags: the new flags are the reply (mr0).
+fn invoke_set_flags(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    a: &Args,
+    target: Tcb,
+    clear: u64,
+    set: u64,
+) {
+    let flags = (target.get(m, field::FLAGS) & !clear) | (set & TCB_FLAG_MASK);
+    target.set(m, field::FLAGS, flags);
+    if a.call {
+        reply_from_kernel(m, a.thread, [flags]);
+    }
+    set_thread_state(ks, m, a.thread, ThreadState::Running);
+}
+
+/// seL4's setPriority: requeue at the new priority; a runnable thread may preempt.
+fn set_priority(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, prio: u64) {
+    sched_dequeue(ks, m, t);
+    t.set_priority(m, prio);
+    if t.state(m).is_runnable() {
+        if ks.current == Some(t) {
+            reschedule_required(ks, m);
+        } else {
+            possible_switch_to(ks, m, t);
+        }
     }
 }

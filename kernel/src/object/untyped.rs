@@ -1,19 +1,22 @@
 //! Untyped memory and Retype, as seL4's untyped.c: objects are carved from an untyped region
 //! at its watermark, each aligned to its own size; a region with no children is reset.
 
-use super::objecttype::{create_object, ensure_empty_slot, ensure_no_children, object_size_bits};
-use super::{Cap, Slot, Tcb};
-use crate::api::error::SysError;
-use crate::api::invocation::Invocation;
-use crate::kernel::cspace::{self, LookupFault};
-use crate::kernel::preemption::Preempted;
+use super::Args;
+use crate::kernel::cspace::lookup_slot_for_cnode_op;
+use crate::kernel::cte::{ensure_empty_slot, ensure_no_children, insert_new_cap};
+use crate::kernel::preemption::{Preempted, preemption_point};
 use crate::machine::{Machine, Memory};
+use crate::model::tcb::{NAME_LEN, field, reg, tcb_debug_append};
+use crate::model::{Cap, FrameSize, KernelState, LookupFailure, Slot, SyscallError, Tcb};
+use crate::model::{ThreadState, VmRights};
 use crate::mutant::{self, Mutant};
-use sel4_abi::{InvocationLabel, ObjectType};
+use sel4_abi::config::{RESET_CHUNK_BITS, TIME_SLICE};
+use sel4_abi::registers::PSTATE_USER;
+use sel4_abi::{CapRights, ObjectType, UntypedLabel};
 
 /// A validated Retype.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Retype {
+pub struct UntypedInvocation {
     /// The untyped cap's slot.
     pub slot: Slot,
     /// The untyped has no children: reset it (watermark to 0, memory zeroed) first.
@@ -43,83 +46,53 @@ const fn mask(bits: u64) -> u64 {
 }
 
 /// seL4's decodeUntypedInvocation: every check, in seL4's order.
-pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
+pub fn decode_untyped(m: &impl Memory, a: &Args) -> Result<UntypedInvocation, SyscallError> {
     let Cap::Untyped {
         ptr,
         size_bits,
         is_device,
         free_index,
-    } = inv.cap
+    } = a.cap
     else {
-        unreachable!()
+        return Err(SyscallError::InvalidCapability(0));
     };
     // An untyped cap has one operation.
-    if inv.label != InvocationLabel::UntypedRetype as u64 {
-        return Err(SysError::IllegalOperation);
+    let Ok(label) = UntypedLabel::try_from(a.label) else {
+        return Err(SyscallError::IllegalOperation);
+    };
+    match label {
+        UntypedLabel::Retype => {}
     }
     // Six words and the destination root are needed.
-    let Some((_, root)) = inv.extra_cap(m, 0).filter(|_| inv.length >= 6) else {
-        return Err(SysError::TruncatedMessage);
+    let Some((root, _)) = a.excap(m, 0).filter(|_| a.length >= 6) else {
+        return Err(SyscallError::TruncatedMessage);
     };
-    let (ty, user_size) = (inv.arg(m, 0), inv.arg(m, 1));
-    let (index, depth, offset, count) =
-        (inv.arg(m, 2), inv.arg(m, 3), inv.arg(m, 4), inv.arg(m, 5));
+    let (ty, user_size) = (a.mr(m, 0), a.mr(m, 1));
+    let (index, depth, offset, count) = (a.mr(m, 2), a.mr(m, 3), a.mr(m, 4), a.mr(m, 5));
     // The type must be one this kernel has.
     let Some(object) = ObjectType::from_word(ty) else {
-        return Err(SysError::InvalidArgument(0));
+        return Err(SyscallError::InvalidArgument(0));
     };
     // Sizes beyond the largest untyped cannot exist (and would overflow).
     let bits = object_size_bits(object, user_size);
     if user_size >= sel4_abi::WORD_BITS || bits > sel4_abi::MAX_UNTYPED_BITS {
-        return Err(SysError::RangeError(0, sel4_abi::MAX_UNTYPED_BITS));
+        return Err(SyscallError::RangeError(0, sel4_abi::MAX_UNTYPED_BITS));
     }
     // A CNode has at least two slots; an untyped at least 16 bytes.
     if object == ObjectType::CapTable && user_size == 0 {
-        return Err(SysError::InvalidArgument(1));
+        return Err(SyscallError::InvalidArgument(1));
     }
     if object == ObjectType::Untyped && user_size < sel4_abi::MIN_UNTYPED_BITS {
-        return Err(SysError::InvalidArgument(1));
+        return Err(SyscallError::InvalidArgument(1));
     }
-    // The destination CNode: the root itself at depth 0, else the cap it resolves to.
-    let node = if depth == 0 {
-        root
-    } else {
-        cspace::lookup_slot_for_cnode_op(m, false, root, index, depth)?.cap(m)
-    };
-    let Cap::CNode {
-        ptr: cnode, radix, ..
-    } = node
-    else {
-        return Err(SysError::FailedLookup {
-            source: false,
-            fault: LookupFault::MissingCapability { bits_left: depth },
-        });
-    };
-    // The destination window must lie inside the CNode and hold 1..=256 slots.
-    let slots = 1u64 << radix;
-    if offset > slots - 1 {
-        return Err(SysError::RangeError(0, slots - 1));
-    }
-    if !(1..=sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS).contains(&count) {
-        return Err(SysError::RangeError(
-            1,
-            sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS,
-        ));
-    }
-    if count > slots - offset {
-        return Err(SysError::RangeError(1, slots - offset));
-    }
-    // Every destination slot must be empty.
-    for i in offset..offset + count {
-        ensure_empty_slot(m, Slot::of(cnode, i))?;
-    }
+    let cnode = decode_retype_destination(m, root, index, depth, offset, count)?;
     // With no children the untyped starts over from its base; else from its watermark.
-    let reset = ensure_no_children(m, inv.slot).is_ok();
+    let reset = ensure_no_children(m, a.slot).is_ok();
     let free = if reset { 0 } else { free_index };
     let free_bytes = (1u64 << size_bits) - free;
     // There must be room for every object, each aligned to its size.
     if (free_bytes >> bits) < count {
-        return Err(SysError::NotEnoughMemory(free_bytes));
+        return Err(SyscallError::NotEnoughMemory(free_bytes));
     }
     // Device memory can only become frames or smaller untypeds (the kernel never writes it).
     if is_device
@@ -131,18 +104,17 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
                 | ObjectType::Untyped
         )
     {
-        return Err(SysError::InvalidArgument(1));
+        return Err(SyscallError::InvalidArgument(1));
     }
     let align = if mutant::on(Mutant::RetypeAlignmentOffByOne) {
         mask(bits.saturating_sub(1))
     } else {
         mask(bits)
     };
-    let base = (ptr + free + align) & !align;
-    Ok(Retype {
-        slot: inv.slot,
+    Ok(UntypedInvocation {
+        slot: a.slot,
         reset,
-        base,
+        base: (ptr + free + align) & !align,
         object,
         user_size,
         cnode,
@@ -152,12 +124,57 @@ pub fn decode(m: &impl Memory, inv: &Invocation) -> Result<Retype, SysError> {
     })
 }
 
+/// The destination of a Retype: the CNode (the root itself at depth 0, else the cap it
+/// resolves to) and a window of `count` empty slots from `offset` inside it, 1..=256 of
+/// them. Returns the CNode's address.
+fn decode_retype_destination(
+    m: &impl Memory,
+    root: Cap,
+    index: u64,
+    depth: u64,
+    offset: u64,
+    count: u64,
+) -> Result<u64, SyscallError> {
+    let node = if depth == 0 {
+        root
+    } else {
+        lookup_slot_for_cnode_op(m, false, root, index, depth)?.cap(m)
+    };
+    let Cap::CNode {
+        ptr: cnode, radix, ..
+    } = node
+    else {
+        return Err(SyscallError::FailedLookup {
+            source: false,
+            fault: LookupFailure::MissingCapability { bits_left: depth },
+        });
+    };
+    let slots = 1u64 << radix;
+    if offset > slots - 1 {
+        return Err(SyscallError::RangeError(0, slots - 1));
+    }
+    if !(1..=sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS).contains(&count) {
+        return Err(SyscallError::RangeError(
+            1,
+            sel4_abi::UNTYPED_RETYPE_MAX_OBJECTS,
+        ));
+    }
+    if count > slots - offset {
+        return Err(SyscallError::RangeError(1, slots - offset));
+    }
+    // Every destination slot must be empty.
+    for i in offset..offset + count {
+        ensure_empty_slot(m, Slot::of(cnode, i))?;
+    }
+    Ok(cnode)
+}
+
 /// seL4's invokeUntyped_Retype: resets if asked, advances the watermark, creates the
 /// objects and inserts their caps as children of the untyped, each right after it.
-pub fn invoke(
-    ks: &mut crate::model::KernelState,
+pub fn invoke_untyped(
+    ks: &mut KernelState,
     m: &mut impl Machine,
-    r: Retype,
+    r: UntypedInvocation,
     creator: Tcb,
 ) -> Result<(), Preempted> {
     let Cap::Untyped {
@@ -170,7 +187,7 @@ pub fn invoke(
         return Ok(());
     };
     if r.reset {
-        reset(ks, m, r.slot, ptr, size_bits, is_device, free_index)?;
+        reset_untyped(ks, m, r.slot, ptr, size_bits, is_device, free_index)?;
     }
     let bits = object_size_bits(r.object, r.user_size);
     let end = r.base + (r.count << bits);
@@ -197,22 +214,19 @@ pub fn invoke(
             Some(creator),
         );
         if let Cap::Thread { tcb } = cap {
-            crate::api::debug::add(ks, m, Tcb(tcb));
+            tcb_debug_append(ks, m, Tcb(tcb));
         }
         insert_new_cap(m, r.slot, Slot::of(r.cnode, r.offset + i), cap);
     }
     Ok(())
 }
 
-/// log2 of the bytes zeroed between preemption checks (seL4's CONFIG_RESET_CHUNK_BITS).
-pub const RESET_CHUNK_BITS: u64 = 8;
-
 /// seL4's resetUntypedCap: memory below the watermark may hold old objects (the rest is
 /// still zero), so it is zeroed, from the top down in chunks, lowering the watermark after
 /// each: if an interrupt stops the reset, the Retype runs again and zeroes only what is
 /// left. Device memory is not zeroed.
-fn reset(
-    ks: &mut crate::model::KernelState,
+fn reset_untyped(
+    ks: &mut KernelState,
     m: &mut impl Machine,
     slot: Slot,
     ptr: u64,
@@ -244,21 +258,106 @@ fn reset(
         if offset == 0 {
             return Ok(());
         }
-        crate::kernel::preemption::point(ks, m)?;
+        preemption_point(ks, m)?;
         offset -= chunk;
     }
 }
 
-/// seL4's insertNewCap: a new object's original cap, right after its untyped parent.
-fn insert_new_cap(m: &mut impl Machine, parent: Slot, slot: Slot, cap: Cap) {
-    let next = parent.next(m);
-    slot.set_cap(m, cap);
-    m.write_word(slot.0 + 16, parent.0);
-    m.write_word(slot.0 + 24, 0);
-    slot.set_next(m, next);
-    slot.set_flags(m, true, true);
-    if let Some(n) = next {
-        n.set_prev(m, Some(slot));
+/// seL4's getObjectSize: log2 of an object's size.
+pub fn object_size_bits(t: ObjectType, user_size: u64) -> u64 {
+    match t {
+        ObjectType::Untyped => user_size,
+        ObjectType::CapTable => user_size.saturating_add(sel4_abi::SLOT_BITS),
+        ObjectType::Tcb => sel4_abi::TCB_BITS,
+        ObjectType::Endpoint => sel4_abi::ENDPOINT_BITS,
+        ObjectType::Notification => sel4_abi::NOTIFICATION_BITS,
+        ObjectType::SmallPage => sel4_abi::PAGE_BITS,
+        ObjectType::LargePage => sel4_abi::LARGE_PAGE_BITS,
+        ObjectType::HugePage => sel4_abi::HUGE_PAGE_BITS,
+        ObjectType::PageTable => sel4_abi::PAGE_TABLE_BITS,
+        ObjectType::VSpace => sel4_abi::VSPACE_BITS,
     }
-    parent.set_next(m, Some(slot));
+}
+
+/// seL4's createObject: sets up a new object in zeroed memory at `ptr` and returns the
+/// original cap to it. `creator` names the new thread in debug output.
+pub fn create_object(
+    m: &mut impl Memory,
+    t: ObjectType,
+    ptr: u64,
+    user_size: u64,
+    device: bool,
+    creator: Option<Tcb>,
+) -> Cap {
+    let all = CapRights::all();
+    match t {
+        ObjectType::Untyped => Cap::Untyped {
+            ptr,
+            size_bits: user_size as u8,
+            is_device: device,
+            free_index: 0,
+        },
+        ObjectType::Tcb => {
+            let t = Tcb(ptr);
+            t.set_reg(m, reg::SPSR, PSTATE_USER);
+            t.set(m, field::TIME_SLICE, TIME_SLICE);
+            t.set_state(m, ThreadState::Inactive);
+            name_child(m, t, creator);
+            Cap::Thread { tcb: ptr }
+        }
+        ObjectType::Endpoint => Cap::Endpoint {
+            ptr,
+            badge: 0,
+            rights: all,
+        },
+        ObjectType::Notification => Cap::Notification {
+            ptr,
+            badge: 0,
+            rights: CapRights::READ | CapRights::WRITE,
+        },
+        ObjectType::CapTable => Cap::CNode {
+            ptr,
+            radix: user_size as u8,
+            guard_size: 0,
+            guard: 0,
+        },
+        ObjectType::SmallPage | ObjectType::LargePage | ObjectType::HugePage => {
+            let size = match t {
+                ObjectType::SmallPage => FrameSize::Small,
+                ObjectType::LargePage => FrameSize::Large,
+                _ => FrameSize::Huge,
+            };
+            Cap::Frame {
+                base: ptr,
+                size,
+                rights: VmRights::ReadWrite,
+                is_device: device,
+                mapping: None,
+            }
+        }
+        ObjectType::PageTable => Cap::PageTable {
+            base: ptr,
+            mapping: None,
+        },
+        ObjectType::VSpace => Cap::VSpace {
+            base: ptr,
+            asid: None,
+        },
+    }
+}
+
+/// seL4's debug builds name a new thread "child of: '<creator>'".
+fn name_child(m: &mut impl Memory, t: Tcb, creator: Option<Tcb>) {
+    let mut name = [0u8; NAME_LEN as usize];
+    let prefix = b"child of: '";
+    name[..prefix.len()].copy_from_slice(prefix);
+    let mut n = prefix.len();
+    if let Some(c) = creator {
+        let cn = c.name(m);
+        let k = cn.len().min(name.len() - n - 2);
+        name[n..n + k].copy_from_slice(&cn[..k]);
+        n += k;
+    }
+    name[n] = b'\'';
+    t.set_name(m, &name[..n + 1]);
 }

@@ -40,6 +40,30 @@ const _: () = assert!(core::mem::offset_of!(IpcBuffer, receive_cnode) == 1000);
 const _: () = assert!(core::mem::offset_of!(IpcBuffer, receive_index) == 1008);
 const _: () = assert!(core::mem::offset_of!(IpcBuffer, receive_depth) == 1016);
 
+/// Byte offsets of the IPC buffer's fields, for code that reads and writes a buffer as
+/// memory (the kernel, the specification's memory words).
+pub mod offset {
+    use super::IpcBuffer;
+    use core::mem::offset_of;
+
+    /// `tag`.
+    pub const TAG: u64 = offset_of!(IpcBuffer, tag) as u64;
+    /// `msg[i]`.
+    pub const fn msg(i: usize) -> u64 {
+        offset_of!(IpcBuffer, msg) as u64 + 8 * i as u64
+    }
+    /// `caps_or_badges[i]`.
+    pub const fn caps_or_badges(i: usize) -> u64 {
+        offset_of!(IpcBuffer, caps_or_badges) as u64 + 8 * i as u64
+    }
+    /// `receiveCNode`.
+    pub const RECEIVE_CNODE: u64 = offset_of!(IpcBuffer, receive_cnode) as u64;
+    /// `receiveIndex`.
+    pub const RECEIVE_INDEX: u64 = offset_of!(IpcBuffer, receive_index) as u64;
+    /// `receiveDepth`.
+    pub const RECEIVE_DEPTH: u64 = offset_of!(IpcBuffer, receive_depth) as u64;
+}
+
 impl IpcBuffer {
     /// An all-zero IPC buffer.
     pub const fn new() -> Self {
@@ -73,6 +97,19 @@ mod tests {
         assert_eq!(core::mem::align_of::<IpcBuffer>(), 1024);
         assert_eq!(offset_of!(IpcBuffer, tag), 0);
         assert_eq!(offset_of!(IpcBuffer, msg), 8);
+        assert_eq!((offset::TAG, offset::msg(0), offset::msg(119)), (0, 8, 960));
+        assert_eq!(
+            (offset::caps_or_badges(0), offset::caps_or_badges(2)),
+            (976, 992)
+        );
+        assert_eq!(
+            (
+                offset::RECEIVE_CNODE,
+                offset::RECEIVE_INDEX,
+                offset::RECEIVE_DEPTH
+            ),
+            (1000, 1008, 1016)
+        );
         assert_eq!(offset_of!(IpcBuffer, user_data), 968);
         assert_eq!(offset_of!(IpcBuffer, caps_or_badges), 976);
         assert_eq!(offset_of!(IpcBuffer, receive_cnode), 1000);

@@ -3,13 +3,17 @@
 
 use super::gic::Gic;
 use super::machine::{DEFAULT_UART, KernelMachine};
-use super::{KERNEL_WINDOW, cpu, esr, fpu, power, timer, vectors};
-use crate::api::{self, Event, Fault};
+use super::{KERNEL_WINDOW, cpu, fpu, power, timer, vectors};
+use crate::api::{self, Event};
 use crate::kernel::boot::{self, BootParams, dtb, regions::Region};
+use crate::kernel::interrupt::init_irqs;
+use crate::kernel::vspace::find_vspace_for_asid;
 use crate::kprintln;
-use crate::machine::{Machine, Memory, exit_status};
+use crate::machine::{Machine, Memory, esr, exit_status};
 use crate::model::KernelState;
-use crate::object::{Cap, tcb};
+use crate::model::pte::ATTR_NORMAL;
+use crate::model::tcb::{self, slot as tcb_slot};
+use crate::model::{Cap, Fault, Tcb};
 
 /// Where QEMU puts the device tree for an ELF kernel on `virt`: the start of RAM.
 const DTB_PA: u64 = 0x4000_0000;
@@ -58,7 +62,7 @@ fn symbol_range() -> core::ops::Range<u64> {
 
 /// Maps every gigabyte of RAM into the kernel window (boot mapped only the kernel's own).
 fn map_ram(m: &mut KernelMachine, ram: &boot::regions::RegionList) {
-    const NORMAL_BLOCK: u64 = 1 | super::vspace::ATTR_NORMAL << 2 | 3 << 8 | 1 << 10 | 1 << 54;
+    const NORMAL_BLOCK: u64 = 1 | ATTR_NORMAL << 2 | 3 << 8 | 1 << 10 | 1 << 54;
     for r in ram.iter() {
         for g in (r.start >> 30)..=((r.end - 1) >> 30) {
             if (1..512).contains(&g) {
@@ -94,9 +98,11 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     // the kernel is the GIC's only driver.
     let gic = unsafe { Gic::init(platform.gic_v3, platform.gic_regs) };
     gic.enable(timer::IRQ);
-    ks.max_irq = gic.lines().min(crate::model::MAX_IRQS as u64) - 1;
-    ks.irq_node = &raw mut IRQ_NODE as u64 - KERNEL_WINDOW;
-    crate::arch::irq::reserve_timer(ks, timer::IRQ as u64);
+    init_irqs(
+        ks,
+        gic.lines() - 1,
+        &raw mut IRQ_NODE as u64 - KERNEL_WINDOW,
+    );
     m.gic = Some(gic);
     timer::rearm();
     kprintln!(
@@ -169,15 +175,13 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
         timer::rearm();
     }
     let Some(t) = ks.current else { idle(ks, m) };
-    match t.cap(m, tcb::slot::VTABLE) {
+    match t.cap(m, tcb_slot::VTABLE) {
         // The ASID must still name this VSpace (it is dropped when the VSpace's last cap
         // goes, or its pool's).
         Cap::VSpace {
             base,
             asid: Some(asid),
-        } if crate::arch::find_vspace(ks, m, asid) == Some(base) => {
-            cpu::set_user_vspace(base, asid)
-        }
+        } if find_vspace_for_asid(ks, m, asid) == Some(base) => cpu::set_user_vspace(base, asid),
         // A thread without a valid VSpace runs in an empty one: every access faults.
         // SAFETY: linker-defined symbol; only its address is used.
         _ => cpu::set_user_vspace(unsafe { symbol_pa(&empty_vspace) }, 0),
@@ -191,19 +195,14 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
 }
 
 /// TCB_SetFlags fpuDisabled: the thread may not use the FP/SIMD unit.
-fn fpu_disabled(m: &KernelMachine, t: crate::object::Tcb) -> bool {
+fn fpu_disabled(m: &KernelMachine, t: Tcb) -> bool {
     t.get(m, tcb::field::FLAGS) & sel4_abi::tcb::TCB_FLAG_FPU_DISABLED != 0
 }
 
 /// An FP/SIMD instruction trapped: the current thread takes the registers over (its own
 /// state is loaded, the previous owner's saved), unless FP is disabled for it, which makes
 /// the access a user exception, as in seL4.
-fn take_fpu(
-    ks: &mut KernelState,
-    m: &mut KernelMachine,
-    t: crate::object::Tcb,
-    syndrome: u64,
-) -> Option<Event> {
+fn take_fpu(ks: &mut KernelState, m: &mut KernelMachine, t: Tcb, syndrome: u64) -> Option<Event> {
     if fpu_disabled(m, t) {
         return Some(Event::Fault(Fault::UserException {
             number: syndrome,

@@ -4,7 +4,7 @@
 //! built soft-float and never touches them.
 
 use super::KERNEL_WINDOW;
-use crate::object::tcb::FPU_OFFSET;
+use crate::model::tcb::FPU_OFFSET;
 use aarch64_cpu::registers::CPACR_EL1;
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicBool, Ordering};

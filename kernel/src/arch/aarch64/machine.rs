@@ -3,7 +3,7 @@
 
 use super::gic::Gic;
 use super::pl011::Pl011;
-use super::vspace::WindowMap;
+use super::window::WindowMap;
 use super::{KERNEL_WINDOW, cpu, power};
 use crate::machine::{CacheOp, Machine, Memory};
 

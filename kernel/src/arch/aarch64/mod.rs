@@ -1,14 +1,7 @@
 //! AArch64: boot, exception vectors, MMU, console, power and the [`crate::machine`]
 //! implementation. Everything here that touches the CPU is bare-metal only.
 
-pub mod esr;
-pub mod irq;
-pub mod objects;
-pub mod vspace;
-
-pub use esr::class_name as esr_class_name;
-pub use irq::{decode_irq, irq_deleted};
-pub use objects::{decode_and_invoke, find_vspace, vspace_finalise};
+pub mod window;
 
 #[cfg(target_os = "none")]
 mod boot;

@@ -5,9 +5,9 @@ use aarch64_cpu::registers::{CNTFRQ_EL0, CNTV_CTL_EL0, CNTV_TVAL_EL0};
 use tock_registers::interfaces::{Readable, Writeable};
 
 /// The timer's interrupt: the EL1 virtual timer's private peripheral interrupt.
-pub const IRQ: u32 = 27;
+pub const IRQ: u32 = sel4_abi::config::KERNEL_TIMER_IRQ as u32;
 /// Milliseconds between ticks.
-pub const TICK_MS: u64 = 2;
+pub const TICK_MS: u64 = sel4_abi::config::TIMER_TICK_MS;
 
 /// Whether the current period is over (the tick is due, or pending).
 #[cfg(feature = "trace")]

@@ -8,12 +8,13 @@ pub mod elf;
 pub mod regions;
 pub mod rootserver;
 
-use crate::arch::vspace;
+use super::thread::setup_reply_master;
+use super::vspace;
 use crate::config;
 use crate::machine::Machine;
-use crate::object::cap::Mapping;
-use crate::object::tcb::{ThreadState, reg, slot as tcb_slot};
-use crate::object::{Cap, FrameSize, Slot, Tcb, VmRights};
+use crate::model::pte::{entry_bits, page_desc};
+use crate::model::tcb::{field, reg, slot as tcb_slot, tcb_debug_append};
+use crate::model::{Cap, FrameSize, KernelState, Mapping, Slot, Tcb, ThreadState, VmRights};
 use core::fmt;
 use core::mem::offset_of;
 use regions::{Region, RegionList};
@@ -22,12 +23,8 @@ use sel4_abi::{BootInfo, SlotRegion, UntypedDesc, init_cap};
 const PAGE_BITS: u64 = sel4_abi::PAGE_BITS;
 const PAGE: u64 = 1 << PAGE_BITS;
 
-/// The ASID of the root task's VSpace (seL4's IT_ASID).
-pub const IT_ASID: u16 = 1;
-
-/// PSTATE the root task starts with: EL0, IRQs enabled, FIQ and SError masked (seL4's
-/// PSTATE_USER).
-pub const PSTATE_USER: u64 = 1 << 6 | 1 << 8;
+pub use sel4_abi::config::IT_ASID;
+use sel4_abi::registers::PSTATE_USER;
 
 /// What the architecture layer found out about the machine.
 #[derive(Clone, Copy, Debug)]
@@ -132,7 +129,7 @@ impl SlotCursor {
 
 /// Builds the initial thread. On success the root task is ready to run.
 pub fn init<M: Machine>(
-    ks: &mut crate::model::KernelState,
+    ks: &mut KernelState,
     m: &mut M,
     p: &BootParams,
 ) -> Result<BootResult, BootError> {
@@ -214,7 +211,7 @@ pub fn init<M: Machine>(
     let paging_start = cursor.next;
     let mut next_table = layout.paging;
     for level in 1..=3u32 {
-        let bits = vspace::entry_bits(level - 1) as u64;
+        let bits = entry_bits(level - 1) as u64;
         let mut va = image.v_start & !((1 << bits) - 1);
         while va < it_end {
             install_table_or_panic(m, vspace, va, level, next_table);
@@ -240,7 +237,7 @@ pub fn init<M: Machine>(
 
     // Each frame is mapped and gets a cap recording the mapping.
     let map_frame = |m: &mut M, slot: Slot, pa: u64, va: u64, executable: bool| {
-        let desc = vspace::page_desc(pa, VmRights::ReadWrite, executable, true);
+        let desc = page_desc(pa, VmRights::ReadWrite, executable, true);
         if vspace::map_page(m, vspace, va, desc).is_err() {
             unreachable!("boot page tables cover the initial thread's range");
         }
@@ -335,7 +332,7 @@ pub fn init<M: Machine>(
             asid_base: 0,
         },
     );
-    m.write_word(layout.asid_pool + IT_ASID as u64 * 8, vspace);
+    vspace::assign_asid(m, layout.asid_pool, IT_ASID, vspace);
     ks.asid_table[0] = layout.asid_pool;
     root(init_cap::ASID_CONTROL).write_original(m, Cap::AsidControl);
 
@@ -351,14 +348,10 @@ pub fn init<M: Machine>(
     let ipc_cap = root(init_cap::INIT_THREAD_IPC_BUFFER).cap(m);
     tcb.slot(tcb_slot::BUFFER)
         .insert_derived(m, ipc_cap, root(init_cap::INIT_THREAD_IPC_BUFFER));
-    crate::kernel::thread::setup_reply_master(m, tcb);
+    setup_reply_master(m, tcb);
     // Only the resume pc is set (seL4's create_initial_thread: setNextPC); FaultIP stays
     // 0 until the first kernel entry writes it.
-    tcb.set(
-        m,
-        crate::object::tcb::field::TIME_SLICE,
-        crate::kernel::thread::TIME_SLICE,
-    );
+    tcb.set(m, field::TIME_SLICE, sel4_abi::config::TIME_SLICE);
     tcb.set_reg(m, reg::PC, image.entry);
     tcb.set_reg(m, reg::X0, bi_vptr);
     tcb.set_reg(m, reg::SPSR, PSTATE_USER);
@@ -369,7 +362,7 @@ pub fn init<M: Machine>(
     tcb.set_mcp(m, config::ROOT_TASK_PRIORITY);
     tcb.set_state(m, ThreadState::Running);
     tcb.set_name(m, b"rootserver");
-    crate::api::debug::add(ks, m, tcb);
+    tcb_debug_append(ks, m, tcb);
     ks.current = Some(tcb);
 
     // The DTB and ELF have been copied: their memory is free again, and zeroed, because

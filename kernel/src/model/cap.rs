@@ -4,7 +4,8 @@
 //! so `DebugCapIdentify` returns it unchanged. The other fields are packed per type; every
 //! field keeps its full seL4 range (48-bit physical addresses, 64-bit badges and guards).
 
-use sel4_abi::{CapRights, CapType};
+use crate::mutant::{self, Mutant};
+use sel4_abi::{CNodeCapData, CapRights, CapType};
 
 /// The size of a frame (seL4's frame sizes on AArch64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -326,6 +327,228 @@ impl Cap {
     }
 }
 
+/// Facts about capabilities as a whole, as seL4's objecttype.c: which region or object a
+/// cap names, and the rights, badges and guards a copy may have.
+impl Cap {
+    /// The physical region a cap covers, if it names memory: (base, size in bits).
+    pub fn region(&self) -> Option<(u64, u64)> {
+        Some(match *self {
+            Cap::Untyped { ptr, size_bits, .. } => (ptr, size_bits as u64),
+            Cap::Endpoint { ptr, .. } => (ptr, sel4_abi::ENDPOINT_BITS),
+            Cap::Notification { ptr, .. } => (ptr, sel4_abi::NOTIFICATION_BITS),
+            Cap::CNode { ptr, radix, .. } => (ptr, radix as u64 + sel4_abi::SLOT_BITS),
+            Cap::Thread { tcb } => (tcb, sel4_abi::TCB_BITS),
+            Cap::Zombie {
+                ptr, is_tcb: true, ..
+            } => (ptr, sel4_abi::TCB_BITS),
+            Cap::Zombie { ptr, radix, .. } => (ptr, radix as u64 + sel4_abi::SLOT_BITS),
+            Cap::Frame { base, size, .. } => (base, size.bits()),
+            Cap::PageTable { base, .. } => (base, sel4_abi::PAGE_TABLE_BITS),
+            Cap::VSpace { base, .. } => (base, sel4_abi::VSPACE_BITS),
+            Cap::AsidPool { base, .. } => (base, sel4_abi::ASID_POOL_BITS),
+            _ => return None,
+        })
+    }
+
+    /// A VSpace object cap (seL4's arch caps on AArch64).
+    fn is_arch(&self) -> bool {
+        matches!(
+            self,
+            Cap::Frame { .. }
+                | Cap::PageTable { .. }
+                | Cap::VSpace { .. }
+                | Cap::AsidControl
+                | Cap::AsidPool { .. }
+        )
+    }
+
+    /// seL4's sameRegionAs: `b` names (part of) what `a` names.
+    pub fn same_region_as(&self, b: &Cap) -> bool {
+        match (*self, *b) {
+            (Cap::Untyped { ptr, size_bits, .. }, _) => b.region().is_some_and(|(bb, bs)| {
+                let a_top = ptr + ((1u64 << size_bits) - 1);
+                let b_top = bb + ((1u64 << bs) - 1);
+                ptr <= bb && b_top <= a_top && bb <= b_top
+            }),
+            (Cap::Endpoint { ptr: x, .. }, Cap::Endpoint { ptr: y, .. }) => x == y,
+            (Cap::Notification { ptr: x, .. }, Cap::Notification { ptr: y, .. }) => x == y,
+            (
+                Cap::CNode {
+                    ptr: x, radix: rx, ..
+                },
+                Cap::CNode {
+                    ptr: y, radix: ry, ..
+                },
+            ) => x == y && rx == ry,
+            (Cap::Thread { tcb: x }, Cap::Thread { tcb: y }) => x == y,
+            (Cap::Reply { tcb: x, .. }, Cap::Reply { tcb: y, .. }) => x == y,
+            (Cap::Domain, Cap::Domain) => true,
+            // SGI signal caps descend from IRQControl (seL4's Arch_isIRQControlDescendant).
+            (Cap::IrqControl, Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. }) => {
+                true
+            }
+            (Cap::IrqHandler { irq: x }, Cap::IrqHandler { irq: y }) => x == y,
+            (Cap::SgiSignal { irq: x, target: tx }, Cap::SgiSignal { irq: y, target: ty }) => {
+                x == y && tx == ty
+            }
+            (
+                Cap::Frame {
+                    base: x, size: sx, ..
+                },
+                Cap::Frame {
+                    base: y, size: sy, ..
+                },
+            ) => {
+                let (xt, yt) = (x + ((1 << sx.bits()) - 1), y + ((1 << sy.bits()) - 1));
+                x <= y && xt >= yt && y <= yt
+            }
+            (Cap::PageTable { base: x, .. }, Cap::PageTable { base: y, .. }) => x == y,
+            (Cap::VSpace { base: x, .. }, Cap::VSpace { base: y, .. }) => x == y,
+            (Cap::AsidControl, Cap::AsidControl) => true,
+            (Cap::AsidPool { base: x, .. }, Cap::AsidPool { base: y, .. }) => x == y,
+            _ => false,
+        }
+    }
+
+    /// seL4's sameObjectAs: `a` and `b` name the same object (untypeds never do: each cap to an
+    /// untyped region is its own).
+    pub fn same_object_as(&self, b: &Cap) -> bool {
+        match (*self, *b) {
+            (Cap::Untyped { .. }, _) => false,
+            (Cap::IrqControl, Cap::IrqHandler { .. }) => false,
+            (
+                Cap::Frame {
+                    base: x,
+                    size: sx,
+                    is_device: dx,
+                    ..
+                },
+                Cap::Frame {
+                    base: y,
+                    size: sy,
+                    is_device: dy,
+                    ..
+                },
+            ) => x == y && sx == sy && dx == dy,
+            _ if self.is_arch() && b.is_arch() => self.same_region_as(b),
+            _ => self.same_region_as(b),
+        }
+    }
+
+    /// seL4's maskCapRights: a copy's rights are at most those asked for.
+    pub fn mask_rights(&self, rights: CapRights) -> Cap {
+        match *self {
+            Cap::Endpoint {
+                ptr,
+                badge,
+                rights: r,
+            } => Cap::Endpoint {
+                ptr,
+                badge,
+                rights: r & rights,
+            },
+            Cap::Notification {
+                ptr,
+                badge,
+                rights: r,
+            } => Cap::Notification {
+                ptr,
+                badge,
+                rights: r & rights & (CapRights::READ | CapRights::WRITE),
+            },
+            Cap::Reply {
+                tcb,
+                master,
+                can_grant,
+            } => Cap::Reply {
+                tcb,
+                master,
+                can_grant: can_grant && rights.contains(CapRights::GRANT),
+            },
+            Cap::Frame {
+                base,
+                size,
+                rights: vm,
+                is_device,
+                mapping,
+            } => {
+                let read = rights.contains(CapRights::READ);
+                let vm = match vm {
+                    VmRights::ReadOnly if read => VmRights::ReadOnly,
+                    VmRights::ReadWrite if read && rights.contains(CapRights::WRITE) => {
+                        VmRights::ReadWrite
+                    }
+                    VmRights::ReadWrite if read => VmRights::ReadOnly,
+                    _ => VmRights::KernelOnly,
+                };
+                Cap::Frame {
+                    base,
+                    size,
+                    rights: vm,
+                    is_device,
+                    mapping,
+                }
+            }
+            _ => *self,
+        }
+    }
+
+    /// seL4's updateCapData: Mint's badge or guard. `preserve` (Mutate, Rotate) may not badge;
+    /// a cap that is already badged cannot be badged again. Null means "not allowed".
+    pub fn update_data(&self, preserve: bool, data: u64) -> Cap {
+        match *self {
+            Cap::Endpoint { ptr, badge, rights } if !preserve && badge_settable(badge) => {
+                Cap::Endpoint {
+                    ptr,
+                    badge: new_badge(data),
+                    rights,
+                }
+            }
+            Cap::Notification { ptr, badge, rights } if !preserve && badge_settable(badge) => {
+                Cap::Notification {
+                    ptr,
+                    badge: new_badge(data),
+                    rights,
+                }
+            }
+            Cap::Endpoint { .. } | Cap::Notification { .. } => Cap::Null,
+            Cap::CNode { ptr, radix, .. } => {
+                let d = CNodeCapData::from_word(data);
+                if d.guard_size + radix as u64 > sel4_abi::WORD_BITS {
+                    Cap::Null
+                } else {
+                    let mask = if d.guard_size >= 64 {
+                        u64::MAX
+                    } else {
+                        (1u64 << d.guard_size) - 1
+                    };
+                    Cap::CNode {
+                        ptr,
+                        radix,
+                        guard_size: d.guard_size as u8,
+                        guard: d.guard & mask,
+                    }
+                }
+            }
+            _ => *self,
+        }
+    }
+}
+
+/// Only an unbadged cap takes a badge.
+fn badge_settable(badge: u64) -> bool {
+    badge == 0 || mutant::on(Mutant::RebadgeAllowed)
+}
+
+/// The badge Mint gives.
+fn new_badge(data: u64) -> u64 {
+    if mutant::on(Mutant::MintDropsBadge) {
+        0
+    } else {
+        data
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,5 +677,120 @@ mod tests {
         let c = Cap::Thread { tcb: 0x4000_0800 };
         assert_eq!(c.encode()[0] >> 59, CapType::Thread as u64);
         assert_eq!(Cap::Null.encode(), [0, 0]);
+    }
+
+    #[test]
+    fn untyped_covers_objects_inside_it_only() {
+        let ut = Cap::Untyped {
+            ptr: 0x1000,
+            size_bits: 12,
+            is_device: false,
+            free_index: 0,
+        };
+        let inside = Cap::Endpoint {
+            ptr: 0x1ff0,
+            badge: 0,
+            rights: CapRights::all(),
+        };
+        let outside = Cap::Endpoint {
+            ptr: 0x2000,
+            badge: 0,
+            rights: CapRights::all(),
+        };
+        assert!(ut.same_region_as(&inside));
+        assert!(!ut.same_region_as(&outside));
+        assert!(
+            !ut.same_object_as(&ut),
+            "untyped caps are never the same object"
+        );
+        let child = Cap::Untyped {
+            ptr: 0x1800,
+            size_bits: 11,
+            is_device: false,
+            free_index: 0,
+        };
+        assert!(ut.same_region_as(&child));
+    }
+
+    #[test]
+    fn mint_badges_once_and_mutate_never() {
+        let ep = Cap::Endpoint {
+            ptr: 0x40,
+            badge: 0,
+            rights: CapRights::all(),
+        };
+        let badged = ep.update_data(false, 7);
+        assert_eq!(
+            badged,
+            Cap::Endpoint {
+                ptr: 0x40,
+                badge: 7,
+                rights: CapRights::all()
+            }
+        );
+        assert_eq!(
+            badged.update_data(false, 0),
+            Cap::Null,
+            "already badged, even with 0"
+        );
+        assert_eq!(ep.update_data(true, 0), Cap::Null, "Mutate of an endpoint");
+    }
+
+    #[test]
+    fn guard_updates_respect_the_word_size() {
+        let cn = Cap::CNode {
+            ptr: 0x1000,
+            radix: 12,
+            guard_size: 0,
+            guard: 0,
+        };
+        let d = CNodeCapData::new(5, 52).to_word();
+        assert_eq!(
+            cn.update_data(true, d),
+            Cap::CNode {
+                ptr: 0x1000,
+                radix: 12,
+                guard_size: 52,
+                guard: 5
+            }
+        );
+        assert_eq!(
+            cn.update_data(true, CNodeCapData::new(0, 53).to_word()),
+            Cap::Null
+        );
+    }
+
+    #[test]
+    fn rights_only_shrink() {
+        let ep = Cap::Endpoint {
+            ptr: 0x40,
+            badge: 1,
+            rights: CapRights::READ | CapRights::WRITE,
+        };
+        assert_eq!(ep.mask_rights(CapRights::all()), ep);
+        assert!(
+            matches!(ep.mask_rights(CapRights::WRITE), Cap::Endpoint { rights, .. } if rights == CapRights::WRITE)
+        );
+        let f = Cap::Frame {
+            base: 0,
+            size: FrameSize::Small,
+            rights: VmRights::ReadWrite,
+            is_device: false,
+            mapping: None,
+        };
+        assert!(matches!(
+            f.mask_rights(CapRights::READ),
+            Cap::Frame {
+                rights: VmRights::ReadOnly,
+                ..
+            }
+        ));
+        assert!(matches!(
+            f.mask_rights(CapRights::WRITE),
+            Cap::Frame {
+                rights: VmRights::KernelOnly,
+                ..
+            }
+        ));
     }
 }

@@ -1,16 +1,16 @@
 //! Endpoints, as seL4's endpoint.c: synchronous send and receive, with a queue of waiting
 //! senders or receivers, and cancellation when threads or endpoints go away.
 
-use super::queue::Queue;
-use super::tcb::{ThreadState, field, reg};
-use super::{Cap, Tcb};
-use crate::kernel::ipc;
-use crate::kernel::thread::{
-    possible_switch_to, reschedule_required, sched_enqueue, set_thread_state,
-};
+use super::cte::cte_delete_one;
+use super::thread::{possible_switch_to, reschedule_required, sched_enqueue, set_thread_state};
+use super::{ipc, notification};
 use crate::machine::Machine;
-use crate::model::KernelState;
+use crate::model::fault;
+use crate::model::queue::Queue;
+use crate::model::tcb::{field, slot as tcb_slot};
+use crate::model::{Cap, KernelState, Tcb, ThreadState};
 use sel4_abi::CapRights;
+use sel4_abi::registers::BADGE_REGISTER;
 
 /// Endpoint states (seL4's EPState).
 pub mod state {
@@ -96,8 +96,8 @@ pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, cap: Cap,
     };
     ipc::delete_caller_cap(ks, m, t);
     let bound = t.get(m, field::BOUND_NOTIFICATION);
-    if bound != 0 && super::notification::is_active(m, bound) {
-        super::notification::complete_signal(m, bound, t);
+    if bound != 0 && notification::is_active(m, bound) {
+        notification::complete_signal(m, bound, t);
         return;
     }
     let q = Queue(ep);
@@ -116,7 +116,7 @@ pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, cap: Cap,
                 q.set_state(m, state::RECV);
             } else {
                 // seL4's doNBRecvFailedTransfer: nothing was received, badge 0.
-                t.set_reg(m, reg::X0, 0);
+                t.set_reg(m, BADGE_REGISTER, 0);
             }
         }
         _ => {
@@ -144,8 +144,32 @@ pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, cap: Cap,
     }
 }
 
+/// seL4's cancelIPC: whatever IPC `t` is blocked in stops.
+pub fn cancel_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
+    match t.state(m) {
+        ThreadState::BlockedOnSend | ThreadState::BlockedOnReceive => {
+            let ep = t.get(m, field::BLOCKING_OBJECT);
+            cancel_blocked(ks, m, t, ep);
+        }
+        ThreadState::BlockedOnNotification => {
+            let ntfn = t.get(m, field::BLOCKING_OBJECT);
+            notification::cancel_signal(ks, m, t, ntfn);
+        }
+        ThreadState::BlockedOnReply => {
+            fault::clear(m, t);
+            // The reply cap someone holds to this thread is its master's child.
+            if let Some(child) = t.slot(tcb_slot::REPLY).next(m)
+                && matches!(child.cap(m), Cap::Reply { master: false, tcb, .. } if tcb == t.0)
+            {
+                cte_delete_one(ks, m, child);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Removes a thread blocked on `ep` from its queue (part of seL4's cancelIPC).
-pub fn cancel_blocked(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, ep: u64) {
+fn cancel_blocked(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, ep: u64) {
     let q = Queue(ep);
     q.remove(m, t);
     if q.head(m).is_none() {

@@ -7,18 +7,13 @@
 //! The kernel follows the same scheme, so deleting any structure needs at most two nested
 //! calls of kernel stack.
 
-use super::notification;
-use super::objecttype::{is_mdb_parent_of, same_object_as};
-use super::tcb::slot as tcb_slot;
-use super::{Cap, Slot, Tcb, endpoint};
-use crate::kernel::preemption::{self, Preempted};
-use crate::kernel::thread;
+use super::preemption::{Preempted, preemption_point};
+use super::{endpoint, interrupt, notification, thread, vspace};
 use crate::machine::{Machine, Memory};
-use crate::model::KernelState;
+use crate::model::tcb::TCB_CNODE_ENTRIES;
+use crate::model::tcb::{slot as tcb_slot, tcb_debug_remove};
+use crate::model::{Cap, KernelState, Slot, SyscallError, Tcb};
 use crate::mutant::{self, Mutant};
-
-/// The number of slots in a TCB's CNode (seL4's tcbCNodeEntries).
-pub const TCB_CNODE_ENTRIES: u64 = 5;
 
 /// seL4's setUntypedCapAsFull: copying an untyped cap uses up the source, so the same
 /// memory cannot be retyped through both.
@@ -53,14 +48,14 @@ fn set_untyped_cap_as_full(m: &mut impl Machine, src_cap: Cap, new_cap: Cap, src
 
 /// seL4's cteInsert: `cap`, derived from the one in `src`, goes into the empty `dest` as
 /// its child.
-pub fn insert(m: &mut impl Machine, cap: Cap, src: Slot, dest: Slot) {
+pub fn cte_insert(m: &mut impl Machine, cap: Cap, src: Slot, dest: Slot) {
     let src_cap = src.cap(m);
     set_untyped_cap_as_full(m, src_cap, cap, src);
     dest.insert_derived(m, cap, src);
 }
 
 /// seL4's cteMove: the cap and its place in the derivation tree move to the empty `dest`.
-pub fn move_cap(m: &mut impl Machine, cap: Cap, src: Slot, dest: Slot) {
+pub fn cte_move(m: &mut impl Machine, cap: Cap, src: Slot, dest: Slot) {
     let (prev, next_word) = (m.read_word(src.0 + 16), m.read_word(src.0 + 24));
     dest.set_cap(m, cap);
     m.write_word(dest.0 + 16, prev);
@@ -78,7 +73,7 @@ pub fn move_cap(m: &mut impl Machine, cap: Cap, src: Slot, dest: Slot) {
 
 /// seL4's cteSwap: the caps in two slots trade places, each keeping its tree links (the
 /// order of updates is seL4's, which also handles neighbouring slots).
-pub fn swap(m: &mut impl Machine, cap1: Cap, s1: Slot, cap2: Cap, s2: Slot) {
+pub fn cte_swap(m: &mut impl Machine, cap1: Cap, s1: Slot, cap2: Cap, s2: Slot) {
     s1.set_cap(m, cap2);
     s2.set_cap(m, cap1);
     let mdb1 = (m.read_word(s1.0 + 16), m.read_word(s1.0 + 24));
@@ -99,13 +94,6 @@ pub fn swap(m: &mut impl Machine, cap1: Cap, s1: Slot, cap2: Cap, s2: Slot) {
     if let Some(n) = s1.next(m) {
         n.set_prev(m, Some(s1));
     }
-}
-
-/// seL4's isFinalCapability: no neighbour in the tree names the same object.
-pub fn is_final(m: &impl Memory, slot: Slot) -> bool {
-    let cap = slot.cap(m);
-    let same = |s: Option<Slot>| s.is_some_and(|s| same_object_as(&s.cap(m), &cap));
-    !same(slot.prev(m)) && !same(slot.next(m))
 }
 
 /// seL4's emptySlot: unlinks the slot from the tree and clears it. A following cap inherits
@@ -135,7 +123,7 @@ fn finalise_cap<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is_final:
     match cap {
         Cap::Endpoint { ptr, .. } if is_final => endpoint::cancel_all_ipc(ks, m, ptr),
         Cap::Notification { ptr, .. } if is_final => {
-            notification::unbind_ntfn(m, ptr);
+            notification::unbind_maybe_notification(m, ptr);
             notification::cancel_all_signals(ks, m, ptr);
         }
         Cap::CNode { ptr, radix, .. } if is_final => {
@@ -148,9 +136,9 @@ fn finalise_cap<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is_final:
         }
         Cap::Thread { tcb } if is_final => {
             let t = Tcb(tcb);
-            notification::unbind_tcb(m, t);
+            notification::unbind_notification(m, t);
             thread::suspend(ks, m, t);
-            crate::api::debug::remove(ks, m, t);
+            tcb_debug_remove(ks, m, t);
             // seL4's fpuRelease: a dead thread's FP state is not saved anywhere.
             if ks.fpu_owner == t.0 {
                 ks.fpu_owner = 0;
@@ -163,13 +151,36 @@ fn finalise_cap<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is_final:
             };
         }
         Cap::Zombie { .. } => return cap,
-        Cap::Frame { .. } | Cap::PageTable { .. } | Cap::VSpace { .. } | Cap::AsidPool { .. } => {
-            crate::arch::vspace_finalise(ks, m, cap, is_final);
-        }
-        Cap::IrqHandler { irq } if is_final => crate::arch::irq_deleted(ks, m, irq),
-        _ => {}
+        Cap::IrqHandler { irq } if is_final => interrupt::deleting_irq_handler(ks, m, irq),
+        _ => arch_finalise_cap(ks, m, cap, is_final),
     }
     Cap::Null
+}
+
+/// seL4's Arch_finaliseCap: what deleting a frame, page table, VSpace or ASID pool cap
+/// undoes (a frame's mapping goes with every cap that records it; the others only with the
+/// last cap).
+fn arch_finalise_cap<M: Machine>(ks: &mut KernelState, m: &mut M, cap: Cap, is_final: bool) {
+    match cap {
+        Cap::Frame {
+            base,
+            size,
+            mapping: Some(map),
+            ..
+        } => vspace::unmap_page(ks, m, base, size, map),
+        Cap::PageTable {
+            base,
+            mapping: Some(map),
+        } if is_final => vspace::unmap_page_table(ks, m, base, map),
+        Cap::VSpace {
+            base,
+            asid: Some(asid),
+        } if is_final => vspace::delete_asid(ks, m, asid, base),
+        Cap::AsidPool { base, asid_base } if is_final => {
+            vspace::delete_asid_pool(ks, m, asid_base, base)
+        }
+        _ => {}
+    }
 }
 
 /// seL4's capRemovable: the slot holding `cap` can now be emptied.
@@ -190,7 +201,7 @@ fn finalise_slot(
     immediate: bool,
 ) -> Result<bool, Preempted> {
     while !slot.cap(m).is_null() {
-        let fin = is_final(m, slot);
+        let fin = slot.is_final(m);
         let cap = slot.cap(m);
         let rem = finalise_cap(ks, m, cap, fin);
         if removable(rem, slot) {
@@ -201,7 +212,7 @@ fn finalise_slot(
             return Ok(false);
         }
         reduce_zombie(ks, m, slot, immediate)?;
-        preemption::point(ks, m)?;
+        preemption_point(ks, m)?;
     }
     Ok(true)
 }
@@ -224,8 +235,8 @@ fn reduce_zombie(
         return Ok(());
     };
     if immediate {
-        let end = Slot(ptr + (number - 1) * super::cnode::SLOT_SIZE);
-        delete(ks, m, end, false)?;
+        let end = Slot(ptr + (number - 1) * crate::model::mdb::SLOT_SIZE);
+        cte_delete(ks, m, end, false)?;
         if let Cap::Zombie {
             ptr: p2,
             is_tcb: t2,
@@ -248,7 +259,7 @@ fn reduce_zombie(
         let first = Slot(ptr);
         if first != slot {
             let (c1, c2) = (first.cap(m), slot.cap(m));
-            swap(m, c1, first, c2, slot);
+            cte_swap(m, c1, first, c2, slot);
         }
     }
     Ok(())
@@ -256,7 +267,7 @@ fn reduce_zombie(
 
 /// seL4's cteDelete: deletes the cap in `slot`; `exposed` when the slot is visible to
 /// user level (then it is always emptied).
-pub fn delete(
+pub fn cte_delete(
     ks: &mut KernelState,
     m: &mut impl Machine,
     slot: Slot,
@@ -271,31 +282,107 @@ pub fn delete(
 
 /// seL4's cteDeleteOne: deletes a cap that never needs a Zombie (a reply cap, a cap in a
 /// thread's own slots).
-pub fn delete_one(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
+pub fn cte_delete_one(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
     let cap = slot.cap(m);
     if cap.is_null() {
         return;
     }
-    let fin = is_final(m, slot);
+    let fin = slot.is_final(m);
     finalise_cap(ks, m, cap, fin);
     empty_slot(m, slot);
 }
 
 /// seL4's cteRevoke: deletes every descendant of the cap in `slot`.
-pub fn revoke(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) -> Result<(), Preempted> {
+pub fn cte_revoke(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) -> Result<(), Preempted> {
     while let Some(next) = slot.next(m) {
-        if !is_mdb_parent_of(m, slot, next) {
+        if !slot.is_mdb_parent_of(m, next) {
             break;
         }
         if mutant::on(Mutant::RevokeLeavesOneChild)
-            && next.next(m).is_none_or(|n| !is_mdb_parent_of(m, slot, n))
+            && next.next(m).is_none_or(|n| !slot.is_mdb_parent_of(m, n))
         {
             break;
         }
-        delete(ks, m, next, true)?;
-        preemption::point(ks, m)?;
+        cte_delete(ks, m, next, true)?;
+        preemption_point(ks, m)?;
     }
     Ok(())
+}
+
+/// seL4's ensureNoChildren: RevokeFirst if `slot` has a child.
+pub fn ensure_no_children(m: &impl Memory, slot: Slot) -> Result<(), SyscallError> {
+    match slot.next(m) {
+        Some(n) if slot.is_mdb_parent_of(m, n) => Err(SyscallError::RevokeFirst),
+        _ => Ok(()),
+    }
+}
+
+/// seL4's ensureEmptySlot: DeleteFirst unless `slot` is empty.
+pub fn ensure_empty_slot(m: &impl Memory, slot: Slot) -> Result<(), SyscallError> {
+    if slot.cap(m).is_null() {
+        Ok(())
+    } else {
+        Err(SyscallError::DeleteFirst)
+    }
+}
+
+/// seL4's deriveCap: the cap a copy of `cap` (in `slot`) may hold. Some caps cannot be
+/// copied (they become Null), an untyped with children must be revoked first, and a frame
+/// copy starts unmapped.
+pub fn derive_cap(m: &impl Memory, slot: Slot, cap: Cap) -> Result<Cap, SyscallError> {
+    Ok(match cap {
+        Cap::Zombie { .. } | Cap::IrqControl | Cap::Reply { .. } => Cap::Null,
+        Cap::Untyped { .. } => {
+            if !mutant::on(Mutant::UntypedCopyWithChildren) {
+                ensure_no_children(m, slot)?;
+            }
+            cap
+        }
+        // A page table or VSpace can only be copied once it is in use (mapped / assigned).
+        Cap::PageTable { mapping: None, .. } | Cap::VSpace { asid: None, .. } => {
+            return Err(SyscallError::IllegalOperation);
+        }
+        Cap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            ..
+        } => Cap::Frame {
+            base,
+            size,
+            rights,
+            is_device,
+            mapping: None,
+        },
+        _ => cap,
+    })
+}
+
+/// seL4's insertNewCap: a new object's original cap, right after its untyped parent.
+pub fn insert_new_cap(m: &mut impl Machine, parent: Slot, slot: Slot, cap: Cap) {
+    let next = parent.next(m);
+    slot.set_cap(m, cap);
+    m.write_word(slot.0 + 16, parent.0);
+    m.write_word(slot.0 + 24, 0);
+    slot.set_next(m, next);
+    slot.set_flags(m, true, true);
+    if let Some(n) = next {
+        n.set_prev(m, Some(slot));
+    }
+    parent.set_next(m, Some(slot));
+}
+
+/// seL4's slotCapLongRunningDelete: deleting this slot's cap would destroy a thread or a
+/// CNode (a deletion that may take long and be preempted).
+pub fn slot_cap_long_running_delete(m: &impl Memory, slot: Slot) -> bool {
+    let cap = slot.cap(m);
+    !cap.is_null()
+        && slot.is_final(m)
+        && matches!(
+            cap,
+            Cap::Thread { .. } | Cap::Zombie { .. } | Cap::CNode { .. }
+        )
 }
 
 #[cfg(test)]
@@ -331,14 +418,14 @@ mod tests {
             rights: CapRights::all(),
         };
         s(0).write_original(&mut m, ep);
-        insert(&mut m, ep, s(0), s(1));
+        cte_insert(&mut m, ep, s(0), s(1));
         let badged = Cap::Endpoint {
             ptr: 0x18_0000,
             badge: 9,
             rights: CapRights::all(),
         };
-        insert(&mut m, badged, s(1), s(2)); // a badged child of the copy
-        insert(&mut m, badged, s(2), s(3));
+        cte_insert(&mut m, badged, s(1), s(2)); // a badged child of the copy
+        cte_insert(&mut m, badged, s(2), s(3));
         let other = Cap::Endpoint {
             ptr: 0x18_0040,
             badge: 0,
@@ -346,10 +433,10 @@ mod tests {
         };
         s(4).write_original(&mut m, other);
         assert_eq!(order(&m, s(0)), [0, 1, 2, 3]);
-        revoke(&mut ks, &mut m, s(2)).unwrap();
+        cte_revoke(&mut ks, &mut m, s(2)).unwrap();
         assert!(s(3).cap(&m).is_null(), "the badged copy is revoked");
         assert_eq!(s(2).cap(&m), badged);
-        revoke(&mut ks, &mut m, s(0)).unwrap();
+        cte_revoke(&mut ks, &mut m, s(0)).unwrap();
         assert!(s(1).cap(&m).is_null() && s(2).cap(&m).is_null());
         assert_eq!(s(0).cap(&m), ep);
         assert_eq!(s(4).cap(&m), other, "unrelated caps survive");
@@ -361,16 +448,16 @@ mod tests {
         let (mut m, _) = setup();
         let t = Cap::Thread { tcb: 0x18_0000 };
         s(0).write_original(&mut m, t);
-        insert(&mut m, t, s(0), s(1));
-        insert(&mut m, t, s(1), s(2));
-        move_cap(&mut m, t, s(1), s(5));
+        cte_insert(&mut m, t, s(0), s(1));
+        cte_insert(&mut m, t, s(1), s(2));
+        cte_move(&mut m, t, s(1), s(5));
         assert_eq!(order(&m, s(0)), [0, 5, 2]);
         assert!(s(1).cap(&m).is_null());
         let d = Cap::Domain;
-        swap(&mut m, t, s(5), t, s(2)); // neighbours
+        cte_swap(&mut m, t, s(5), t, s(2)); // neighbours
         assert_eq!(order(&m, s(0)), [0, 2, 5]);
         s(7).write_original(&mut m, d);
-        swap(&mut m, t, s(0), d, s(7));
+        cte_swap(&mut m, t, s(0), d, s(7));
         assert_eq!(s(7).cap(&m), t);
         assert_eq!(order(&m, s(7)), [7, 2, 5]);
         assert_eq!(s(2).prev(&m), Some(s(7)));
@@ -397,7 +484,7 @@ mod tests {
             Slot::of(cnode(i), 1).write_original(&mut m, ep);
         }
         s(0).write_original(&mut m, cap(0));
-        delete(&mut ks, &mut m, s(0), true).unwrap();
+        cte_delete(&mut ks, &mut m, s(0), true).unwrap();
         assert!(s(0).cap(&m).is_null());
         for i in 0..20 {
             for j in 1..4 {
@@ -420,7 +507,7 @@ mod tests {
             free_index: 0,
         };
         s(0).write_original(&mut m, ut);
-        insert(&mut m, ut, s(0), s(1));
+        cte_insert(&mut m, ut, s(0), s(1));
         assert!(
             matches!(
                 s(0).cap(&m),
@@ -431,6 +518,6 @@ mod tests {
             ),
             "source marked full"
         );
-        assert!(is_final(&m, s(1)), "untyped caps are never the same object");
+        assert!(s(1).is_final(&m), "untyped caps are never the same object");
     }
 }

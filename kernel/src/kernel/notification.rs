@@ -1,15 +1,14 @@
 //! Notifications, as seL4's notification.c: a word of badge bits that Signal ORs in and
 //! Wait or Poll collects, a queue of waiters, and an optionally bound thread.
 
-use super::Tcb;
-use super::queue::Queue;
-use super::tcb::{ThreadState, field, reg};
-use crate::kernel::thread::{
-    possible_switch_to, reschedule_required, sched_enqueue, set_thread_state,
-};
+use super::endpoint::cancel_ipc;
+use super::thread::{possible_switch_to, reschedule_required, sched_enqueue, set_thread_state};
 use crate::machine::{Machine, Memory};
-use crate::model::KernelState;
+use crate::model::queue::Queue;
+use crate::model::tcb::field;
+use crate::model::{KernelState, Tcb, ThreadState};
 use crate::mutant::{self, Mutant};
+use sel4_abi::registers::BADGE_REGISTER;
 
 /// Notification states (seL4's NtfnState).
 pub mod state {
@@ -48,9 +47,9 @@ pub fn send_signal(ks: &mut KernelState, m: &mut impl Machine, ntfn: u64, badge:
     match q.state(m) {
         state::IDLE => match bound_tcb(m, ntfn) {
             Some(t) if t.state(m) == ThreadState::BlockedOnReceive => {
-                crate::kernel::ipc::cancel_ipc(ks, m, t);
+                cancel_ipc(ks, m, t);
                 set_thread_state(ks, m, t, ThreadState::Running);
-                t.set_reg(m, reg::X0, badge);
+                t.set_reg(m, BADGE_REGISTER, badge);
                 possible_switch_to(ks, m, t);
             }
             _ => set_active(m, ntfn, badge),
@@ -62,7 +61,7 @@ pub fn send_signal(ks: &mut KernelState, m: &mut impl Machine, ntfn: u64, badge:
                 q.set_state(m, state::IDLE);
             }
             set_thread_state(ks, m, dest, ThreadState::Running);
-            dest.set_reg(m, reg::X0, badge);
+            dest.set_reg(m, BADGE_REGISTER, badge);
             possible_switch_to(ks, m, dest);
         }
         _ => {
@@ -87,7 +86,7 @@ pub fn receive_signal(
 ) {
     let q = Queue(ntfn);
     if q.state(m) == state::ACTIVE {
-        t.set_reg(m, reg::X0, m.read_word(ntfn + BADGE));
+        t.set_reg(m, BADGE_REGISTER, m.read_word(ntfn + BADGE));
         q.set_state(m, state::IDLE);
     } else if blocking {
         set_thread_state(ks, m, t, ThreadState::BlockedOnNotification);
@@ -95,14 +94,14 @@ pub fn receive_signal(
         q.append(m, t);
         q.set_state(m, state::WAITING);
     } else {
-        t.set_reg(m, reg::X0, 0);
+        t.set_reg(m, BADGE_REGISTER, 0);
     }
 }
 
 /// seL4's completeSignal: a thread receiving on an endpoint takes its bound notification's
 /// pending badge instead.
 pub fn complete_signal(m: &mut impl Machine, ntfn: u64, t: Tcb) {
-    t.set_reg(m, reg::X0, m.read_word(ntfn + BADGE));
+    t.set_reg(m, BADGE_REGISTER, m.read_word(ntfn + BADGE));
     Queue(ntfn).set_state(m, state::IDLE);
 }
 
@@ -133,13 +132,13 @@ pub fn cancel_all_signals(ks: &mut KernelState, m: &mut impl Machine, ntfn: u64)
 }
 
 /// seL4's bindNotification.
-pub fn bind(m: &mut impl Machine, t: Tcb, ntfn: u64) {
+pub fn bind_notification(m: &mut impl Machine, t: Tcb, ntfn: u64) {
     m.write_word(ntfn + BOUND_TCB, t.0);
     t.set(m, field::BOUND_NOTIFICATION, ntfn);
 }
 
 /// seL4's unbindNotification: `t` loses its bound notification, if it has one.
-pub fn unbind_tcb(m: &mut impl Machine, t: Tcb) {
+pub fn unbind_notification(m: &mut impl Machine, t: Tcb) {
     let ntfn = t.get(m, field::BOUND_NOTIFICATION);
     if ntfn != 0 {
         m.write_word(ntfn + BOUND_TCB, 0);
@@ -148,8 +147,8 @@ pub fn unbind_tcb(m: &mut impl Machine, t: Tcb) {
 }
 
 /// seL4's unbindMaybeNotification: the notification loses its bound thread, if any.
-pub fn unbind_ntfn(m: &mut impl Machine, ntfn: u64) {
+pub fn unbind_maybe_notification(m: &mut impl Machine, ntfn: u64) {
     if let Some(t) = bound_tcb(m, ntfn) {
-        unbind_tcb(m, t);
+        unbind_notification(m, t);
     }
 }
