@@ -1,4 +1,5 @@
 //! Build-time configuration, as seL4's Kconfig options (set through environment variables).
+#![forbid(unsafe_code)]
 
 include!(concat!(env!("OUT_DIR"), "/config.rs"));
 

@@ -4,11 +4,16 @@
 //! - The kernel speaks seL4 16.0.0's AArch64 ABI; every number comes from `sel4-abi`.
 //! - The kernel has no heap: every object lives in memory user level retyped from untyped,
 //!   and an object's identity is its physical address, as in the spec.
-//! - The portable core (`api`, `kernel`, `object`, `model`) does not name the architecture.
-//!   It reaches memory and devices only through the [`machine::Machine`] trait, so it is
-//!   safe code, unit-tested on the host against a simulated memory.
-//! - Everything that touches hardware lives in `arch/aarch64`, with nearly every `unsafe`.
-//! - Module names and the decode/invoke split mirror the spec, so the two read side by side.
+//! - Layers, each importing only those below it: [`machine`] (what the core needs of the
+//!   hardware, as traits), [`model`] (objects and state), [`kernel`] (operations that span
+//!   objects), [`object`] (each family's decode and invoke), [`api`] (entry and syscall
+//!   dispatch), [`trace`] (recording, feature `trace`), [`arch`] (the AArch64 entry and the
+//!   `Machine` implementation). The spec crate has the same layers and names.
+//! - The core (every layer but `arch`) is safe code: `#![forbid(unsafe_code)]` in each, and
+//!   it is unit-tested on the host against a simulated machine.
+//! - Everything that touches hardware lives in `arch/aarch64`, with every `unsafe`.
+//! - Module names, function names and the decode/invoke split mirror the spec, so the two
+//!   read side by side (a test checks it).
 #![cfg_attr(not(any(test, feature = "sim")), no_std)]
 
 pub mod api;

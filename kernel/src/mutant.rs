@@ -3,6 +3,7 @@
 //! Built only with the `mutants` feature (the refinement tests' mutant run); without it
 //! [`on`] is a constant `false` and every mutation point compiles away. At most one mutant
 //! is active at a time, chosen at run time with [`set`].
+#![forbid(unsafe_code)]
 
 /// The mutants: each names the bug it plants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,9 @@
 //! The projection walks what user level can reach: every thread on the kernel's thread
 //! list (seL4's ksDebugTCBs), in order, its five TCB slots, and from there every CNode a
 //! cap names, breadth first. The refinement tests walk the spec's state the same way.
+#![forbid(unsafe_code)]
 
-use crate::api::Event;
+use crate::api::{self, Event};
 use crate::kernel::boot::BootResult;
 use crate::kernel::endpoint::flags as kflags;
 use crate::kernel::notification;
@@ -84,8 +85,16 @@ pub fn boot<M: Machine>(ks: &mut KernelState, m: &mut M, r: &BootResult, idle: u
     exit(ks, m);
 }
 
+/// seL4's handleEvent, recorded: the ENTRY record (what the kernel read from user level),
+/// the entry itself ([`api::handle_event`]), then the EXIT record (the state after it).
+pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
+    entry(ks, m, event);
+    api::handle_event(ks, m, event);
+    exit(ks, m);
+}
+
 /// Writes the ENTRY record for `event`, before the kernel handles it.
-pub fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
+fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     if !m.tracing() {
         return;
     }

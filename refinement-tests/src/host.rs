@@ -4,7 +4,7 @@
 //! program can reach). Used by `tests/host_differential.rs` and the mutant run
 //! (`tests/mutants.rs`).
 
-use kernel::api::{Event, handle_event};
+use kernel::api::Event;
 use kernel::kernel::boot::{self, BootParams, elf::testelf, regions::Region, regions::RegionList};
 use kernel::kernel::thread::lookup_ipc_buffer;
 use kernel::machine::Memory;
@@ -12,6 +12,7 @@ use kernel::machine::sim::SimMachine;
 use kernel::model::KernelState;
 use kernel::model::tcb::{field, reg};
 use kernel::model::{Cap as KCap, Slot, Tcb};
+use kernel::trace::handle_event;
 use proptest::prelude::*;
 use sel4_abi::context::index;
 use sel4_abi::ipc_buffer::offset as buf;

@@ -24,8 +24,6 @@ pub enum Event {
 /// seL4's handleEvent: performs `event` for the current thread, then schedules and
 /// activates the thread to run. Afterwards `ks.current` is that thread, or None to idle.
 pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
-    #[cfg(feature = "trace")]
-    crate::trace::entry(ks, m, event);
     match (event, ks.current) {
         (Event::Syscall, Some(t)) => handle_syscall(ks, m, t),
         (Event::Fault(f), Some(t)) => handle_fault(ks, m, t, f),
@@ -35,6 +33,4 @@ pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     }
     schedule(ks, m);
     activate_thread(ks, m);
-    #[cfg(feature = "trace")]
-    crate::trace::exit(ks, m);
 }

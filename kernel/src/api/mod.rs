@@ -1,5 +1,6 @@
 //! The user-visible surface: the kernel's entry point and syscall dispatch (seL4's
 //! handleEvent and syscall.c), and the debug services of a debug build.
+#![forbid(unsafe_code)]
 
 pub mod debug;
 pub mod event;

@@ -1,7 +1,7 @@
 //! Interrupts, as seL4's interrupt.c: each line's state, the kernel's IRQ node (the
 //! notification each line signals), delivering an interrupt, and what deleting a handler
 //! undoes. The kernel timer's line is the kernel's. The invocations that change them are in
-//! [`crate::object::irq`].
+//! the object layer's `irq` module.
 
 use super::cte::cte_delete_one;
 use super::notification::send_signal;

@@ -1,7 +1,8 @@
-//! Kernel operations: the machinery that spans objects, used by the invocations in
-//! [`crate::object`] and by the syscall paths in [`crate::api`]: capability lookup and the
+//! Kernel operations: the machinery that spans objects, used by the invocations (the object
+//! layer) and by the syscall paths (the api layer): capability lookup and the
 //! derivation tree, threads and scheduling, IPC, faults, address spaces, interrupts,
 //! preemption, and boot.
+#![forbid(unsafe_code)]
 
 pub mod boot;
 pub mod cspace;

@@ -4,6 +4,7 @@
 //! kernel's physical-memory window, and host tests implement it on a simulated memory
 //! ([`sim::SimMachine`]). Physical addresses are plain `u64`s: every kernel object is named
 //! by its physical address, as in the spec.
+#![forbid(unsafe_code)]
 
 pub mod console;
 pub mod esr;
@@ -64,7 +65,7 @@ pub trait Machine: Memory {
     fn tracing(&self) -> bool {
         false
     }
-    /// Appends words to the trace (feature `trace`; see [`crate::trace`]).
+    /// Appends words to the trace (feature `trace`; the trace module writes it).
     #[cfg(feature = "trace")]
     fn trace_words(&mut self, _words: &[u64]) {}
     /// Sends what [`Machine::trace_words`] buffered on (the end of a record).

@@ -5,7 +5,8 @@
 //! Each object is named by its physical address and read or written through
 //! [`crate::machine::Memory`], like seL4's C structures behind their bitfield accessors.
 //! Nothing here is a kernel rule: the operations that change several objects at once are in
-//! [`crate::kernel`].
+//! the kernel layer above.
+#![forbid(unsafe_code)]
 
 pub mod cap;
 pub mod error;

@@ -3,6 +3,7 @@
 //! invocation, then performs it (`invoke_<family>`: effects only). This module picks the
 //! family by the invoked cap's type (seL4's decodeInvocation and performInvocation);
 //! endpoints, notifications and reply caps have no labels and are decoded here.
+#![forbid(unsafe_code)]
 
 pub mod asid;
 pub mod cnode;

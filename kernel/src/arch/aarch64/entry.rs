@@ -4,7 +4,7 @@
 use super::gic::Gic;
 use super::machine::{DEFAULT_UART, KernelMachine};
 use super::{KERNEL_WINDOW, cpu, fpu, power, timer, vectors};
-use crate::api::{self, Event};
+use crate::api::Event;
 use crate::kernel::boot::{self, BootParams, dtb, regions::Region};
 use crate::kernel::interrupt::init_irqs;
 use crate::kernel::vspace::find_vspace_for_asid;
@@ -164,6 +164,14 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     return_to_user(ks, m)
 }
 
+/// One kernel entry: seL4's handleEvent, recorded when this is the trace kernel.
+fn handle_event(ks: &mut KernelState, m: &mut KernelMachine, event: Event) {
+    #[cfg(feature = "trace")]
+    crate::trace::handle_event(ks, m, event);
+    #[cfg(not(feature = "trace"))]
+    crate::api::handle_event(ks, m, event);
+}
+
 /// Leaves the kernel: resumes the current thread, or idles if there is none.
 fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
     // Recording an entry can take longer than a tick period (the projection walks every
@@ -241,9 +249,9 @@ fn handle_interrupts(ks: &mut KernelState, m: &mut KernelMachine) {
     while let Some(irq) = m.gic.as_ref().and_then(Gic::ack) {
         if irq == timer::IRQ {
             timer::rearm();
-            api::handle_event(ks, m, Event::TimerTick);
+            handle_event(ks, m, Event::TimerTick);
         } else {
-            api::handle_event(ks, m, Event::Interrupt(irq as u64));
+            handle_event(ks, m, Event::Interrupt(irq as u64));
         }
         if let Some(g) = &m.gic {
             g.eoi(irq);
@@ -285,7 +293,7 @@ extern "C" fn el0_exception(kind: u64) -> ! {
                 code: 0,
             }),
         };
-        api::handle_event(ks, m, event);
+        handle_event(ks, m, event);
     } else if kind == 1 {
         handle_interrupts(ks, m);
     } else {
