@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// The kernel's target: no FP/SIMD in kernel code (DESIGN.md, decision 6).
+/// The kernel's target: no FP/SIMD in kernel code (docs/architecture.md, "FP/SIMD state").
 pub const KERNEL_TARGET: &str = "aarch64-unknown-none-softfloat";
 /// The root tasks' target: user code may use FP/SIMD.
 pub const USER_TARGET: &str = "aarch64-unknown-none";

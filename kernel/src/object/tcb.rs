@@ -15,6 +15,10 @@ use crate::model::queue::Queue;
 use crate::model::tcb::{USER_CONTEXT, field, reg, sanitise, slot as tcb_slot};
 use crate::model::{Cap, KernelState, Slot, SyscallError, Tcb, ThreadState};
 use crate::mutant::{self, Mutant};
+use sel4_abi::tcb::registers_flags::{
+    COPY_RESUME_TARGET, COPY_SUSPEND_SOURCE, COPY_TRANSFER_FRAME, COPY_TRANSFER_INTEGER,
+    READ_SUSPEND_SOURCE, WRITE_RESUME_TARGET,
+};
 use sel4_abi::tcb::{FRAME_REGISTERS, TCB_FLAG_MASK};
 use sel4_abi::{CapRights, TcbLabel};
 
@@ -144,7 +148,7 @@ fn decode_read_registers(
     }
     Ok(TcbInvocation::ReadRegisters {
         target,
-        suspend: flags & 1 != 0,
+        suspend: flags & READ_SUSPEND_SOURCE != 0,
         count,
     })
 }
@@ -165,7 +169,7 @@ fn decode_write_registers(
     }
     Ok(TcbInvocation::WriteRegisters {
         target,
-        resume: flags & 1 != 0,
+        resume: flags & WRITE_RESUME_TARGET != 0,
         count: count.min(MAX_REGISTERS),
     })
 }
@@ -187,10 +191,10 @@ fn decode_copy_registers(
     Ok(TcbInvocation::CopyRegisters {
         target,
         source: Tcb(source),
-        suspend: flags & 1 != 0,
-        resume: flags & 2 != 0,
-        frame: flags & 4 != 0,
-        integer: flags & 8 != 0,
+        suspend: flags & COPY_SUSPEND_SOURCE != 0,
+        resume: flags & COPY_RESUME_TARGET != 0,
+        frame: flags & COPY_TRANSFER_FRAME != 0,
+        integer: flags & COPY_TRANSFER_INTEGER != 0,
     })
 }
 

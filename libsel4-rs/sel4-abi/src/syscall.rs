@@ -44,7 +44,7 @@ pub enum Syscall {
     DebugNameThread = -14,
     /// `seL4_SysBenchmarkNullSyscall`: enter and leave the kernel, doing nothing.
     ///
-    /// Number as ABI.md records for seL4 16.0.0; seL4 13–15 used -21 (see `docs/abi.md`).
+    /// seL4 16.0.0's number; seL4 13–15 used -21 (see `docs/abi.md`).
     BenchmarkNullSyscall = -22,
     /// `seL4_SysSetTLSBase`: set the caller's TLS register (`CONFIG_SET_TLS_BASE_SELF`).
     ///

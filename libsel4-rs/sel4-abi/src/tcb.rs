@@ -30,6 +30,28 @@ pub const READ_REGISTERS_MAX: usize = FRAME_REGISTERS + GP_REGISTERS;
 
 const _: () = assert!(READ_REGISTERS_MAX == USER_CONTEXT_WORDS);
 
+/// The flag word of ReadRegisters, WriteRegisters and CopyRegisters, as libsel4's stubs pack
+/// it and the kernel's `decode*Registers` unpack it: one bit per boolean argument, and the
+/// architecture flags from bit [`REGISTERS_ARCH_FLAGS_SHIFT`].
+pub mod registers_flags {
+    /// ReadRegisters `suspend_source`.
+    pub const READ_SUSPEND_SOURCE: u64 = 1 << 0;
+    /// WriteRegisters `resume_target`.
+    pub const WRITE_RESUME_TARGET: u64 = 1 << 0;
+    /// CopyRegisters `suspend_source`.
+    pub const COPY_SUSPEND_SOURCE: u64 = 1 << 0;
+    /// CopyRegisters `resume_target`.
+    pub const COPY_RESUME_TARGET: u64 = 1 << 1;
+    /// CopyRegisters `transfer_frame`.
+    pub const COPY_TRANSFER_FRAME: u64 = 1 << 2;
+    /// CopyRegisters `transfer_integer`.
+    pub const COPY_TRANSFER_INTEGER: u64 = 1 << 3;
+}
+
+/// Where the architecture flags start in the Read/Write/CopyRegisters flag word (AArch64
+/// defines none).
+pub const REGISTERS_ARCH_FLAGS_SHIFT: u32 = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +69,17 @@ mod tests {
         assert_eq!(TCB_FLAG_NO_FLAG, 0);
         assert_eq!(TCB_FLAG_FPU_DISABLED, 1);
         assert_eq!(TCB_FLAG_MASK, 1);
+    }
+
+    #[test]
+    fn register_flags_are_pinned() {
+        use registers_flags::*;
+        assert_eq!((READ_SUSPEND_SOURCE, WRITE_RESUME_TARGET), (1, 1));
+        assert_eq!(
+            (COPY_SUSPEND_SOURCE, COPY_RESUME_TARGET, COPY_TRANSFER_FRAME, COPY_TRANSFER_INTEGER),
+            (1, 2, 4, 8)
+        );
+        assert_eq!(REGISTERS_ARCH_FLAGS_SHIFT, 8);
     }
 
     #[test]

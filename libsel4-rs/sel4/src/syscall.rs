@@ -6,6 +6,14 @@
 
 use sel4_abi::Syscall;
 
+// The asm below names the registers literally (asm operands cannot be computed); these
+// assertions tie each to the role sel4-abi gives it.
+const _: () = {
+    use sel4_abi::registers::*;
+    assert!(CAP_REGISTER == 0 && BADGE_REGISTER == 0 && MSG_INFO_REGISTER == 1);
+    assert!(MSG_REGISTERS[0] == 2 && MSG_REGISTERS[3] == 5 && SYSCALL_REGISTER == 7);
+};
+
 /// The registers a syscall passes and returns: x0..x5.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Regs {

@@ -84,8 +84,8 @@ mod tests {
     use crate::cap::Cap;
     use sel4_abi::{CNodeCapData, CapRights, ObjectType, UserContext, VmAttributes};
 
-    /// Every builder's label against the numbers written in `shared/ABI.md`, independently
-    /// of `InvocationLabel`.
+    /// Every builder's label against the numbers of the label table in `docs/abi.md`,
+    /// independently of `InvocationLabel`.
     #[test]
     fn labels_match_abi_md() {
         let s = Cap::from_cptr(2).relative_bits(1, 64);

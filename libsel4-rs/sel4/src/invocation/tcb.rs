@@ -8,17 +8,12 @@ use crate::cap::{CPtr, Cap};
 use crate::error::Result;
 use crate::message::Message;
 
-// The flag word of Read/Write/CopyRegisters, as seL4's libsel4 stubs pack it and its
-// `decode*Registers` unpack it (`ReadRegisters_suspend`, `WriteRegisters_resume`,
-// `CopyRegisters_*` bit numbers; the arch flags are `flags >> 8`). sel4-abi does not record
-// these yet; they belong in its `tcb` module.
-const FLAG_SUSPEND_SOURCE: u64 = 1 << 0;
-const FLAG_RESUME_TARGET: u64 = 1 << 0;
-const COPY_SUSPEND_SOURCE: u64 = 1 << 0;
-const COPY_RESUME_TARGET: u64 = 1 << 1;
-const COPY_TRANSFER_FRAME: u64 = 1 << 2;
-const COPY_TRANSFER_INTEGER: u64 = 1 << 3;
-const ARCH_FLAGS_SHIFT: u32 = 8;
+// The flag word of Read/Write/CopyRegisters, as seL4's libsel4 stubs pack it.
+use sel4_abi::tcb::REGISTERS_ARCH_FLAGS_SHIFT as ARCH_FLAGS_SHIFT;
+use sel4_abi::tcb::registers_flags::{
+    COPY_RESUME_TARGET, COPY_SUSPEND_SOURCE, COPY_TRANSFER_FRAME, COPY_TRANSFER_INTEGER,
+    READ_SUSPEND_SOURCE as FLAG_SUSPEND_SOURCE, WRITE_RESUME_TARGET as FLAG_RESUME_TARGET,
+};
 
 fn flags(bits: &[(bool, u64)], arch_flags: u8) -> u64 {
     bits.iter()
