@@ -76,7 +76,12 @@ mod tests {
         use registers_flags::*;
         assert_eq!((READ_SUSPEND_SOURCE, WRITE_RESUME_TARGET), (1, 1));
         assert_eq!(
-            (COPY_SUSPEND_SOURCE, COPY_RESUME_TARGET, COPY_TRANSFER_FRAME, COPY_TRANSFER_INTEGER),
+            (
+                COPY_SUSPEND_SOURCE,
+                COPY_RESUME_TARGET,
+                COPY_TRANSFER_FRAME,
+                COPY_TRANSFER_INTEGER
+            ),
             (1, 2, 4, 8)
         );
         assert_eq!(REGISTERS_ARCH_FLAGS_SHIFT, 8);
