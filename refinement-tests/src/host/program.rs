@@ -1,0 +1,461 @@
+//! Generated programs: the steps (root-task syscalls with their cptrs and slots chosen),
+//! the strategies that make them, and the prelude every program starts with.
+
+use super::world::{DEPTH, WINDOW, boot_both};
+use proptest::prelude::*;
+use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
+
+/// One step of a generated program, with cptrs and slot indices already chosen.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// A Call: an invocation whose reply is compared.
+    Call {
+        cptr: u64,
+        label: u64,
+        words: Vec<u64>,
+        caps: Vec<u64>,
+    },
+    /// DebugCapIdentify: the cap type in x0 is compared.
+    Identify { cptr: u64 },
+    /// `n` timer ticks (5 end a timeslice): round robin among equal priorities.
+    Ticks(u8),
+    /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
+    /// compared.
+    NBRecv { cptr: u64 },
+    /// An IPC syscall (Send, NBSend, Recv, Reply, ReplyRecv, Call, Yield) by the running
+    /// thread: its view and that of the thread running next are compared.
+    Ipc {
+        sys: Syscall,
+        cptr: u64,
+        label: u64,
+        words: Vec<u64>,
+        caps: Vec<u64>,
+    },
+}
+
+/// A step's syscall: the number, the cptr, the label, the message words and the caps.
+pub type StepSyscall<'a> = (Syscall, u64, u64, &'a [u64], &'a [u64]);
+
+impl Step {
+    /// The syscall a step makes (None for timer ticks).
+    pub fn syscall(&self) -> Option<StepSyscall<'_>> {
+        match self {
+            Step::Call {
+                cptr,
+                label,
+                words,
+                caps,
+            } => Some((Syscall::Call, *cptr, *label, words, caps)),
+            Step::Ipc {
+                sys,
+                cptr,
+                label,
+                words,
+                caps,
+            } => Some((*sys, *cptr, *label, words, caps)),
+            Step::Identify { cptr } => Some((Syscall::DebugCapIdentify, *cptr, 0, &[], &[])),
+            Step::NBRecv { cptr } => Some((Syscall::NBRecv, *cptr, 0, &[], &[])),
+            Step::Ticks(_) => None,
+        }
+    }
+}
+
+/// The slots a program names: the work window, the untypeds, the initial caps (mostly as
+/// sources: deleting the root task's own TCB, CNode or VSpace stops the program).
+pub fn slot(u: (u64, u64), empty: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        // Mostly a few dense slots, so that objects made are then copied, minted, moved...
+        8 => (0..6u64).prop_map(move |i| empty + i),
+        3 => (0..WINDOW).prop_map(move |i| empty + i),
+        2 => u.0..u.1,
+        1 => 0u64..16,
+        1 => any::<u64>(),
+    ]
+}
+
+pub fn window(empty: u64) -> impl Strategy<Value = u64> {
+    prop_oneof![
+        12 => (0..6u64).prop_map(move |i| empty + i),
+        6 => (0..WINDOW).prop_map(move |i| empty + i),
+        1 => any::<u64>(),
+    ]
+}
+
+pub fn depth() -> impl Strategy<Value = u64> {
+    prop_oneof![9 => Just(DEPTH), 1 => prop::sample::select(vec![0u64, 1, 12, 52, 65])]
+}
+
+pub fn small_word() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        prop::sample::select(vec![
+            0u64, 1, 2, 3, 4, 5, 9, 11, 12, 16, 21, 40, 47, 48, 63, 64, 255, 256
+        ]),
+        any::<u64>(),
+    ]
+}
+
+/// One generated step: `u` is the untyped range, `e` the first free slot, `ipc_buffer` the
+/// root task's IPC buffer address (the threads a program makes share it).
+pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => retype_step(u, e),
+        2 => vm_retype_step(u, e),
+        3 => vm_step(e),
+        6 => cnode_step(u, e),
+        3 => tcb_step(e, ipc_buffer),
+        3 => ipc_step(e),
+        1 => send_step(e),
+        2 => garbage_step(u, e),
+        1 => slot(u, e).prop_map(|cptr| Step::Identify { cptr }),
+        1 => window(e).prop_map(|cptr| Step::NBRecv { cptr }),
+        1 => (1u8..8).prop_map(Step::Ticks),
+    ]
+}
+
+/// Steps of the kind `retype`.
+fn retype_step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    (
+        u.0..u.1,
+        0u64..12,
+        small_word(),
+        prop_oneof![3 => 0..6u64, 1 => 0..WINDOW],
+        1u64..4,
+    )
+        .prop_map(move |(ut, ty, size, off, n)| Step::Call {
+            cptr: ut,
+            label: L::UntypedRetype as u64,
+            words: vec![ty, size, 0, 0, e + off, n],
+            caps: vec![cn],
+        })
+}
+
+/// Steps of the kind `cnode_op`.
+fn cnode_step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    (
+        prop::sample::select(vec![
+            L::CNodeCopy,
+            L::CNodeMint,
+            L::CNodeMove,
+            L::CNodeMutate,
+            L::CNodeDelete,
+            L::CNodeRevoke,
+            L::CNodeRotate,
+            L::CNodeSaveCaller,
+            L::CNodeCancelBadgedSends,
+        ]),
+        window(e),
+        depth(),
+        slot(u, e),
+        depth(),
+        0u64..16,
+        small_word(),
+        slot(u, e),
+    )
+        .prop_map(move |(op, dest, dd, src, sd, rights, data, pivot)| {
+            // Revoke, Delete and CancelBadgedSends also reach the untypeds and initial caps
+            // (through the source slot), so revokes find children.
+            let target = if data & 3 != 0 { dest } else { src };
+            let words = match op {
+                L::CNodeCopy => vec![dest, dd, src, sd, rights],
+                L::CNodeMint => vec![dest, dd, src, sd, rights, data],
+                L::CNodeMove => vec![dest, dd, src, sd],
+                L::CNodeMutate => vec![dest, dd, src, sd, data],
+                L::CNodeRotate => vec![dest, dd, data, pivot, sd, data >> 1, src, sd],
+                _ => vec![target, dd],
+            };
+            let caps = if op == L::CNodeRotate {
+                vec![cn, cn]
+            } else {
+                vec![cn]
+            };
+            Step::Call {
+                cptr: cn,
+                label: op as u64,
+                words,
+                caps,
+            }
+        })
+}
+
+/// Steps of the kind `tcb_op`.
+fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    (
+        // The root task's own TCB too: lowering its MCP then bounds its later requests.
+        prop_oneof![5 => window(e), 1 => Just(init_cap::INIT_THREAD_TCB)],
+        prop::sample::select(vec![
+            L::TcbSetPriority,
+            L::TcbSetMcPriority,
+            L::TcbSuspend,
+            L::TcbSetTlsBase,
+            L::TcbSetFlags,
+            L::TcbBindNotification,
+            L::TcbUnbindNotification,
+            L::TcbReadRegisters,
+            L::TcbConfigure,
+            L::TcbConfigure,
+            L::TcbResume,
+            L::TcbResume,
+        ]),
+        0u64..300,
+        window(e),
+    )
+        .prop_map(move |(t, op, v, other)| {
+            let (words, caps) = match op {
+                // A thread in the root task's CSpace and VSpace, sharing its IPC buffer
+                // frame (the programs' threads run no code of their own: each step is a
+                // syscall by whichever thread runs), with a fault endpoint from the window.
+                L::TcbConfigure => (
+                    vec![if v & 1 == 0 { 0 } else { other }, 0, 0, ipc_buffer],
+                    vec![
+                        cn,
+                        init_cap::INIT_THREAD_VSPACE,
+                        init_cap::INIT_THREAD_IPC_BUFFER,
+                    ],
+                ),
+                L::TcbResume => (vec![], vec![]),
+                L::TcbSetPriority | L::TcbSetMcPriority => {
+                    (vec![v.min(254)], vec![init_cap::INIT_THREAD_TCB])
+                }
+                L::TcbBindNotification => (vec![], vec![other]),
+                L::TcbReadRegisters => (vec![0, v % 40], vec![]),
+                L::TcbSetFlags => (vec![0, v & 1], vec![]),
+                _ => (vec![v], vec![]),
+            };
+            Step::Call {
+                cptr: t,
+                label: op as u64,
+                words,
+                caps,
+            }
+        })
+}
+
+/// Steps of the kind `send`.
+fn send_step(e: u64) -> impl Strategy<Value = Step> {
+    (
+        window(e),
+        0u64..60,
+        prop::collection::vec(small_word(), 0..6),
+    )
+        .prop_map(|(cptr, label, words)| Step::Ipc {
+            sys: Syscall::NBSend,
+            cptr,
+            label,
+            words,
+            caps: vec![],
+        })
+}
+
+/// Steps of the kind `garbage`.
+fn garbage_step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
+    (
+        slot(u, e),
+        0u64..52,
+        prop::collection::vec(small_word(), 0..8),
+        prop::collection::vec(slot(u, e), 0..3),
+    )
+        .prop_map(|(cptr, label, words, caps)| Step::Call {
+            cptr,
+            label,
+            words,
+            caps,
+        })
+}
+
+/// Steps of the kind `ipc`.
+fn ipc_step(e: u64) -> impl Strategy<Value = Step> {
+    (
+        prop::sample::select(vec![
+            Syscall::Send,
+            Syscall::Recv,
+            Syscall::Recv,
+            Syscall::Reply,
+            Syscall::ReplyRecv,
+            Syscall::Yield,
+            Syscall::Call,
+        ]),
+        prop_oneof![
+            2 => window(e),
+            3 => Just(e + PRELUDE_SLOTS),
+            1 => Just(e + PRELUDE_SLOTS + 1),
+        ],
+        0u64..4,
+        prop::collection::vec(small_word(), 0..7),
+        prop::collection::vec(prop_oneof![window(e), Just(0u64)], 0..2),
+    )
+        .prop_map(|(sys, cptr, label, words, caps)| Step::Ipc {
+            sys,
+            cptr,
+            label,
+            words,
+            caps,
+        })
+}
+
+/// Memory: VSpaces, page tables and frames made, assigned an ASID, mapped and unmapped
+/// in VSpaces the program made (the root task's own holds boot tables the spec does
+/// not model), at a few addresses so that mappings meet.
+fn vm_retype_step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    (
+        u.0..u.1,
+        prop::sample::select(vec![
+            ObjectType::VSpace,
+            ObjectType::PageTable,
+            ObjectType::SmallPage,
+            ObjectType::LargePage,
+        ]),
+        prop_oneof![3 => 0..6u64, 1 => 0..WINDOW],
+        1u64..3,
+    )
+        .prop_map(move |(ut, ty, off, n)| Step::Call {
+            cptr: ut,
+            label: L::UntypedRetype as u64,
+            words: vec![ty as u64, 0, 0, 0, e + off, n],
+            caps: vec![cn],
+        })
+}
+
+/// Steps of the kind `vm`.
+fn vm_step(e: u64) -> impl Strategy<Value = Step> {
+    (
+        prop::sample::select(vec![
+            L::ArmAsidPoolAssign,
+            L::ArmPageTableMap,
+            L::ArmPageTableMap,
+            L::ArmPageTableUnmap,
+            L::ArmPageMap,
+            L::ArmPageMap,
+            L::ArmPageUnmap,
+            L::ArmPageGetAddress,
+            L::ArmPageCleanData,
+            L::ArmVSpaceCleanData,
+        ]),
+        window(e),
+        prop_oneof![2 => Just(e + PRELUDE_SLOTS + 4), 1 => window(e)],
+        prop::sample::select(vec![
+            0x1000_0000u64,
+            0x1000_1000,
+            0x1020_0000,
+            0x4000_0000,
+            0x7f_ffff_f000,
+            0x1000_0800,
+            0x8000_0000_0000,
+        ]),
+        0u64..4,
+    )
+        .prop_map(|(op, target, vspace, vaddr, rights)| {
+            let (cptr, words, caps) = match op {
+                L::ArmAsidPoolAssign => (init_cap::INIT_THREAD_ASID_POOL, vec![], vec![target]),
+                L::ArmPageTableMap => (target, vec![vaddr, 0], vec![vspace]),
+                L::ArmPageMap => (target, vec![vaddr, rights, 0], vec![vspace]),
+                L::ArmPageCleanData => (target, vec![0, 64], vec![]),
+                L::ArmVSpaceCleanData => (vspace, vec![vaddr, vaddr + 64], vec![]),
+                _ => (target, vec![], vec![]),
+            };
+            Step::Call {
+                cptr,
+                label: op as u64,
+                words,
+                caps,
+            }
+        })
+}
+
+/// Generated programs: 1 to 39 steps in the booted world's slots.
+pub fn program() -> impl Strategy<Value = Vec<Step>> {
+    let (k, _, u0, u1, e) = boot_both();
+    let ipc_buffer = k.root.ipc_buffer(&k.m);
+    let prelude = prelude(u1, e, ipc_buffer);
+    prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40).prop_map(move |random| {
+        let mut p = prelude.clone();
+        p.extend(random);
+        p
+    })
+}
+
+/// Where the prelude puts its endpoint, notification, two threads and address space (after
+/// the dense slots most steps use).
+pub const PRELUDE_SLOTS: u64 = 6;
+/// Where the prelude's address space has its page tables.
+pub const PRELUDE_VADDR: u64 = 0x1000_0000;
+
+/// Every generated program starts with an endpoint, a notification and two threads at
+/// priority 100 (below the root task's 255), configured and resumed: they run whenever the
+/// root task blocks, so IPC steps meet partners; and an address space with its tables in
+/// place, so frame steps map.
+pub fn prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let ut = u1 - 1;
+    let (ep, ntfn, t1, t2) = (
+        e + PRELUDE_SLOTS,
+        e + PRELUDE_SLOTS + 1,
+        e + PRELUDE_SLOTS + 2,
+        e + PRELUDE_SLOTS + 3,
+    );
+    let retype = |ty: ObjectType, slot: u64, n: u64| {
+        call(
+            ut,
+            L::UntypedRetype,
+            vec![ty as u64, 0, 0, 0, slot, n],
+            vec![cn],
+        )
+    };
+    let mut p = vec![
+        retype(ObjectType::Endpoint, ep, 1),
+        retype(ObjectType::Notification, ntfn, 1),
+        retype(ObjectType::Tcb, t1, 2),
+    ];
+    // The second thread's faults go to the endpoint, where the others may receive them.
+    for (t, fault_ep) in [(t1, 0), (t2, ep)] {
+        p.push(call(
+            t,
+            L::TcbConfigure,
+            vec![fault_ep, 0, 0, ipc_buffer],
+            vec![
+                cn,
+                init_cap::INIT_THREAD_VSPACE,
+                init_cap::INIT_THREAD_IPC_BUFFER,
+            ],
+        ));
+        p.push(call(
+            t,
+            L::TcbSetPriority,
+            vec![100],
+            vec![init_cap::INIT_THREAD_TCB],
+        ));
+        p.push(call(t, L::TcbResume, vec![], vec![]));
+    }
+    // An address space: a VSpace with an ASID and the three levels of tables that cover
+    // PRELUDE_VADDR, so frames can be mapped there at once.
+    let vs = e + PRELUDE_SLOTS + 4;
+    p.push(retype(ObjectType::VSpace, vs, 1));
+    p.push(call(
+        init_cap::INIT_THREAD_ASID_POOL,
+        L::ArmAsidPoolAssign,
+        vec![],
+        vec![vs],
+    ));
+    p.push(retype(ObjectType::PageTable, vs + 1, 3));
+    for pt in vs + 1..vs + 4 {
+        p.push(call(
+            pt,
+            L::ArmPageTableMap,
+            vec![PRELUDE_VADDR, 0],
+            vec![vs],
+        ));
+    }
+    p
+}
+
+pub fn call(cptr: u64, label: L, words: Vec<u64>, caps: Vec<u64>) -> Step {
+    Step::Call {
+        cptr,
+        label: label as u64,
+        words,
+        caps,
+    }
+}
