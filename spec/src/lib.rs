@@ -8,7 +8,7 @@
 //! Design principles, in the order they win when they conflict:
 //!
 //! 1. **Faithful to seL4.** Every rule follows seL4 16.0.0's C and Haskell sources as
-//!    `/work/shared/ABI.md` records them, including the order of checks, because the order
+//!    `docs/abi.md` records them, including the order of checks, because the order
 //!    decides which error user level sees. Where the model simplifies (see docs/spec.md)
 //!    the module that does it says so.
 //! 2. **Objects are addresses.** State is keyed by physical address: objects, capability

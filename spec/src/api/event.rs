@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use sel4_abi::{MessageInfo, context::index};
+use sel4_abi::{MessageInfo, context::index, gpr_index, registers};
 
 use crate::kernel::cspace::slot_at;
 use crate::kernel::fault::handle_fault;
@@ -60,7 +60,7 @@ impl Event {
     pub fn syscall(sys: sel4_abi::Syscall, x: [u64; 7]) -> Event {
         let mut regs = [0; 8];
         regs[..7].copy_from_slice(&x);
-        regs[7] = sys.word();
+        regs[registers::SYSCALL_REGISTER] = sys.word();
         Event::Syscall {
             regs,
             buffer: vec![],
@@ -147,10 +147,10 @@ pub fn handle_event(s: &mut State, ev: Event) -> Outcome {
                 }
                 let tcb = s.tcb_mut(cur);
                 for (i, r) in regs.into_iter().enumerate() {
-                    tcb.regs[index::X0 + i] = r;
+                    tcb.regs[gpr_index(i)] = r;
                 }
                 syscall_entry(s, cur);
-                handle_syscall(s, regs[SYSCALL_REGISTER - index::X0]);
+                handle_syscall(s, regs[registers::SYSCALL_REGISTER]);
             }
             Event::UnknownSyscall { number } => {
                 s.tcb_mut(cur).regs[SYSCALL_REGISTER] = number;
