@@ -1,6 +1,5 @@
 //! The user-visible surface: events that enter the kernel and what user level sees after.
 
-pub mod error;
 pub mod event;
 pub mod reply;
 pub mod syscall;

@@ -6,7 +6,7 @@ use crate::kernel::thread::{lookup_ipc_buffer, set_mr};
 use crate::machine::{BADGE_REGISTER, MSG_INFO_REGISTER};
 use crate::model::{PAddr, State};
 
-use super::error::SyscallError;
+use crate::model::error::SyscallError;
 
 /// Write a reply from the kernel: badge 0, the words as message registers, and a
 /// message-info word with `label` and the number of words written.

@@ -7,9 +7,8 @@ use sel4_abi::{
 };
 
 use crate::model::{
-    Cap, Cte, Mapping, Object, PAddr, PageTable, SchedulerAction, State, ThreadState, VmRights,
+    Cap, Cte, Mapping, Object, PAddr, PageTable, SchedulerAction, State, Tcb, ThreadState, VmRights,
 };
-use crate::object::untyped::new_tcb;
 
 use super::cspace::slot_at;
 use super::thread::{TCB_BUFFER, TCB_CTABLE, TCB_VTABLE, setup_reply_master};
@@ -241,7 +240,7 @@ pub fn boot(cfg: &BootConfig) -> State {
         s.objects.insert(a, o);
         s.boot_objects.insert(a);
     }
-    let mut root = new_tcb();
+    let mut root = Tcb::new();
     root.state = ThreadState::Running;
     root.priority = MAX_PRIO as u8;
     root.mcp = MAX_PRIO as u8;
@@ -252,7 +251,7 @@ pub fn boot(cfg: &BootConfig) -> State {
     root.regs[index::TPIDRRO_EL0] = cfg.ipc_buffer_vaddr;
     root.name = "rootserver".into();
     s.objects.insert(l.tcb, Object::Tcb(Box::new(root)));
-    let mut idle = new_tcb();
+    let mut idle = Tcb::new();
     idle.state = ThreadState::Idle;
     idle.name = "idle".into();
     s.objects.insert(l.idle, Object::Tcb(Box::new(idle)));

@@ -9,22 +9,14 @@ use crate::model::{Cap, PAddr, SchedulerAction, State, ThreadState, VmRights};
 
 use super::cspace::slot_at;
 
-/// TCB slot of the thread's CSpace root.
-pub const TCB_CTABLE: u64 = 0;
-/// TCB slot of the thread's VSpace root.
-pub const TCB_VTABLE: u64 = 1;
-/// TCB slot of the master reply cap (non-MCS).
-pub const TCB_REPLY: u64 = 2;
-/// TCB slot of the reply cap to the thread's caller (non-MCS).
-pub const TCB_CALLER: u64 = 3;
-/// TCB slot of the IPC buffer frame.
-pub const TCB_BUFFER: u64 = 4;
-/// The number of slots in a TCB.
-pub const TCB_CNODE_ENTRIES: u64 = 5;
-
+/// The TCB's slots (its CSpace and VSpace roots, reply caps, IPC buffer frame) are part of
+/// the object, so the model states them; they are re-exported here, where threads use them.
+pub use crate::model::{
+    TCB_BUFFER, TCB_CALLER, TCB_CNODE_ENTRIES, TCB_CTABLE, TCB_REPLY, TCB_VTABLE,
+};
 /// Timer ticks a thread runs before round-robin moves it to the back of its queue
-/// (seL4's CONFIG_TIME_SLICE default).
-pub const TIME_SLICE: u64 = 5;
+/// (seL4's CONFIG_TIME_SLICE), as `sel4_abi::config` sets it.
+pub use sel4_abi::config::TIME_SLICE;
 
 /// seL4's `setThreadState`: change a thread's state and ask for a reschedule if the running
 /// thread stopped being runnable.

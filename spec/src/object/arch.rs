@@ -4,11 +4,11 @@ use sel4_abi::{
     ASID_HIGH_BITS, ASID_POOL_BITS, ASID_POOL_INDEX_BITS, CapRights, InvocationLabel as L, USER_TOP,
 };
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::lookup_slot_for_cnode_op;
 use crate::kernel::vspace::{
     find_vspace_for_asid, lookup_pt_slot, table_mut, unmap_page, unmap_page_table,
 };
+use crate::model::error::SyscallError;
 use crate::model::{
     Cap, LookupFailure, Mapping, Object, PAddr, PageTable, Pte, SlotRef, State, VmRights,
 };

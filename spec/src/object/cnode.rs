@@ -3,10 +3,10 @@
 
 use sel4_abi::{CapRights, InvocationLabel as L};
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
 use crate::kernel::delete::{cte_delete, cte_revoke};
 use crate::kernel::thread::TCB_CALLER;
+use crate::model::error::SyscallError;
 use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
 
 use super::{Args, derive_cap, endpoint, ensure_empty};

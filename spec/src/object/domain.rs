@@ -3,8 +3,8 @@
 
 use sel4_abi::InvocationLabel as L;
 
-use crate::api::error::SyscallError;
 use crate::kernel::thread::reschedule_required;
+use crate::model::error::SyscallError;
 use crate::model::{Cap, State};
 
 use super::Args;

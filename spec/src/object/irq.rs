@@ -3,9 +3,9 @@
 
 use sel4_abi::{CapRights, InvocationLabel as L};
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
 use crate::kernel::delete::cte_delete_one;
+use crate::model::error::SyscallError;
 use crate::model::{Cap, IrqState, SlotRef, State};
 
 use super::{Args, ensure_empty};

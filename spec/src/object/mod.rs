@@ -12,8 +12,8 @@ pub mod notification;
 pub mod tcb;
 pub mod untyped;
 
-use crate::api::error::SyscallError;
 use crate::kernel::thread::set_thread_state;
+use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
 /// Everything a decoder may look at: the invoked cap, the message and the extra caps.

@@ -6,7 +6,6 @@ use sel4_abi::{
     tcb::{MIN_PRIO, READ_REGISTERS_MAX, TCB_FLAG_MASK},
 };
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::slot_at;
 use crate::kernel::delete::{Preempted, cte_delete};
 use crate::kernel::thread::{
@@ -14,6 +13,7 @@ use crate::kernel::thread::{
     sched_dequeue, suspend,
 };
 use crate::machine::{TLS_BASE, sanitise};
+use crate::model::error::SyscallError;
 use crate::model::{Cap, NtfnState, Object, PAddr, SlotRef, State};
 
 use super::{Args, derive_cap};

@@ -3,15 +3,14 @@
 use crate::kernel::preemption::preemption_point;
 use sel4_abi::{
     InvocationLabel as L, MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, ObjectType, SLOT_BITS,
-    UNTYPED_RETYPE_MAX_OBJECTS, WORD_BITS, context::index,
+    UNTYPED_RETYPE_MAX_OBJECTS, WORD_BITS,
 };
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
-use crate::machine::PSTATE_USER;
+use crate::model::error::SyscallError;
 use crate::model::{
     Cap, Endpoint, LookupFailure, Notification, Object, PAddr, PageTable, SlotRef, State, Tcb,
-    ThreadState, VmRights,
+    VmRights,
 };
 
 use super::{Args, ensure_empty};
@@ -281,7 +280,8 @@ pub fn create_object(
             free_index: 0,
         },
         ObjectType::Tcb => {
-            s.objects.insert(addr, Object::Tcb(Box::new(new_tcb())));
+            let tcb = Tcb::new();
+            s.objects.insert(addr, Object::Tcb(Box::new(tcb)));
             Cap::Thread { tcb: addr }
         }
         ObjectType::Endpoint => {
@@ -352,25 +352,5 @@ pub fn create_object(
                 asid: None,
             }
         }
-    }
-}
-
-/// A new thread: inactive, priority 0, user PSTATE, a full time slice.
-pub fn new_tcb() -> Tcb {
-    let mut regs = [0; sel4_abi::USER_CONTEXT_WORDS];
-    regs[index::SPSR] = PSTATE_USER;
-    Tcb {
-        regs,
-        fault_ip: 0,
-        state: ThreadState::Inactive,
-        priority: 0,
-        mcp: 0,
-        fault_handler: 0,
-        ipc_buffer: 0,
-        bound_notification: None,
-        fault: None,
-        time_slice: crate::kernel::thread::TIME_SLICE,
-        flags: 0,
-        name: String::new(),
     }
 }

@@ -546,6 +546,6 @@ fn invoking_the_master_reply_cap_is_invalid_capability_0() {
     };
     assert_eq!(
         spec::object::decode(&m.s, &args),
-        Err(spec::api::error::SyscallError::InvalidCapability(0))
+        Err(spec::model::error::SyscallError::InvalidCapability(0))
     );
 }
