@@ -3,7 +3,7 @@
 use sel4_abi::Syscall;
 
 use crate::kernel::cspace::{lookup_cap_and_slot, slot_at};
-use crate::kernel::delete::cte_delete_one;
+use crate::kernel::cte::cte_delete_one;
 use crate::kernel::fault::handle_fault;
 use crate::kernel::ipc::{lookup_extra_caps, message_info};
 use crate::kernel::thread::{

@@ -10,6 +10,7 @@ use crate::machine::{BADGE_REGISTER, MSG_INFO_REGISTER};
 use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
 
 use super::cspace::{lookup_cap_and_slot, lookup_slot, resolve_address_bits};
+use super::cte::derive_cap;
 use super::fault::fault_message;
 use super::thread::{get_mr, lookup_ipc_buffer, set_mr};
 
@@ -177,7 +178,7 @@ fn transfer_caps(
             }
             _ => {
                 let Some(d) = dest else { break };
-                let Ok(derived) = crate::object::derive_cap(s, slot, cap) else {
+                let Ok(derived) = derive_cap(s, slot, cap) else {
                     break;
                 };
                 if derived.is_null() {

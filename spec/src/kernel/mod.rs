@@ -2,7 +2,7 @@
 
 pub mod boot;
 pub mod cspace;
-pub mod delete;
+pub mod cte;
 pub mod fault;
 pub mod ipc;
 pub mod preemption;

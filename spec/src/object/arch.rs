@@ -5,6 +5,7 @@ use sel4_abi::{
 };
 
 use crate::kernel::cspace::lookup_slot_for_cnode_op;
+use crate::kernel::cte::ensure_empty_slot;
 use crate::kernel::vspace::{
     find_vspace_for_asid, lookup_pt_slot, table_mut, unmap_page, unmap_page_table,
 };
@@ -13,7 +14,7 @@ use crate::model::{
     Cap, LookupFailure, Mapping, Object, PAddr, PageTable, Pte, SlotRef, State, VmRights,
 };
 
-use super::{Args, ensure_empty};
+use super::Args;
 
 /// A decoded architecture invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -330,7 +331,7 @@ pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
                 return Err(SyscallError::RevokeFirst);
             }
             let dest = lookup_slot_for_cnode_op(s, false, root, index, depth)?;
-            ensure_empty(s, dest)?;
+            ensure_empty_slot(s, dest)?;
             Ok(ArchOp::MakePool {
                 untyped: ut_slot,
                 dest,

@@ -4,12 +4,12 @@
 use sel4_abi::{CapRights, InvocationLabel as L};
 
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
-use crate::kernel::delete::{cte_delete, cte_revoke};
+use crate::kernel::cte::{cte_delete, cte_revoke, derive_cap, ensure_empty_slot};
 use crate::kernel::thread::TCB_CALLER;
 use crate::model::error::SyscallError;
 use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
 
-use super::{Args, derive_cap, endpoint, ensure_empty};
+use super::{Args, endpoint};
 
 /// A decoded CNode invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
             return Err(SyscallError::TruncatedMessage);
         };
         // The destination must be empty: nothing is overwritten implicitly.
-        ensure_empty(s, dest)?;
+        ensure_empty_slot(s, dest)?;
         let src = lookup_slot_for_cnode_op(s, true, src_root, src_index, src_depth)?;
         // An empty source is a lookup failure of the source, with the whole depth left.
         let src_cap = s.cap(src);
@@ -127,7 +127,7 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
     }
     if is(label, L::CNodeSaveCaller) {
         // The reply cap is moved, never overwriting a cap.
-        ensure_empty(s, dest)?;
+        ensure_empty_slot(s, dest)?;
         return Ok(CNodeOp::SaveCaller(dest));
     }
     if is(label, L::CNodeCancelBadgedSends) {
@@ -171,7 +171,7 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
     }
     // Rotating src onto itself is a swap; otherwise dest must be free.
     if src != dest {
-        ensure_empty(s, dest)?;
+        ensure_empty_slot(s, dest)?;
     }
     if s.cap(src).is_null() {
         return Err(missing_source(true, src_depth));

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::kernel::cspace::slot_at;
-use crate::kernel::delete::cte_delete_one;
+use crate::kernel::cte::cte_delete_one;
 use crate::kernel::fault::handle_fault_reply;
 use crate::kernel::ipc::do_ipc_transfer;
 use crate::kernel::thread::{

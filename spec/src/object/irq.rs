@@ -4,11 +4,11 @@
 use sel4_abi::{CapRights, InvocationLabel as L};
 
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
-use crate::kernel::delete::cte_delete_one;
+use crate::kernel::cte::{cte_delete_one, ensure_empty_slot};
 use crate::model::error::SyscallError;
 use crate::model::{Cap, IrqState, SlotRef, State};
 
-use super::{Args, ensure_empty};
+use super::Args;
 
 /// A decoded IRQ invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ fn decode_issue(
         return Err(SyscallError::RevokeFirst);
     }
     let dest = lookup_slot_for_cnode_op(s, false, root, index, depth)?;
-    ensure_empty(s, dest)?;
+    ensure_empty_slot(s, dest)?;
     Ok(IrqOp::Issue {
         irq,
         src: a.slot,
@@ -107,7 +107,7 @@ pub fn decode(s: &State, a: &Args) -> Result<IrqOp, SyscallError> {
                     return Err(SyscallError::InvalidArgument(1));
                 }
                 let dest = lookup_slot_for_cnode_op(s, false, root, index, depth)?;
-                ensure_empty(s, dest)?;
+                ensure_empty_slot(s, dest)?;
                 Ok(IrqOp::IssueSgi {
                     irq,
                     target,

@@ -7,7 +7,7 @@ use sel4_abi::{
 };
 
 use crate::kernel::cspace::slot_at;
-use crate::kernel::delete::{Preempted, cte_delete};
+use crate::kernel::cte::{Preempted, cte_delete, derive_cap};
 use crate::kernel::thread::{
     TCB_BUFFER, TCB_CTABLE, TCB_VTABLE, possible_switch_to, reschedule_required, restart,
     sched_dequeue, suspend,
@@ -16,7 +16,7 @@ use crate::machine::{TLS_BASE, sanitise};
 use crate::model::error::SyscallError;
 use crate::model::{Cap, NtfnState, Object, PAddr, SlotRef, State};
 
-use super::{Args, derive_cap};
+use super::Args;
 
 /// The number of frame registers (pc, sp, spsr, x0..x8, x16..x18, x29, x30): the first part
 /// of the user context, the rest being the general registers.

@@ -7,13 +7,14 @@ use sel4_abi::{
 };
 
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
+use crate::kernel::cte::ensure_empty_slot;
 use crate::model::error::SyscallError;
 use crate::model::{
     Cap, Endpoint, LookupFailure, Notification, Object, PAddr, PageTable, SlotRef, State, Tcb,
     VmRights,
 };
 
-use super::{Args, ensure_empty};
+use super::Args;
 
 /// A decoded Retype.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,7 +145,7 @@ pub fn decode(s: &State, a: &Args) -> Result<Retype, SyscallError> {
         .map(|i| slot_at(node_ptr, i))
         .collect();
     for &d in &dests {
-        ensure_empty(s, d)?;
+        ensure_empty_slot(s, d)?;
     }
     // An untyped whose objects are all gone starts again from its beginning.
     let reset = !s.has_children(a.slot);
