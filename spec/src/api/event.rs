@@ -6,13 +6,13 @@ use sel4_abi::{MessageInfo, context::index, gpr_index, registers};
 
 use crate::kernel::cspace::slot_at;
 use crate::kernel::fault::handle_fault;
+use crate::kernel::notification::send_signal;
 use crate::kernel::thread::{
     TIME_SLICE, activate_thread, get_mr, lookup_ipc_buffer, msg_word, reschedule_required,
     sched_append, schedule,
 };
 use crate::machine::{BADGE_REGISTER, MSG_INFO_REGISTER, SVC_INSTRUCTION_BYTES, SYSCALL_REGISTER};
 use crate::model::{Cap, Fault, IrqState, PAddr, State, ThreadState};
-use crate::object::notification::send_signal;
 
 use super::syscall::handle_syscall;
 

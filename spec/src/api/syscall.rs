@@ -4,15 +4,18 @@ use sel4_abi::Syscall;
 
 use crate::kernel::cspace::{lookup_cap_and_slot, slot_at};
 use crate::kernel::cte::cte_delete_one;
+use crate::kernel::endpoint::receive_ipc;
 use crate::kernel::fault::handle_fault;
+use crate::kernel::ipc::do_reply_transfer;
 use crate::kernel::ipc::{lookup_extra_caps, message_info};
+use crate::kernel::notification::receive_signal;
 use crate::kernel::thread::{
     TCB_CALLER, get_mr, lookup_ipc_buffer, reschedule_required, sched_append, sched_dequeue,
     set_thread_state,
 };
 use crate::machine::{CAP_REGISTER, TLS_BASE};
 use crate::model::{Cap, Fault, LookupFailure, Object, PAddr, State, ThreadState};
-use crate::object::{self, Args, endpoint, notification};
+use crate::object::{self, Args};
 
 use super::reply::{reply_error, reply_from_kernel};
 
@@ -192,7 +195,7 @@ fn handle_recv(s: &mut State, blocking: bool) {
         Cap::Endpoint { rights, .. } if rights.contains(R::READ) => {
             // A reply cap from an earlier Call is dropped: this thread cannot reply any more.
             cte_delete_one(s, slot_at(t, TCB_CALLER));
-            endpoint::receive_ipc(s, t, cap, blocking);
+            receive_ipc(s, t, cap, blocking);
         }
         Cap::Notification { ptr, rights, .. } => {
             let bound = match s.objects.get(&ptr) {
@@ -203,7 +206,7 @@ fn handle_recv(s: &mut State, blocking: bool) {
             if !rights.contains(R::READ) || bound.is_some_and(|b| b != t) {
                 return handle_fault(s, t, fault(missing));
             }
-            notification::receive_signal(s, t, ptr, blocking);
+            receive_signal(s, t, ptr, blocking);
         }
         _ => handle_fault(s, t, fault(missing)),
     }
@@ -219,6 +222,6 @@ fn handle_reply(s: &mut State) {
         can_grant,
     } = s.cap(caller)
     {
-        endpoint::do_reply_transfer(s, t, tcb, caller, can_grant);
+        do_reply_transfer(s, t, tcb, caller, can_grant);
     }
 }

@@ -10,9 +10,10 @@
 
 use crate::model::error::SyscallError;
 use crate::model::{Cap, IrqState, SlotRef, State};
-use crate::object::{endpoint, notification};
 
 use super::cspace::slot_at;
+use super::endpoint::cancel_all_ipc;
+use super::notification::{cancel_all_signals, unbind_maybe_notification, unbind_notification};
 use super::preemption::preemption_point;
 use super::thread::{TCB_CNODE_ENTRIES, suspend};
 use super::vspace;
@@ -202,12 +203,12 @@ pub fn reduce_zombie(s: &mut State, slot: SlotRef, immediate: bool) -> Result<()
 pub fn finalise_cap(s: &mut State, cap: Cap, is_final: bool) -> Cap {
     match cap {
         Cap::Endpoint { ptr, .. } if is_final => {
-            endpoint::cancel_all_ipc(s, ptr);
+            cancel_all_ipc(s, ptr);
             s.objects.remove(&ptr);
         }
         Cap::Notification { ptr, .. } if is_final => {
-            notification::unbind_ntfn(s, ptr);
-            notification::cancel_all_signals(s, ptr);
+            unbind_maybe_notification(s, ptr);
+            cancel_all_signals(s, ptr);
             s.objects.remove(&ptr);
         }
         Cap::CNode { ptr, radix, .. } if is_final => {
@@ -219,7 +220,7 @@ pub fn finalise_cap(s: &mut State, cap: Cap, is_final: bool) -> Cap {
             };
         }
         Cap::Thread { tcb } if is_final => {
-            notification::unbind_tcb(s, tcb);
+            unbind_notification(s, tcb);
             suspend(s, tcb);
             return Cap::Zombie {
                 ptr: tcb,

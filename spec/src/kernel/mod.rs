@@ -3,8 +3,10 @@
 pub mod boot;
 pub mod cspace;
 pub mod cte;
+pub mod endpoint;
 pub mod fault;
 pub mod ipc;
+pub mod notification;
 pub mod preemption;
 pub mod thread;
 pub mod vspace;

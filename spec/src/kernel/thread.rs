@@ -8,6 +8,7 @@ use crate::machine::{MSG_REGISTERS, PC};
 use crate::model::{Cap, PAddr, SchedulerAction, State, ThreadState, VmRights};
 
 use super::cspace::slot_at;
+use super::endpoint::cancel_ipc;
 
 /// The TCB's slots (its CSpace and VSpace roots, reply caps, IPC buffer frame) are part of
 /// the object, so the model states them; they are re-exported here, where threads use them.
@@ -237,7 +238,7 @@ pub fn setup_reply_master(s: &mut State, t: PAddr) {
 
 /// seL4's `suspend`: stop a thread, abandoning any IPC it was in.
 pub fn suspend(s: &mut State, t: PAddr) {
-    crate::object::endpoint::cancel_ipc(s, t);
+    cancel_ipc(s, t);
     // A running thread resumes at its current pc if restarted later.
     if s.tcb(t).state == ThreadState::Running {
         let tcb = s.tcb_mut(t);
@@ -250,7 +251,7 @@ pub fn suspend(s: &mut State, t: PAddr) {
 /// seL4's `restart`: make a stopped thread runnable again from its restart pc.
 pub fn restart(s: &mut State, t: PAddr) {
     if s.tcb(t).state.is_stopped() {
-        crate::object::endpoint::cancel_ipc(s, t);
+        cancel_ipc(s, t);
         setup_reply_master(s, t);
         set_thread_state(s, t, ThreadState::Restart);
         sched_enqueue(s, t);

@@ -5,11 +5,12 @@ use sel4_abi::{CapRights, InvocationLabel as L};
 
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
 use crate::kernel::cte::{cte_delete, cte_revoke, derive_cap, ensure_empty_slot};
+use crate::kernel::endpoint::cancel_badged_sends;
 use crate::kernel::thread::TCB_CALLER;
 use crate::model::error::SyscallError;
 use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
 
-use super::{Args, endpoint};
+use super::Args;
 
 /// A decoded CNode invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,7 +231,7 @@ pub fn invoke(s: &mut State, thread: PAddr, op: CNodeOp) {
         CNodeOp::CancelBadgedSends { ep, badge } => {
             // Badge 0 names the unbadged cap, which has no senders of its own to purge.
             if badge != 0 {
-                endpoint::cancel_badged_sends(s, ep, badge);
+                cancel_badged_sends(s, ep, badge);
             }
         }
     }

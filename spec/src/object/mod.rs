@@ -6,12 +6,13 @@
 pub mod arch;
 pub mod cnode;
 pub mod domain;
-pub mod endpoint;
 pub mod irq;
-pub mod notification;
 pub mod tcb;
 pub mod untyped;
 
+use crate::kernel::endpoint::send_ipc;
+use crate::kernel::ipc::do_reply_transfer;
+use crate::kernel::notification::send_signal;
 use crate::kernel::thread::set_thread_state;
 use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
@@ -154,7 +155,7 @@ pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>>
             block,
             call,
         } => {
-            endpoint::send_ipc(
+            send_ipc(
                 s,
                 block,
                 call,
@@ -167,7 +168,7 @@ pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>>
             None
         }
         Invocation::Notification { ntfn, badge } => {
-            notification::send_signal(s, ntfn, badge);
+            send_signal(s, ntfn, badge);
             None
         }
         Invocation::Reply {
@@ -175,7 +176,7 @@ pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>>
             slot,
             can_grant,
         } => {
-            endpoint::do_reply_transfer(s, thread, tcb, slot, can_grant);
+            do_reply_transfer(s, thread, tcb, slot, can_grant);
             None
         }
         Invocation::Untyped(r) => {

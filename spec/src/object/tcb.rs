@@ -8,6 +8,7 @@ use sel4_abi::{
 
 use crate::kernel::cspace::slot_at;
 use crate::kernel::cte::{Preempted, cte_delete, derive_cap};
+use crate::kernel::notification::{bind_notification, unbind_notification};
 use crate::kernel::thread::{
     TCB_BUFFER, TCB_CTABLE, TCB_VTABLE, possible_switch_to, reschedule_required, restart,
     sched_dequeue, suspend,
@@ -489,8 +490,8 @@ pub fn invoke(s: &mut State, cur: PAddr, op: TcbOp) -> Option<Vec<u64>> {
         }
         TcbOp::NotificationControl { tcb, ntfn } => {
             match ntfn {
-                Some(n) => super::notification::bind(s, tcb, n),
-                None => super::notification::unbind_tcb(s, tcb),
+                Some(n) => bind_notification(s, tcb, n),
+                None => unbind_notification(s, tcb),
             }
             None
         }
