@@ -6,8 +6,9 @@ use crate::kernel::cspace::{lookup_cap_and_slot, slot_at};
 use crate::kernel::cte::cte_delete_one;
 use crate::kernel::endpoint::receive_ipc;
 use crate::kernel::fault::handle_fault;
-use crate::kernel::ipc::do_reply_transfer;
-use crate::kernel::ipc::{lookup_extra_caps, message_info};
+use crate::kernel::ipc::{
+    do_reply_transfer, lookup_extra_caps, message_info, reply_error, reply_from_kernel,
+};
 use crate::kernel::notification::receive_signal;
 use crate::kernel::thread::{
     TCB_CALLER, get_mr, lookup_ipc_buffer, reschedule_required, sched_append, sched_dequeue,
@@ -16,8 +17,6 @@ use crate::kernel::thread::{
 use crate::machine::{CAP_REGISTER, TLS_BASE};
 use crate::model::{Cap, Fault, LookupFailure, Object, PAddr, State, ThreadState};
 use crate::object::{self, Args};
-
-use super::reply::{reply_error, reply_from_kernel};
 
 /// seL4's `handleSyscall` (non-MCS), for the current thread.
 pub fn handle_syscall(s: &mut State, number: u64) {

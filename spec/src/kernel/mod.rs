@@ -5,6 +5,7 @@ pub mod cspace;
 pub mod cte;
 pub mod endpoint;
 pub mod fault;
+pub mod interrupt;
 pub mod ipc;
 pub mod notification;
 pub mod preemption;

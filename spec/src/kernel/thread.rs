@@ -1,4 +1,5 @@
-//! Threads and scheduling: thread states, ready queues, the scheduler, message registers.
+//! Threads and scheduling: thread states, ready queues, the scheduler and its timer tick,
+//! message registers.
 
 use std::collections::VecDeque;
 
@@ -143,6 +144,21 @@ pub fn schedule(s: &mut State) {
         }
     }
     s.action = SchedulerAction::ResumeCurrent;
+}
+
+/// seL4's `timerTick` (non-MCS): round robin within a priority.
+pub fn timer_tick(s: &mut State) {
+    let cur = s.current;
+    if s.tcb(cur).state == ThreadState::Running {
+        let tcb = s.tcb_mut(cur);
+        if tcb.time_slice > 1 {
+            tcb.time_slice -= 1;
+        } else {
+            tcb.time_slice = TIME_SLICE;
+            sched_append(s, cur);
+            reschedule_required(s);
+        }
+    }
 }
 
 /// seL4's `activateThread`: a thread in Restart resumes at its restart pc.
