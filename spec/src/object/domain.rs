@@ -16,15 +16,6 @@ pub const NUM_DOMAINS: u64 = 1;
 pub const NUM_DOMAIN_SCHEDULES: usize = 2;
 /// The longest duration an entry can hold: 56 bits (seL4 packs the domain in the top 8).
 pub const MAX_DURATION: u64 = u64::MAX >> 8;
-/// Domain 0's duration in the boot schedule (one domain: it never ends).
-pub const BOOT_DURATION: u64 = MAX_DURATION;
-
-/// The schedule at boot: domain 0, then end markers.
-pub fn initial_schedule() -> Vec<(u64, u64)> {
-    let mut v = vec![(0, 0); NUM_DOMAIN_SCHEDULES];
-    v[0] = (0, BOOT_DURATION);
-    v
-}
 
 /// A validated domain operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
