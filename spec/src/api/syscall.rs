@@ -16,7 +16,7 @@ use crate::kernel::thread::{
 };
 use crate::machine::{CAP_REGISTER, TLS_BASE};
 use crate::model::{Cap, Fault, LookupFailure, Object, PAddr, State, ThreadState};
-use crate::object::{self, Args};
+use crate::object::{Args, decode_invocation, perform_invocation};
 
 /// seL4's `handleSyscall` (non-MCS), for the current thread.
 pub fn handle_syscall(s: &mut State, number: u64) {
@@ -151,14 +151,14 @@ fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
         is_call,
         is_blocking,
     };
-    match object::decode(s, &args) {
+    match decode_invocation(s, &args) {
         Err(e) => {
             if is_call {
                 reply_error(s, t, &e);
             }
         }
         Ok(inv) => {
-            let words = object::invoke(s, t, inv);
+            let words = perform_invocation(s, t, inv);
             // Preempted: no reply; the thread stays in Restart and runs the syscall again.
             if s.preempted {
                 return;

@@ -1,7 +1,11 @@
-//! Kernel objects, one module each; every invocation is decoded, then invoked.
+//! Kernel objects, one module per object family; every invocation is decoded, then invoked.
 //!
-//! `decode` validates an invocation against the state and builds a typed [`Invocation`], or
-//! returns the error user level sees, changing nothing. `invoke` performs it.
+//! [`decode_invocation`] validates an invocation against the state and builds a typed
+//! [`Invocation`], or returns the error user level sees, changing nothing.
+//! [`perform_invocation`] performs it. Each family follows the same pattern:
+//! `decode_<family>` converts the label once to the family's `sel4_abi::<Family>Label` (a
+//! label of another family is IllegalOperation), matches it exhaustively, runs the checks
+//! in seL4's order and returns a `<Family>Invocation`; `invoke_<family>` has the effects.
 
 pub mod arch;
 pub mod cnode;
@@ -9,6 +13,8 @@ pub mod domain;
 pub mod irq;
 pub mod tcb;
 pub mod untyped;
+
+use sel4_abi::CapRights;
 
 use crate::kernel::endpoint::send_ipc;
 use crate::kernel::ipc::do_reply_transfer;
@@ -39,6 +45,12 @@ pub struct Args {
 }
 
 impl Args {
+    /// The label as the invoked cap's family `L` names it: seL4's decoders treat a label
+    /// of another family, or of none, as an illegal operation (their `default` case).
+    pub fn family_label<L: TryFrom<u64>>(&self) -> Result<L, SyscallError> {
+        L::try_from(self.label).map_err(|_| SyscallError::IllegalOperation)
+    }
+
     /// Message word `i`, if the message has it.
     pub fn mr(&self, i: usize) -> Option<u64> {
         self.mrs.get(i).copied()
@@ -84,65 +96,90 @@ pub enum Invocation {
     Domain(domain::DomainOp),
 }
 
-/// seL4's `decodeInvocation`.
-pub fn decode(s: &State, a: &Args) -> Result<Invocation, SyscallError> {
-    use sel4_abi::CapRights as R;
-    // SGI signal caps are arch caps, but interrupts are decided in `irq`.
-    if a.cap.is_arch() && !matches!(a.cap, Cap::SgiSignal { .. }) {
-        return arch::decode(s, a).map(Invocation::Arch);
-    }
+/// seL4's `decodeInvocation`: the invoked cap's type picks the family. Endpoints,
+/// notifications and reply caps read no label, so they are decoded here.
+pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError> {
     match a.cap {
         // Nothing can be done with an empty slot or a cap being destroyed.
         Cap::Null | Cap::Zombie { .. } => Err(SyscallError::InvalidCapability(0)),
-        // Sending needs the Write right; without it the cap is as good as absent.
-        Cap::Endpoint { ptr, badge, rights } => {
-            if !rights.contains(R::WRITE) {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            Ok(Invocation::Endpoint {
-                ep: ptr,
-                badge,
-                can_grant: rights.contains(R::GRANT),
-                can_grant_reply: rights.contains(R::GRANT_REPLY),
-                block: a.is_blocking,
-                call: a.is_call,
-            })
-        }
-        Cap::Notification { ptr, badge, rights } => {
-            if !rights.contains(R::WRITE) {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            Ok(Invocation::Notification { ntfn: ptr, badge })
-        }
-        // The master reply cap only mints reply caps; it is not itself a reply.
+        Cap::Endpoint { ptr, badge, rights } => decode_endpoint(a, ptr, badge, rights),
+        Cap::Notification { ptr, badge, rights } => decode_notification(ptr, badge, rights),
         Cap::Reply {
             tcb,
             master,
             can_grant,
-        } => {
-            if master {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            Ok(Invocation::Reply {
-                tcb,
-                slot: a.slot,
-                can_grant,
-            })
-        }
+        } => decode_reply(a, tcb, master, can_grant),
         Cap::Thread { .. } => tcb::decode(s, a).map(Invocation::Tcb),
         Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
         Cap::CNode { .. } => cnode::decode(s, a).map(Invocation::CNode),
         Cap::Untyped { .. } => untyped::decode(s, a).map(Invocation::Untyped),
+        // SGI signal caps are arch caps, but interrupts are decided in `irq`.
         Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. } => {
             irq::decode(s, a).map(Invocation::Irq)
         }
-        _ => Err(SyscallError::IllegalOperation),
+        Cap::Frame { .. }
+        | Cap::PageTable { .. }
+        | Cap::VSpace { .. }
+        | Cap::AsidControl
+        | Cap::AsidPool { .. } => arch::decode(s, a).map(Invocation::Arch),
     }
 }
 
-/// Perform a decoded invocation on behalf of `thread`. Returns the words of a successful
-/// reply that carries data (ReadRegisters, GetAddress); `None` means an empty reply.
-pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>> {
+/// The endpoint case of seL4's `decodeInvocation`: a send (Send, NBSend, Call).
+fn decode_endpoint(
+    a: &Args,
+    ep: PAddr,
+    badge: u64,
+    rights: CapRights,
+) -> Result<Invocation, SyscallError> {
+    // Sending needs the Write right; without it the cap is as good as absent.
+    if !rights.contains(CapRights::WRITE) {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Endpoint {
+        ep,
+        badge,
+        can_grant: rights.contains(CapRights::GRANT),
+        can_grant_reply: rights.contains(CapRights::GRANT_REPLY),
+        block: a.is_blocking,
+        call: a.is_call,
+    })
+}
+
+/// The notification case of seL4's `decodeInvocation`: a signal.
+fn decode_notification(
+    ntfn: PAddr,
+    badge: u64,
+    rights: CapRights,
+) -> Result<Invocation, SyscallError> {
+    if !rights.contains(CapRights::WRITE) {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Notification { ntfn, badge })
+}
+
+/// The reply-cap case of seL4's `decodeInvocation`: a reply through a cap held in a slot.
+fn decode_reply(
+    a: &Args,
+    tcb: PAddr,
+    master: bool,
+    can_grant: bool,
+) -> Result<Invocation, SyscallError> {
+    // The master reply cap only mints reply caps; it is not itself a reply.
+    if master {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Reply {
+        tcb,
+        slot: a.slot,
+        can_grant,
+    })
+}
+
+/// seL4's `performInvocation`: perform a decoded invocation on behalf of `thread`. Returns
+/// the words of a successful reply that carries data (ReadRegisters, SetFlags, GetAddress);
+/// `None` means an empty reply.
+pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>> {
     // The thread restarts the syscall if it is interrupted; a completed invocation leaves
     // it in Restart, which the caller turns into the reply.
     set_thread_state(s, thread, ThreadState::Restart);

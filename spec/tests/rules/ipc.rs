@@ -545,7 +545,7 @@ fn invoking_the_master_reply_cap_is_invalid_capability_0() {
         is_blocking: true,
     };
     assert_eq!(
-        spec::object::decode(&m.s, &args),
+        spec::object::decode_invocation(&m.s, &args),
         Err(spec::model::error::SyscallError::InvalidCapability(0))
     );
 }
