@@ -23,6 +23,8 @@ use crate::kernel::thread::set_thread_state;
 use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
+use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
+
 /// Everything a decoder may look at: the invoked cap, the message and the extra caps.
 #[derive(Clone, Debug)]
 pub struct Args {
@@ -83,7 +85,7 @@ pub enum Invocation {
         can_grant: bool,
     },
     /// Untyped Retype.
-    Untyped(untyped::Retype),
+    Untyped(UntypedInvocation),
     /// A CNode operation.
     CNode(cnode::CNodeOp),
     /// A TCB operation.
@@ -112,7 +114,7 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
         Cap::Thread { .. } => tcb::decode(s, a).map(Invocation::Tcb),
         Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
         Cap::CNode { .. } => cnode::decode(s, a).map(Invocation::CNode),
-        Cap::Untyped { .. } => untyped::decode(s, a).map(Invocation::Untyped),
+        Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
         // SGI signal caps are arch caps, but interrupts are decided in `irq`.
         Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. } => {
             irq::decode(s, a).map(Invocation::Irq)
@@ -216,8 +218,8 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             do_reply_transfer(s, thread, tcb, slot, can_grant);
             None
         }
-        Invocation::Untyped(r) => {
-            untyped::invoke(s, r);
+        Invocation::Untyped(inv) => {
+            invoke_untyped(s, inv);
             None
         }
         Invocation::CNode(op) => {
