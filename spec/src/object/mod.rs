@@ -23,6 +23,7 @@ use crate::kernel::thread::set_thread_state;
 use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
+use cnode::{CNodeInvocation, decode_cnode, invoke_cnode};
 use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
 
 /// Everything a decoder may look at: the invoked cap, the message and the extra caps.
@@ -87,7 +88,7 @@ pub enum Invocation {
     /// Untyped Retype.
     Untyped(UntypedInvocation),
     /// A CNode operation.
-    CNode(cnode::CNodeOp),
+    CNode(CNodeInvocation),
     /// A TCB operation.
     Tcb(tcb::TcbOp),
     /// An IRQ control or handler operation.
@@ -113,7 +114,7 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
         } => decode_reply(a, tcb, master, can_grant),
         Cap::Thread { .. } => tcb::decode(s, a).map(Invocation::Tcb),
         Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
-        Cap::CNode { .. } => cnode::decode(s, a).map(Invocation::CNode),
+        Cap::CNode { .. } => decode_cnode(s, a).map(Invocation::CNode),
         Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
         // SGI signal caps are arch caps, but interrupts are decided in `irq`.
         Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. } => {
@@ -222,8 +223,8 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             invoke_untyped(s, inv);
             None
         }
-        Invocation::CNode(op) => {
-            cnode::invoke(s, thread, op);
+        Invocation::CNode(inv) => {
+            invoke_cnode(s, thread, inv);
             None
         }
         Invocation::Tcb(op) => tcb::invoke(s, thread, op),
