@@ -24,6 +24,7 @@ use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
 use cnode::{CNodeInvocation, decode_cnode, invoke_cnode};
+use tcb::{TcbInvocation, decode_tcb, invoke_tcb};
 use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
 
 /// Everything a decoder may look at: the invoked cap, the message and the extra caps.
@@ -90,7 +91,7 @@ pub enum Invocation {
     /// A CNode operation.
     CNode(CNodeInvocation),
     /// A TCB operation.
-    Tcb(tcb::TcbOp),
+    Tcb(TcbInvocation),
     /// An IRQ control or handler operation.
     Irq(irq::IrqOp),
     /// A VSpace, page table, frame or ASID operation.
@@ -112,7 +113,7 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
             master,
             can_grant,
         } => decode_reply(a, tcb, master, can_grant),
-        Cap::Thread { .. } => tcb::decode(s, a).map(Invocation::Tcb),
+        Cap::Thread { .. } => decode_tcb(s, a).map(Invocation::Tcb),
         Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
         Cap::CNode { .. } => decode_cnode(s, a).map(Invocation::CNode),
         Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
@@ -227,7 +228,7 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             invoke_cnode(s, thread, inv);
             None
         }
-        Invocation::Tcb(op) => tcb::invoke(s, thread, op),
+        Invocation::Tcb(inv) => invoke_tcb(s, thread, inv),
         Invocation::Irq(op) => {
             irq::invoke(s, op);
             None
