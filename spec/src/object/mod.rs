@@ -24,6 +24,7 @@ use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
 use cnode::{CNodeInvocation, decode_cnode, invoke_cnode};
+use domain::{DomainInvocation, decode_domain, invoke_domain};
 use tcb::{TcbInvocation, decode_tcb, invoke_tcb};
 use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
 
@@ -97,7 +98,7 @@ pub enum Invocation {
     /// A VSpace, page table, frame or ASID operation.
     Arch(arch::ArchOp),
     /// Domain set and the domain schedule.
-    Domain(domain::DomainOp),
+    Domain(DomainInvocation),
 }
 
 /// seL4's `decodeInvocation`: the invoked cap's type picks the family. Endpoints,
@@ -114,7 +115,7 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
             can_grant,
         } => decode_reply(a, tcb, master, can_grant),
         Cap::Thread { .. } => decode_tcb(s, a).map(Invocation::Tcb),
-        Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
+        Cap::Domain => decode_domain(s, a).map(Invocation::Domain),
         Cap::CNode { .. } => decode_cnode(s, a).map(Invocation::CNode),
         Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
         // SGI signal caps are arch caps, but interrupts are decided in `irq`.
@@ -234,8 +235,8 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             None
         }
         Invocation::Arch(op) => arch::invoke(s, op),
-        Invocation::Domain(op) => {
-            domain::invoke(s, op);
+        Invocation::Domain(inv) => {
+            invoke_domain(s, inv);
             None
         }
     }
