@@ -25,6 +25,11 @@ use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
 use cnode::{CNodeInvocation, decode_cnode, invoke_cnode};
 use domain::{DomainInvocation, decode_domain, invoke_domain};
+use irq::{
+    IrqControlInvocation, IrqHandlerInvocation, SgiSignalInvocation, decode_irq_control,
+    decode_irq_handler, decode_sgi_signal, invoke_irq_control, invoke_irq_handler,
+    invoke_sgi_signal,
+};
 use tcb::{TcbInvocation, decode_tcb, invoke_tcb};
 use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
 
@@ -93,8 +98,12 @@ pub enum Invocation {
     CNode(CNodeInvocation),
     /// A TCB operation.
     Tcb(TcbInvocation),
-    /// An IRQ control or handler operation.
-    Irq(irq::IrqOp),
+    /// IRQControl: issue an IRQ handler or SGI signal cap.
+    IrqControl(IrqControlInvocation),
+    /// An IRQHandler operation.
+    IrqHandler(IrqHandlerInvocation),
+    /// Send a software-generated interrupt.
+    SgiSignal(SgiSignalInvocation),
     /// A VSpace, page table, frame or ASID operation.
     Arch(arch::ArchOp),
     /// Domain set and the domain schedule.
@@ -118,10 +127,10 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
         Cap::Domain => decode_domain(s, a).map(Invocation::Domain),
         Cap::CNode { .. } => decode_cnode(s, a).map(Invocation::CNode),
         Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
+        Cap::IrqControl => decode_irq_control(s, a).map(Invocation::IrqControl),
+        Cap::IrqHandler { .. } => decode_irq_handler(a).map(Invocation::IrqHandler),
         // SGI signal caps are arch caps, but interrupts are decided in `irq`.
-        Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. } => {
-            irq::decode(s, a).map(Invocation::Irq)
-        }
+        Cap::SgiSignal { .. } => decode_sgi_signal(a).map(Invocation::SgiSignal),
         Cap::Frame { .. }
         | Cap::PageTable { .. }
         | Cap::VSpace { .. }
@@ -230,8 +239,16 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             None
         }
         Invocation::Tcb(inv) => invoke_tcb(s, thread, inv),
-        Invocation::Irq(op) => {
-            irq::invoke(s, op);
+        Invocation::IrqControl(inv) => {
+            invoke_irq_control(s, inv);
+            None
+        }
+        Invocation::IrqHandler(inv) => {
+            invoke_irq_handler(s, inv);
+            None
+        }
+        Invocation::SgiSignal(inv) => {
+            invoke_sgi_signal(s, inv);
             None
         }
         Invocation::Arch(op) => arch::invoke(s, op),
