@@ -7,27 +7,16 @@ use sel4_abi::{
 use crate::kernel::cspace::lookup_slot_for_cnode_op;
 use crate::kernel::cte::ensure_empty_slot;
 use crate::kernel::vspace::{
-    find_vspace_for_asid, lookup_pt_slot, table_mut, unmap_page, unmap_page_table,
+    entry, find_vspace_for_asid, lookup_pt_slot, table_mut, unmap_page, vspace_arg,
 };
 use crate::model::error::SyscallError;
-use crate::model::{
-    Cap, LookupFailure, Mapping, Object, PAddr, PageTable, Pte, SlotRef, State, VmRights,
-};
+use crate::model::{Cap, LookupFailure, Mapping, Object, PAddr, Pte, SlotRef, State, VmRights};
 
 use super::Args;
 
 /// A decoded architecture invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ArchOp {
-    /// Map a page table into slot `index` of table `table`.
-    PageTableMap {
-        slot: SlotRef,
-        table: PAddr,
-        index: u64,
-        mapping: Mapping,
-    },
-    /// Unmap a page table.
-    PageTableUnmap { slot: SlotRef },
     /// Map a frame (replacing whatever page entry is there).
     PageMap {
         slot: SlotRef,
@@ -64,36 +53,6 @@ fn failed(failure: LookupFailure) -> SyscallError {
     }
 }
 
-/// seL4's `isValidNativeRoot` plus `findVSpaceForASID`: extra cap `i` must be a VSpace with
-/// an ASID that still names it.
-fn vspace_arg(s: &State, a: &Args) -> Result<(PAddr, u16), SyscallError> {
-    let Some((
-        Cap::VSpace {
-            base,
-            asid: Some(asid),
-        },
-        _,
-    )) = a.excap(0)
-    else {
-        return Err(SyscallError::InvalidCapability(1));
-    };
-    let root = find_vspace_for_asid(s, asid).map_err(failed)?;
-    if root != base {
-        return Err(SyscallError::InvalidCapability(1));
-    }
-    Ok((root, asid))
-}
-
-/// The entry at `index` of table `t`.
-fn entry(s: &State, t: PAddr, index: u64) -> Option<Pte> {
-    match s.objects.get(&t) {
-        Some(Object::VSpace { table, .. }) | Some(Object::PageTable(table)) => {
-            table.entries.get(&index).copied()
-        }
-        _ => None,
-    }
-}
-
 /// The rights of the mapping of `frame` at `vaddr`, if the tables still map it there.
 fn mapped_page(
     s: &State,
@@ -116,47 +75,6 @@ pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
     let trunc = SyscallError::TruncatedMessage;
     let label = L::from_word(a.label);
     match a.cap {
-        Cap::PageTable { mapping, .. } => match label {
-            Some(L::ArmPageTableUnmap) => {
-                // Unmapping the table under other caps to it would surprise their holders.
-                if !s.is_final(a.slot) {
-                    return Err(SyscallError::RevokeFirst);
-                }
-                Ok(ArchOp::PageTableUnmap { slot: a.slot })
-            }
-            Some(L::ArmPageTableMap) => {
-                let (Some(vaddr), Some(_attr), Some(_)) = (a.mr(0), a.mr(1), a.excap(0)) else {
-                    return Err(trunc);
-                };
-                // A table is mapped in one place at a time.
-                if mapping.is_some() {
-                    return Err(SyscallError::InvalidCapability(0));
-                }
-                if !matches!(a.excap(0), Some((Cap::VSpace { asid: Some(_), .. }, _))) {
-                    return Err(SyscallError::InvalidCapability(1));
-                }
-                if vaddr > USER_TOP {
-                    return Err(SyscallError::InvalidArgument(0));
-                }
-                let (root, asid) = vspace_arg(s, a)?;
-                let (table, index, bits) = lookup_pt_slot(s, root, vaddr);
-                // Every level already exists there, or a page occupies the slot.
-                let occupied = matches!(s.objects.get(&table), Some(Object::VSpace { table: t, .. }) | Some(Object::PageTable(t)) if t.entries.contains_key(&index));
-                if bits == sel4_abi::PAGE_BITS || occupied {
-                    return Err(SyscallError::DeleteFirst);
-                }
-                Ok(ArchOp::PageTableMap {
-                    slot: a.slot,
-                    table,
-                    index,
-                    mapping: Mapping {
-                        asid,
-                        vaddr: vaddr & !((1 << bits) - 1),
-                    },
-                })
-            }
-            _ => Err(SyscallError::IllegalOperation),
-        },
         Cap::Frame {
             base,
             size_bits,
@@ -165,12 +83,12 @@ pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
             ..
         } => match label {
             Some(L::ArmPageMap) => {
-                let (Some(vaddr), Some(mask), Some(_attr), Some(_)) =
+                let (Some(vaddr), Some(mask), Some(_attr), Some((vspace, _))) =
                     (a.mr(0), a.mr(1), a.mr(2), a.excap(0))
                 else {
                     return Err(trunc);
                 };
-                let (root, asid) = vspace_arg(s, a)?;
+                let (root, asid) = vspace_arg(s, vspace)?;
                 // A frame is mapped at an address aligned to its size.
                 if vaddr & ((1 << size_bits) - 1) != 0 {
                     return Err(SyscallError::AlignmentError);
@@ -379,47 +297,6 @@ pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
 /// Perform an architecture invocation; GetAddress replies with the address.
 pub fn invoke(s: &mut State, op: ArchOp) -> Option<Vec<u64>> {
     match op {
-        ArchOp::PageTableMap {
-            slot,
-            table,
-            index,
-            mapping,
-        } => {
-            if let Cap::PageTable { base, .. } = s.cap(slot) {
-                if let Some(t) = table_mut(s, table) {
-                    t.entries.insert(index, Pte::Table(base));
-                }
-                s.set_cap(
-                    slot,
-                    Cap::PageTable {
-                        base,
-                        mapping: Some(mapping),
-                    },
-                );
-            }
-            None
-        }
-        ArchOp::PageTableUnmap { slot } => {
-            if let Cap::PageTable {
-                base,
-                mapping: Some(m),
-            } = s.cap(slot)
-            {
-                unmap_page_table(s, m.asid, m.vaddr, base);
-                // The table's own entries go with it: its memory is cleared.
-                if let Some(Object::PageTable(t)) = s.objects.get_mut(&base) {
-                    *t = PageTable::default();
-                }
-                s.set_cap(
-                    slot,
-                    Cap::PageTable {
-                        base,
-                        mapping: None,
-                    },
-                );
-            }
-            None
-        }
         ArchOp::PageMap {
             slot,
             cap,

@@ -11,6 +11,7 @@ pub mod arch;
 pub mod cnode;
 pub mod domain;
 pub mod irq;
+pub mod page_table;
 pub mod tcb;
 pub mod untyped;
 
@@ -30,6 +31,7 @@ use irq::{
     decode_irq_handler, decode_sgi_signal, invoke_irq_control, invoke_irq_handler,
     invoke_sgi_signal,
 };
+use page_table::{PageTableInvocation, decode_page_table, invoke_page_table};
 use tcb::{TcbInvocation, decode_tcb, invoke_tcb};
 use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
 
@@ -104,7 +106,9 @@ pub enum Invocation {
     IrqHandler(IrqHandlerInvocation),
     /// Send a software-generated interrupt.
     SgiSignal(SgiSignalInvocation),
-    /// A VSpace, page table, frame or ASID operation.
+    /// A page-table operation.
+    PageTable(PageTableInvocation),
+    /// A VSpace, frame or ASID operation.
     Arch(arch::ArchOp),
     /// Domain set and the domain schedule.
     Domain(DomainInvocation),
@@ -131,11 +135,10 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
         Cap::IrqHandler { .. } => decode_irq_handler(a).map(Invocation::IrqHandler),
         // SGI signal caps are arch caps, but interrupts are decided in `irq`.
         Cap::SgiSignal { .. } => decode_sgi_signal(a).map(Invocation::SgiSignal),
-        Cap::Frame { .. }
-        | Cap::PageTable { .. }
-        | Cap::VSpace { .. }
-        | Cap::AsidControl
-        | Cap::AsidPool { .. } => arch::decode(s, a).map(Invocation::Arch),
+        Cap::PageTable { .. } => decode_page_table(s, a).map(Invocation::PageTable),
+        Cap::Frame { .. } | Cap::VSpace { .. } | Cap::AsidControl | Cap::AsidPool { .. } => {
+            arch::decode(s, a).map(Invocation::Arch)
+        }
     }
 }
 
@@ -249,6 +252,10 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
         }
         Invocation::SgiSignal(inv) => {
             invoke_sgi_signal(s, inv);
+            None
+        }
+        Invocation::PageTable(inv) => {
+            invoke_page_table(s, inv);
             None
         }
         Invocation::Arch(op) => arch::invoke(s, op),
