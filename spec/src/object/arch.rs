@@ -1,34 +1,20 @@
 //! AArch64 objects: frames, page tables, VSpace roots, ASID control and ASID pools (abstract).
 
 use sel4_abi::{
-    ASID_HIGH_BITS, ASID_POOL_BITS, ASID_POOL_INDEX_BITS, CapRights, InvocationLabel as L, USER_TOP,
+    ASID_HIGH_BITS, ASID_POOL_BITS, ASID_POOL_INDEX_BITS, InvocationLabel as L, USER_TOP,
 };
 
 use crate::kernel::cspace::lookup_slot_for_cnode_op;
 use crate::kernel::cte::ensure_empty_slot;
-use crate::kernel::vspace::{
-    entry, find_vspace_for_asid, lookup_pt_slot, table_mut, unmap_page, vspace_arg,
-};
+use crate::kernel::vspace::{entry, find_vspace_for_asid, lookup_pt_slot};
 use crate::model::error::SyscallError;
-use crate::model::{Cap, LookupFailure, Mapping, Object, PAddr, Pte, SlotRef, State, VmRights};
+use crate::model::{Cap, LookupFailure, Object, PAddr, Pte, SlotRef, State, VmRights};
 
 use super::Args;
 
 /// A decoded architecture invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ArchOp {
-    /// Map a frame (replacing whatever page entry is there).
-    PageMap {
-        slot: SlotRef,
-        cap: Cap,
-        table: PAddr,
-        index: u64,
-        pte: Pte,
-    },
-    /// Unmap a frame.
-    PageUnmap { slot: SlotRef },
-    /// Return the frame's physical address.
-    PageGetAddress(PAddr),
     /// A cache operation: validated, with no effect the model can see.
     CacheOp,
     /// Make an ASID pool from a 4 KiB untyped.
@@ -53,127 +39,11 @@ fn failed(failure: LookupFailure) -> SyscallError {
     }
 }
 
-/// The rights of the mapping of `frame` at `vaddr`, if the tables still map it there.
-fn mapped_page(
-    s: &State,
-    root: PAddr,
-    vaddr: u64,
-    size_bits: u8,
-    frame: PAddr,
-) -> Option<VmRights> {
-    let (t, i, bits) = lookup_pt_slot(s, root, vaddr);
-    match entry(s, t, i) {
-        Some(Pte::Page {
-            frame: f, rights, ..
-        }) if bits == u64::from(size_bits) && f == frame => Some(rights),
-        _ => None,
-    }
-}
-
 /// seL4's `Arch_decodeInvocation` for AArch64.
 pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
     let trunc = SyscallError::TruncatedMessage;
     let label = L::from_word(a.label);
     match a.cap {
-        Cap::Frame {
-            base,
-            size_bits,
-            rights,
-            mapping,
-            ..
-        } => match label {
-            Some(L::ArmPageMap) => {
-                let (Some(vaddr), Some(mask), Some(_attr), Some((vspace, _))) =
-                    (a.mr(0), a.mr(1), a.mr(2), a.excap(0))
-                else {
-                    return Err(trunc);
-                };
-                let (root, asid) = vspace_arg(s, vspace)?;
-                // A frame is mapped at an address aligned to its size.
-                if vaddr & ((1 << size_bits) - 1) != 0 {
-                    return Err(SyscallError::AlignmentError);
-                }
-                match mapping {
-                    // A frame cap maps its frame once: a remap must be to the same place.
-                    Some(m) => {
-                        if m.asid != asid {
-                            return Err(SyscallError::InvalidCapability(1));
-                        }
-                        if m.vaddr != vaddr {
-                            return Err(SyscallError::InvalidArgument(0));
-                        }
-                    }
-                    // The whole frame must lie in the user part of the address space.
-                    None => {
-                        if vaddr.saturating_add((1 << size_bits) - 1) > USER_TOP {
-                            return Err(SyscallError::InvalidArgument(0));
-                        }
-                    }
-                }
-                let (table, index, bits) = lookup_pt_slot(s, root, vaddr);
-                // The tables down to the frame's level must exist already.
-                if bits != u64::from(size_bits) {
-                    return Err(failed(LookupFailure::MissingCapability { bits_left: bits }));
-                }
-                let new_rights = rights.mask(CapRights::from_word(mask));
-                Ok(ArchOp::PageMap {
-                    slot: a.slot,
-                    cap: Cap::Frame {
-                        base,
-                        size_bits,
-                        rights,
-                        is_device: matches!(
-                            a.cap,
-                            Cap::Frame {
-                                is_device: true,
-                                ..
-                            }
-                        ),
-                        mapping: Some(Mapping { asid, vaddr }),
-                    },
-                    table,
-                    index,
-                    pte: Pte::Page {
-                        frame: base,
-                        size_bits,
-                        rights: new_rights,
-                    },
-                })
-            }
-            Some(L::ArmPageUnmap) => Ok(ArchOp::PageUnmap { slot: a.slot }),
-            Some(L::ArmPageGetAddress) => Ok(ArchOp::PageGetAddress(base)),
-            Some(
-                L::ArmPageCleanData
-                | L::ArmPageInvalidateData
-                | L::ArmPageCleanInvalidateData
-                | L::ArmPageUnifyInstruction,
-            ) => {
-                let (Some(start), Some(end)) = (a.mr(0), a.mr(1)) else {
-                    return Err(trunc);
-                };
-                // Cache maintenance works through a mapping.
-                let Some(m) = mapping else {
-                    return Err(SyscallError::IllegalOperation);
-                };
-                let root = find_vspace_for_asid(s, m.asid).map_err(failed)?;
-                if end <= start {
-                    return Err(SyscallError::InvalidArgument(1));
-                }
-                // The range is relative to the frame and must lie inside it.
-                if start >= 1 << size_bits || end > 1 << size_bits {
-                    return Err(SyscallError::InvalidArgument(0));
-                }
-                // The cap's mapping must still be the one in the table (it may be stale).
-                let pte = mapped_page(s, root, m.vaddr, size_bits, base)
-                    .ok_or(SyscallError::InvalidCapability(0))?;
-                // Invalidating discards data, so it needs a writable mapping.
-                if label == Some(L::ArmPageInvalidateData) && pte != VmRights::ReadWrite {
-                    return Err(SyscallError::IllegalOperation);
-                }
-                Ok(ArchOp::CacheOp)
-            }
-            _ => Err(SyscallError::IllegalOperation),
-        },
         Cap::VSpace { base, asid } => match label {
             Some(
                 L::ArmVSpaceCleanData
@@ -297,45 +167,6 @@ pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
 /// Perform an architecture invocation; GetAddress replies with the address.
 pub fn invoke(s: &mut State, op: ArchOp) -> Option<Vec<u64>> {
     match op {
-        ArchOp::PageMap {
-            slot,
-            cap,
-            table,
-            index,
-            pte,
-        } => {
-            if let Some(t) = table_mut(s, table) {
-                t.entries.insert(index, pte);
-            }
-            s.set_cap(slot, cap);
-            None
-        }
-        ArchOp::PageUnmap { slot } => {
-            if let Cap::Frame {
-                base,
-                size_bits,
-                rights,
-                is_device,
-                mapping,
-            } = s.cap(slot)
-            {
-                if let Some(m) = mapping {
-                    unmap_page(s, m.asid, m.vaddr, base, size_bits);
-                }
-                s.set_cap(
-                    slot,
-                    Cap::Frame {
-                        base,
-                        size_bits,
-                        rights,
-                        is_device,
-                        mapping: None,
-                    },
-                );
-            }
-            None
-        }
-        ArchOp::PageGetAddress(p) => Some(vec![p]),
         ArchOp::CacheOp => None,
         ArchOp::MakePool {
             untyped,

@@ -10,6 +10,7 @@
 pub mod arch;
 pub mod cnode;
 pub mod domain;
+pub mod frame;
 pub mod irq;
 pub mod page_table;
 pub mod tcb;
@@ -26,6 +27,7 @@ use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
 use cnode::{CNodeInvocation, decode_cnode, invoke_cnode};
 use domain::{DomainInvocation, decode_domain, invoke_domain};
+use frame::{FrameInvocation, decode_frame, invoke_frame};
 use irq::{
     IrqControlInvocation, IrqHandlerInvocation, SgiSignalInvocation, decode_irq_control,
     decode_irq_handler, decode_sgi_signal, invoke_irq_control, invoke_irq_handler,
@@ -108,7 +110,9 @@ pub enum Invocation {
     SgiSignal(SgiSignalInvocation),
     /// A page-table operation.
     PageTable(PageTableInvocation),
-    /// A VSpace, frame or ASID operation.
+    /// A frame operation.
+    Frame(FrameInvocation),
+    /// A VSpace or ASID operation.
     Arch(arch::ArchOp),
     /// Domain set and the domain schedule.
     Domain(DomainInvocation),
@@ -136,7 +140,8 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
         // SGI signal caps are arch caps, but interrupts are decided in `irq`.
         Cap::SgiSignal { .. } => decode_sgi_signal(a).map(Invocation::SgiSignal),
         Cap::PageTable { .. } => decode_page_table(s, a).map(Invocation::PageTable),
-        Cap::Frame { .. } | Cap::VSpace { .. } | Cap::AsidControl | Cap::AsidPool { .. } => {
+        Cap::Frame { .. } => decode_frame(s, a).map(Invocation::Frame),
+        Cap::VSpace { .. } | Cap::AsidControl | Cap::AsidPool { .. } => {
             arch::decode(s, a).map(Invocation::Arch)
         }
     }
@@ -258,6 +263,7 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             invoke_page_table(s, inv);
             None
         }
+        Invocation::Frame(inv) => invoke_frame(s, inv),
         Invocation::Arch(op) => arch::invoke(s, op),
         Invocation::Domain(inv) => {
             invoke_domain(s, inv);
