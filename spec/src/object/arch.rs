@@ -1,22 +1,17 @@
 //! AArch64 objects: frames, page tables, VSpace roots, ASID control and ASID pools (abstract).
 
-use sel4_abi::{
-    ASID_HIGH_BITS, ASID_POOL_BITS, ASID_POOL_INDEX_BITS, InvocationLabel as L, USER_TOP,
-};
+use sel4_abi::{ASID_HIGH_BITS, ASID_POOL_BITS, ASID_POOL_INDEX_BITS, InvocationLabel as L};
 
 use crate::kernel::cspace::lookup_slot_for_cnode_op;
 use crate::kernel::cte::ensure_empty_slot;
-use crate::kernel::vspace::{entry, find_vspace_for_asid, lookup_pt_slot};
 use crate::model::error::SyscallError;
-use crate::model::{Cap, LookupFailure, Object, PAddr, Pte, SlotRef, State, VmRights};
+use crate::model::{Cap, LookupFailure, Object, PAddr, SlotRef, State};
 
 use super::Args;
 
 /// A decoded architecture invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ArchOp {
-    /// A cache operation: validated, with no effect the model can see.
-    CacheOp,
     /// Make an ASID pool from a 4 KiB untyped.
     MakePool {
         untyped: SlotRef,
@@ -44,50 +39,6 @@ pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
     let trunc = SyscallError::TruncatedMessage;
     let label = L::from_word(a.label);
     match a.cap {
-        Cap::VSpace { base, asid } => match label {
-            Some(
-                L::ArmVSpaceCleanData
-                | L::ArmVSpaceInvalidateData
-                | L::ArmVSpaceCleanInvalidateData
-                | L::ArmVSpaceUnifyInstruction,
-            ) => {
-                let (Some(start), Some(end)) = (a.mr(0), a.mr(1)) else {
-                    return Err(trunc);
-                };
-                if end <= start {
-                    return Err(SyscallError::InvalidArgument(1));
-                }
-                // Kernel addresses are not the caller's to flush.
-                if end > USER_TOP {
-                    return Err(SyscallError::IllegalOperation);
-                }
-                let Some(asid) = asid else {
-                    return Err(SyscallError::InvalidCapability(0));
-                };
-                let root = find_vspace_for_asid(s, asid).map_err(failed)?;
-                if root != base {
-                    return Err(SyscallError::InvalidCapability(0));
-                }
-                // Nothing mapped at start: nothing can be cached, so success.
-                let (table, index, bits) = lookup_pt_slot(s, root, start);
-                let Some(Pte::Page { rights, .. }) = entry(s, table, index) else {
-                    return Ok(ArchOp::CacheOp);
-                };
-                // One call flushes within one page.
-                let page = !((1u64 << bits) - 1);
-                if start & page != (end - 1) & page {
-                    return Err(SyscallError::RangeError {
-                        min: start,
-                        max: (start & page) + ((1 << bits) - 1),
-                    });
-                }
-                if label == Some(L::ArmVSpaceInvalidateData) && rights != VmRights::ReadWrite {
-                    return Err(SyscallError::IllegalOperation);
-                }
-                Ok(ArchOp::CacheOp)
-            }
-            _ => Err(SyscallError::IllegalOperation),
-        },
         Cap::AsidControl => {
             if label != Some(L::ArmAsidControlMakePool) {
                 return Err(SyscallError::IllegalOperation);
@@ -167,7 +118,6 @@ pub fn decode(s: &State, a: &Args) -> Result<ArchOp, SyscallError> {
 /// Perform an architecture invocation; GetAddress replies with the address.
 pub fn invoke(s: &mut State, op: ArchOp) -> Option<Vec<u64>> {
     match op {
-        ArchOp::CacheOp => None,
         ArchOp::MakePool {
             untyped,
             dest,

@@ -15,6 +15,7 @@ pub mod irq;
 pub mod page_table;
 pub mod tcb;
 pub mod untyped;
+pub mod vspace;
 
 use sel4_abi::CapRights;
 
@@ -36,6 +37,7 @@ use irq::{
 use page_table::{PageTableInvocation, decode_page_table, invoke_page_table};
 use tcb::{TcbInvocation, decode_tcb, invoke_tcb};
 use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
+use vspace::{VSpaceInvocation, decode_vspace, invoke_vspace};
 
 /// Everything a decoder may look at: the invoked cap, the message and the extra caps.
 #[derive(Clone, Debug)]
@@ -112,7 +114,9 @@ pub enum Invocation {
     PageTable(PageTableInvocation),
     /// A frame operation.
     Frame(FrameInvocation),
-    /// A VSpace or ASID operation.
+    /// A VSpace (cache) operation.
+    VSpace(VSpaceInvocation),
+    /// An ASID operation.
     Arch(arch::ArchOp),
     /// Domain set and the domain schedule.
     Domain(DomainInvocation),
@@ -141,9 +145,8 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
         Cap::SgiSignal { .. } => decode_sgi_signal(a).map(Invocation::SgiSignal),
         Cap::PageTable { .. } => decode_page_table(s, a).map(Invocation::PageTable),
         Cap::Frame { .. } => decode_frame(s, a).map(Invocation::Frame),
-        Cap::VSpace { .. } | Cap::AsidControl | Cap::AsidPool { .. } => {
-            arch::decode(s, a).map(Invocation::Arch)
-        }
+        Cap::VSpace { .. } => decode_vspace(s, a).map(Invocation::VSpace),
+        Cap::AsidControl | Cap::AsidPool { .. } => arch::decode(s, a).map(Invocation::Arch),
     }
 }
 
@@ -264,6 +267,10 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             None
         }
         Invocation::Frame(inv) => invoke_frame(s, inv),
+        Invocation::VSpace(inv) => {
+            invoke_vspace(s, inv);
+            None
+        }
         Invocation::Arch(op) => arch::invoke(s, op),
         Invocation::Domain(inv) => {
             invoke_domain(s, inv);
