@@ -7,7 +7,7 @@
 //! label of another family is IllegalOperation), matches it exhaustively, runs the checks
 //! in seL4's order and returns a `<Family>Invocation`; `invoke_<family>` has the effects.
 
-pub mod arch;
+pub mod asid;
 pub mod cnode;
 pub mod domain;
 pub mod frame;
@@ -26,6 +26,10 @@ use crate::kernel::thread::set_thread_state;
 use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
 
+use asid::{
+    AsidControlInvocation, AsidPoolInvocation, decode_asid_control, decode_asid_pool,
+    invoke_asid_control, invoke_asid_pool,
+};
 use cnode::{CNodeInvocation, decode_cnode, invoke_cnode};
 use domain::{DomainInvocation, decode_domain, invoke_domain};
 use frame::{FrameInvocation, decode_frame, invoke_frame};
@@ -116,8 +120,10 @@ pub enum Invocation {
     Frame(FrameInvocation),
     /// A VSpace (cache) operation.
     VSpace(VSpaceInvocation),
-    /// An ASID operation.
-    Arch(arch::ArchOp),
+    /// ASIDControl MakePool.
+    AsidControl(AsidControlInvocation),
+    /// ASID pool Assign.
+    AsidPool(AsidPoolInvocation),
     /// Domain set and the domain schedule.
     Domain(DomainInvocation),
 }
@@ -146,7 +152,8 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
         Cap::PageTable { .. } => decode_page_table(s, a).map(Invocation::PageTable),
         Cap::Frame { .. } => decode_frame(s, a).map(Invocation::Frame),
         Cap::VSpace { .. } => decode_vspace(s, a).map(Invocation::VSpace),
-        Cap::AsidControl | Cap::AsidPool { .. } => arch::decode(s, a).map(Invocation::Arch),
+        Cap::AsidControl => decode_asid_control(s, a).map(Invocation::AsidControl),
+        Cap::AsidPool { .. } => decode_asid_pool(s, a).map(Invocation::AsidPool),
     }
 }
 
@@ -271,7 +278,14 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             invoke_vspace(s, inv);
             None
         }
-        Invocation::Arch(op) => arch::invoke(s, op),
+        Invocation::AsidControl(inv) => {
+            invoke_asid_control(s, inv);
+            None
+        }
+        Invocation::AsidPool(inv) => {
+            invoke_asid_pool(s, inv);
+            None
+        }
         Invocation::Domain(inv) => {
             invoke_domain(s, inv);
             None
