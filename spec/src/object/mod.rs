@@ -108,24 +108,24 @@ pub enum Invocation {
     CNode(CNodeInvocation),
     /// A TCB operation.
     Tcb(TcbInvocation),
+    /// Domain set and the domain schedule.
+    Domain(DomainInvocation),
     /// IRQControl: issue an IRQ handler or SGI signal cap.
     IrqControl(IrqControlInvocation),
     /// An IRQHandler operation.
     IrqHandler(IrqHandlerInvocation),
     /// Send a software-generated interrupt.
     SgiSignal(SgiSignalInvocation),
-    /// A page-table operation.
-    PageTable(PageTableInvocation),
     /// A frame operation.
     Frame(FrameInvocation),
+    /// A page-table operation.
+    PageTable(PageTableInvocation),
     /// A VSpace (cache) operation.
     VSpace(VSpaceInvocation),
     /// ASIDControl MakePool.
     AsidControl(AsidControlInvocation),
     /// ASID pool Assign.
     AsidPool(AsidPoolInvocation),
-    /// Domain set and the domain schedule.
-    Domain(DomainInvocation),
 }
 
 /// seL4's `decodeInvocation`: the invoked cap's type picks the family. Endpoints,
@@ -141,16 +141,16 @@ pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError
             master,
             can_grant,
         } => decode_reply(a, tcb, master, can_grant),
+        Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
+        Cap::CNode { .. } => decode_cnode(s, a).map(Invocation::CNode),
         Cap::Thread { .. } => decode_tcb(s, a).map(Invocation::Tcb),
         Cap::Domain => decode_domain(s, a).map(Invocation::Domain),
-        Cap::CNode { .. } => decode_cnode(s, a).map(Invocation::CNode),
-        Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
         Cap::IrqControl => decode_irq_control(s, a).map(Invocation::IrqControl),
         Cap::IrqHandler { .. } => decode_irq_handler(a).map(Invocation::IrqHandler),
         // SGI signal caps are arch caps, but interrupts are decided in `irq`.
         Cap::SgiSignal { .. } => decode_sgi_signal(a).map(Invocation::SgiSignal),
-        Cap::PageTable { .. } => decode_page_table(s, a).map(Invocation::PageTable),
         Cap::Frame { .. } => decode_frame(s, a).map(Invocation::Frame),
+        Cap::PageTable { .. } => decode_page_table(s, a).map(Invocation::PageTable),
         Cap::VSpace { .. } => decode_vspace(s, a).map(Invocation::VSpace),
         Cap::AsidControl => decode_asid_control(s, a).map(Invocation::AsidControl),
         Cap::AsidPool { .. } => decode_asid_pool(s, a).map(Invocation::AsidPool),
@@ -257,6 +257,10 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             None
         }
         Invocation::Tcb(inv) => invoke_tcb(s, thread, inv),
+        Invocation::Domain(inv) => {
+            invoke_domain(s, inv);
+            None
+        }
         Invocation::IrqControl(inv) => {
             invoke_irq_control(s, inv);
             None
@@ -269,11 +273,11 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
             invoke_sgi_signal(s, inv);
             None
         }
+        Invocation::Frame(inv) => invoke_frame(s, inv),
         Invocation::PageTable(inv) => {
             invoke_page_table(s, inv);
             None
         }
-        Invocation::Frame(inv) => invoke_frame(s, inv),
         Invocation::VSpace(inv) => {
             invoke_vspace(s, inv);
             None
@@ -284,10 +288,6 @@ pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Opti
         }
         Invocation::AsidPool(inv) => {
             invoke_asid_pool(s, inv);
-            None
-        }
-        Invocation::Domain(inv) => {
-            invoke_domain(s, inv);
             None
         }
     }
