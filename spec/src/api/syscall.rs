@@ -32,12 +32,7 @@ pub fn handle_syscall(s: &mut State, number: u64) {
             handle_reply(s);
             handle_recv(s, true);
         }
-        Some(Syscall::Yield) => {
-            // The thread goes to the back of its priority's queue.
-            sched_dequeue(s, t);
-            sched_append(s, t);
-            reschedule_required(s);
-        }
+        Some(Syscall::Yield) => handle_yield(s),
         Some(Syscall::DebugPutChar) => {
             let c = s.tcb(t).regs[CAP_REGISTER] as u8;
             s.console.push(char::from(c));
@@ -63,11 +58,20 @@ pub fn handle_syscall(s: &mut State, number: u64) {
     }
 }
 
+/// seL4's `handleYield` (non-MCS): the current thread goes to the back of its priority's
+/// queue.
+pub fn handle_yield(s: &mut State) {
+    let t = s.current;
+    sched_dequeue(s, t);
+    sched_append(s, t);
+    reschedule_required(s);
+}
+
 /// DebugNameThread: the name is a NUL-terminated string in the IPC buffer's message area.
 /// seL4 halts the machine on a bad DebugNameThread; this kernel reports it and carries on
 /// (no syscall argument may stop the system: docs/architecture.md), so a bad call here
 /// changes nothing.
-fn debug_name_thread(s: &mut State, t: PAddr) {
+pub fn debug_name_thread(s: &mut State, t: PAddr) {
     let cptr = s.tcb(t).regs[CAP_REGISTER];
     let Ok((Cap::Thread { tcb }, _)) = lookup_cap_and_slot(s, t, cptr) else {
         return;
@@ -96,7 +100,7 @@ fn debug_name_thread(s: &mut State, t: PAddr) {
 
 /// seL4's `handleInvocation`: look up the invoked cap and the extra caps, decode, invoke,
 /// and reply for Call.
-fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
+pub fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
     let t = s.current;
     let info = message_info(s, t);
     let cptr = s.tcb(t).regs[CAP_REGISTER];
@@ -176,7 +180,7 @@ fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
 
 /// seL4's `handleRecv`: receive on an endpoint or wait on a notification; anything else,
 /// or a cap without the Read right, is a cap fault in the receive phase.
-fn handle_recv(s: &mut State, blocking: bool) {
+pub fn handle_recv(s: &mut State, blocking: bool) {
     let t = s.current;
     let cptr = s.tcb(t).regs[CAP_REGISTER];
     let fault = |failure| Fault::Cap {
@@ -212,7 +216,7 @@ fn handle_recv(s: &mut State, blocking: bool) {
 }
 
 /// seL4's `handleReply`: reply through the reply cap in the caller slot, if there is one.
-fn handle_reply(s: &mut State) {
+pub fn handle_reply(s: &mut State) {
     let t = s.current;
     let caller = slot_at(t, TCB_CALLER);
     if let Cap::Reply {
