@@ -20,9 +20,13 @@
 //! 5. **Checked.** [`model::check_invariants`] states what must hold between steps; tests run
 //!    it after every step of random event sequences.
 //!
-//! Folders mirror seL4's model: `api` (events and syscalls), `kernel` (cross-object
-//! machinery), `object` (one module per object, each with `decode` and `invoke`), `model`
-//! (the state and the derivation tree), `machine` (registers and memory words).
+//! Folders mirror seL4's model and are layers, lowest first; a module imports only from its
+//! own layer or the ones below it: `machine` (registers and memory words), `model` (the
+//! state, the objects, the derivation tree, invocation errors), `kernel` (operations that
+//! span objects: CSpace lookup, slots and deletion, threads and scheduling, IPC, faults,
+//! interrupts, the VSpace, boot), `object` (one module per object family, each decoding its
+//! invocations with `decode_<family>` into a `<Family>Invocation` and performing them with
+//! `invoke_<family>`), `api` (the entry point and syscall dispatch).
 #![forbid(unsafe_code)]
 
 pub mod api;

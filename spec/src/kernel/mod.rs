@@ -1,4 +1,6 @@
-//! Machinery that spans objects: CSpace lookup, threads and scheduling, IPC, faults, deletion.
+//! Machinery that spans objects, used by the object layer and the syscall layer: CSpace
+//! lookup, slots and deletion, threads and scheduling, IPC (endpoints, notifications,
+//! message transfer, replies), faults, interrupts, preemption, the VSpace and boot.
 
 pub mod boot;
 pub mod cspace;
