@@ -2,7 +2,7 @@
 
 use std::mem::offset_of;
 
-use sel4_abi::{InvocationLabel, IpcBuffer, MessageInfo, ObjectType, Syscall, init_cap};
+use sel4_abi::{InvocationLabel, IpcBuffer, MessageInfo, ObjectType, Syscall, init_cap, registers};
 
 use crate::api::{Event, Outcome, ThreadReport, handle_event};
 use crate::kernel::boot::{BootConfig, BootLayout, boot};
@@ -90,12 +90,12 @@ impl Sim {
     ) -> Outcome {
         let info = MessageInfo::new(label, 0, caps.len() as u64, mrs.len() as u64);
         let mut regs = [0; 8];
-        regs[0] = cptr;
-        regs[1] = info.to_word();
-        for (i, &w) in mrs.iter().take(4).enumerate() {
-            regs[2 + i] = w;
+        regs[registers::CAP_REGISTER] = cptr;
+        regs[registers::MSG_INFO_REGISTER] = info.to_word();
+        for (&r, &w) in registers::MSG_REGISTERS.iter().zip(mrs) {
+            regs[r] = w;
         }
-        regs[7] = sys.word();
+        regs[registers::SYSCALL_REGISTER] = sys.word();
         let mut buffer = std::mem::take(&mut self.pending);
         let msg = offset_of!(IpcBuffer, msg) / 8;
         buffer.extend(mrs.iter().enumerate().skip(4).map(|(i, &w)| (msg + i, w)));

@@ -8,7 +8,7 @@
 //! Design principles, in the order they win when they conflict:
 //!
 //! 1. **Faithful to seL4.** Every rule follows seL4 16.0.0's C and Haskell sources as
-//!    `/work/shared/ABI.md` records them, including the order of checks, because the order
+//!    `docs/abi.md` records them, including the order of checks, because the order
 //!    decides which error user level sees. Where the model simplifies (see docs/spec.md)
 //!    the module that does it says so.
 //! 2. **Objects are addresses.** State is keyed by physical address: objects, capability
@@ -20,9 +20,13 @@
 //! 5. **Checked.** [`model::check_invariants`] states what must hold between steps; tests run
 //!    it after every step of random event sequences.
 //!
-//! Folders mirror seL4's model: `api` (events and syscalls), `kernel` (cross-object
-//! machinery), `object` (one module per object, each with `decode` and `invoke`), `model`
-//! (the state and the derivation tree), `machine` (registers and memory words).
+//! Folders mirror seL4's model and are layers, lowest first; a module imports only from its
+//! own layer or the ones below it: `machine` (registers and memory words), `model` (the
+//! state, the objects, the derivation tree, invocation errors), `kernel` (operations that
+//! span objects: CSpace lookup, slots and deletion, threads and scheduling, IPC, faults,
+//! interrupts, the VSpace, boot), `object` (one module per object family, each decoding its
+//! invocations with `decode_<family>` into a `<Family>Invocation` and performing them with
+//! `invoke_<family>`), `api` (the entry point and syscall dispatch).
 #![forbid(unsafe_code)]
 
 pub mod api;

@@ -315,166 +315,202 @@ pub fn run(text: &str) -> Result<(String, Sim), ScenarioError> {
             if sim.is_some() {
                 return Err(err("boot lines must come first".into()));
             }
-            match toks.get(1..) {
-                Some(["untyped", p, b, rest @ ..]) => cfg.untypeds.push((
-                    num(p).map_err(err)?,
-                    num(b).map_err(err)? as u8,
-                    rest.first() == Some(&"device"),
-                )),
-                Some(["cnode-bits", b]) => cfg.cnode_bits = num(b).map_err(err)? as u8,
-                _ => return Err(err(format!("bad boot line: {line}"))),
-            }
+            boot_line(&mut cfg, &toks, line).map_err(err)?;
             continue;
         }
-        let m = sim.get_or_insert_with(|| {
-            if cfg.untypeds.is_empty() {
-                cfg.untypeds = BootConfig::default().untypeds;
-            }
-            let m = Sim::boot(&cfg);
-            let _ = writeln!(
-                out,
-                "booted: root task runs, untypeds from slot {}",
-                crate::harness::FIRST_UNTYPED
-            );
-            m
-        });
-        m.check = false;
-        let _ = writeln!(out, "> {line}   [{}]", thread_name(&m.s, m.s.current));
-        let me = m.s.current;
-        let slots_before = m.s.slots.clone();
-        let sys = |m: &mut Sim, s: Syscall, cptr: u64, lbl: u64, rest: &[&str]| {
-            let (w, c) = message(rest)?;
-            Ok::<Outcome, String>(m.syscall(s, cptr, lbl, &w, &c))
-        };
-        let arg = |k: usize| -> Result<u64, ScenarioError> {
-            num(toks
-                .get(k)
-                .ok_or_else(|| err(format!("missing argument {k}")))?)
-            .map_err(err)
-        };
-        let outcome = match toks[0] {
-            "call" | "send" | "nbsend" => {
-                let s = match toks[0] {
-                    "call" => Syscall::Call,
-                    "send" => Syscall::Send,
-                    _ => Syscall::NBSend,
-                };
-                let l =
-                    label(toks.get(2).ok_or_else(|| err("missing label".into()))?).map_err(err)?;
-                last_caller = Some(me);
-                sys(m, s, arg(1)?, l, &toks[3..]).map_err(err)?
-            }
-            "signal" => sys(m, Syscall::Send, arg(1)?, 0, &[]).map_err(err)?,
-            "recv" | "wait" => sys(m, Syscall::Recv, arg(1)?, 0, &[]).map_err(err)?,
-            "nbrecv" | "poll" => sys(m, Syscall::NBRecv, arg(1)?, 0, &[]).map_err(err)?,
-            "reply" => sys(m, Syscall::Reply, 0, arg(1)?, &toks[2..]).map_err(err)?,
-            "replyrecv" => sys(m, Syscall::ReplyRecv, arg(1)?, arg(2)?, &toks[3..]).map_err(err)?,
-            "yield" => sys(m, Syscall::Yield, 0, 0, &[]).map_err(err)?,
-            "retype" => {
-                let t = object_type(toks.get(2).ok_or_else(|| err("missing type".into()))?)
-                    .map_err(err)?;
-                last_caller = Some(me);
-                let words = [t.word(), arg(3)?, 0, 0, arg(4)?, arg(5)?];
-                m.syscall(
-                    Syscall::Call,
-                    arg(1)?,
-                    InvocationLabel::UntypedRetype.word(),
-                    &words,
-                    &[ROOT_CNODE],
-                )
-            }
-            "receive-slot" => {
-                m.receive_slot(arg(1)?, arg(2)?, arg(3)?);
-                continue;
-            }
-            "name" => {
-                let text = toks.get(2).ok_or_else(|| err("missing name".into()))?;
-                let mut bytes = text.as_bytes().to_vec();
-                bytes.push(0);
-                for (k, chunk) in bytes.chunks(8).enumerate() {
-                    let mut w = [0u8; 8];
-                    w[..chunk.len()].copy_from_slice(chunk);
-                    m.pending.push((1 + k, u64::from_le_bytes(w)));
-                }
-                sys(m, Syscall::DebugNameThread, arg(1)?, 0, &[]).map_err(err)?
-            }
-            "tick" => {
-                let n = if toks.len() > 1 { arg(1)? } else { 1 };
-                let mut o = m.event(Event::TimerTick);
-                for _ in 1..n {
-                    o = m.event(Event::TimerTick);
-                }
-                o
-            }
-            "irq" => m.event(Event::Interrupt { irq: arg(1)? }),
-            "exception" => m.event(Event::UserException { esr: arg(1)? }),
-            "vmfault" => m.event(Event::VmFault {
-                addr: arg(1)?,
-                fsr: arg(2)?,
-                instruction: toks.get(3) == Some(&"instruction"),
-            }),
-            "show" => {
-                out.push_str(&show_state(&m.s));
-                continue;
-            }
-            "expect" => {
-                match toks.get(1) {
-                    Some(&"current") => {
-                        let want = toks.get(2).ok_or_else(|| err("missing thread".into()))?;
-                        let got = thread_name(&m.s, m.s.current);
-                        if &got != want {
-                            return Err(err(format!("expected {want} to run, {got} runs")));
-                        }
-                    }
-                    Some(&"reply") => {
-                        let who = last_caller.ok_or_else(|| err("no call yet".into()))?;
-                        let want_label =
-                            label(toks.get(2).ok_or_else(|| err("missing label".into()))?)
-                                .or_else(|_| {
-                                    Error::ALL
-                                        .into_iter()
-                                        .find(|e| format!("{e:?}") == toks[2])
-                                        .map(Error::word)
-                                        .ok_or_else(|| format!("unknown label {}", toks[2]))
-                                })
-                                .map_err(err)?;
-                        let (words, _) = message(&toks[3..]).map_err(err)?;
-                        let r = m.reply_of(who);
-                        if r.label != want_label || r.words != words {
-                            return Err(err(format!(
-                                "expected reply {want_label} {words:?}, got {} {:?}",
-                                r.label, r.words
-                            )));
-                        }
-                    }
-                    _ => return Err(err(format!("bad expect: {line}"))),
-                }
-                let _ = writeln!(out, "  ok");
-                continue;
-            }
-            c => return Err(err(format!("unknown command {c}"))),
-        };
-        if let Err(e) = check_invariants(&m.s) {
-            return Err(err(format!("invariant broken: {e}")));
-        }
-        out.push_str(&describe(&m.s, &outcome));
-        out.push_str(&cap_changes(&m.s, m.layout.cnode, &slots_before));
-        // Name the error a Call or Retype got back, so the transcript reads as the manual.
-        if matches!(toks[0], "call" | "retype") {
-            let r = m.reply_of(me);
-            if let Some(e) = Error::from_word(r.label).filter(|e| *e != Error::NoError) {
-                let _ = writeln!(
-                    out,
-                    "  reply label {} (as a kernel error: {e:?}) {:x?}",
-                    r.label, r.words
-                );
-            }
-        }
+        let m = sim.get_or_insert_with(|| start(&mut cfg, &mut out));
+        step(m, &toks, line, &mut last_caller, &mut out).map_err(err)?;
     }
     let m = sim.unwrap_or_else(|| Sim::boot(&cfg));
     let _ = writeln!(out, "final state:");
     out.push_str(&show_state(&m.s));
     Ok((out, m))
+}
+
+/// A `boot` line: an untyped for the root task, or the root CNode's size.
+fn boot_line(cfg: &mut BootConfig, toks: &[&str], line: &str) -> Result<(), String> {
+    match toks.get(1..) {
+        Some(["untyped", p, b, rest @ ..]) => {
+            cfg.untypeds
+                .push((num(p)?, num(b)? as u8, rest.first() == Some(&"device")))
+        }
+        Some(["cnode-bits", b]) => cfg.cnode_bits = num(b)? as u8,
+        _ => return Err(format!("bad boot line: {line}")),
+    }
+    Ok(())
+}
+
+/// Boot the machine the boot lines describe (with the default untypeds if they named
+/// none), before the first command.
+fn start(cfg: &mut BootConfig, out: &mut String) -> Sim {
+    if cfg.untypeds.is_empty() {
+        cfg.untypeds = BootConfig::default().untypeds;
+    }
+    let m = Sim::boot(cfg);
+    let _ = writeln!(
+        out,
+        "booted: root task runs, untypeds from slot {}",
+        crate::harness::FIRST_UNTYPED
+    );
+    m
+}
+
+/// Argument `k` of a command, as a number.
+fn arg(toks: &[&str], k: usize) -> Result<u64, String> {
+    num(toks.get(k).ok_or_else(|| format!("missing argument {k}"))?)
+}
+
+/// One command line, performed by the thread running now; its transcript goes to `out`.
+fn step(
+    m: &mut Sim,
+    toks: &[&str],
+    line: &str,
+    last_caller: &mut Option<PAddr>,
+    out: &mut String,
+) -> Result<(), String> {
+    m.check = false;
+    let _ = writeln!(out, "> {line}   [{}]", thread_name(&m.s, m.s.current));
+    let me = m.s.current;
+    let slots_before = m.s.slots.clone();
+    let outcome = match toks[0] {
+        "receive-slot" => {
+            m.receive_slot(arg(toks, 1)?, arg(toks, 2)?, arg(toks, 3)?);
+            return Ok(());
+        }
+        "show" => {
+            out.push_str(&show_state(&m.s));
+            return Ok(());
+        }
+        "expect" => {
+            expect(m, toks, line, *last_caller)?;
+            let _ = writeln!(out, "  ok");
+            return Ok(());
+        }
+        _ => command(m, toks, me, last_caller)?,
+    };
+    if let Err(e) = check_invariants(&m.s) {
+        return Err(format!("invariant broken: {e}"));
+    }
+    out.push_str(&describe(&m.s, &outcome));
+    out.push_str(&cap_changes(&m.s, m.layout.cnode, &slots_before));
+    // Name the error a Call or Retype got back, so the transcript reads as the manual.
+    if matches!(toks[0], "call" | "retype") {
+        let r = m.reply_of(me);
+        if let Some(e) = Error::from_word(r.label).filter(|e| *e != Error::NoError) {
+            let _ = writeln!(
+                out,
+                "  reply label {} (as a kernel error: {e:?}) {:x?}",
+                r.label, r.words
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A command that makes the kernel run (a syscall, a tick, an interrupt, a fault) and
+/// what came of it; `me` is the thread performing it.
+fn command(
+    m: &mut Sim,
+    toks: &[&str],
+    me: PAddr,
+    last_caller: &mut Option<PAddr>,
+) -> Result<Outcome, String> {
+    let sys = |m: &mut Sim, s: Syscall, cptr: u64, lbl: u64, rest: &[&str]| {
+        let (w, c) = message(rest)?;
+        Ok::<Outcome, String>(m.syscall(s, cptr, lbl, &w, &c))
+    };
+    let arg = |k: usize| arg(toks, k);
+    Ok(match toks[0] {
+        "call" | "send" | "nbsend" => {
+            let s = match toks[0] {
+                "call" => Syscall::Call,
+                "send" => Syscall::Send,
+                _ => Syscall::NBSend,
+            };
+            let l = label(toks.get(2).ok_or("missing label")?)?;
+            *last_caller = Some(me);
+            sys(m, s, arg(1)?, l, &toks[3..])?
+        }
+        "signal" => sys(m, Syscall::Send, arg(1)?, 0, &[])?,
+        "recv" | "wait" => sys(m, Syscall::Recv, arg(1)?, 0, &[])?,
+        "nbrecv" | "poll" => sys(m, Syscall::NBRecv, arg(1)?, 0, &[])?,
+        "reply" => sys(m, Syscall::Reply, 0, arg(1)?, &toks[2..])?,
+        "replyrecv" => sys(m, Syscall::ReplyRecv, arg(1)?, arg(2)?, &toks[3..])?,
+        "yield" => sys(m, Syscall::Yield, 0, 0, &[])?,
+        "retype" => {
+            let t = object_type(toks.get(2).ok_or("missing type")?)?;
+            *last_caller = Some(me);
+            let words = [t.word(), arg(3)?, 0, 0, arg(4)?, arg(5)?];
+            m.syscall(
+                Syscall::Call,
+                arg(1)?,
+                InvocationLabel::UntypedRetype.word(),
+                &words,
+                &[ROOT_CNODE],
+            )
+        }
+        "name" => {
+            let text = toks.get(2).ok_or("missing name")?;
+            let mut bytes = text.as_bytes().to_vec();
+            bytes.push(0);
+            for (k, chunk) in bytes.chunks(8).enumerate() {
+                let mut w = [0u8; 8];
+                w[..chunk.len()].copy_from_slice(chunk);
+                m.pending.push((1 + k, u64::from_le_bytes(w)));
+            }
+            sys(m, Syscall::DebugNameThread, arg(1)?, 0, &[])?
+        }
+        "tick" => {
+            let n = if toks.len() > 1 { arg(1)? } else { 1 };
+            let mut o = m.event(Event::TimerTick);
+            for _ in 1..n {
+                o = m.event(Event::TimerTick);
+            }
+            o
+        }
+        "irq" => m.event(Event::Interrupt { irq: arg(1)? }),
+        "exception" => m.event(Event::UserException { esr: arg(1)? }),
+        "vmfault" => m.event(Event::VmFault {
+            addr: arg(1)?,
+            fsr: arg(2)?,
+            instruction: toks.get(3) == Some(&"instruction"),
+        }),
+        c => return Err(format!("unknown command {c}")),
+    })
+}
+
+/// `expect current <thread>` or `expect reply <label> [words...]`: an error unless the
+/// machine is so.
+fn expect(m: &Sim, toks: &[&str], line: &str, last_caller: Option<PAddr>) -> Result<(), String> {
+    match toks.get(1) {
+        Some(&"current") => {
+            let want = toks.get(2).ok_or("missing thread")?;
+            let got = thread_name(&m.s, m.s.current);
+            if &got != want {
+                return Err(format!("expected {want} to run, {got} runs"));
+            }
+        }
+        Some(&"reply") => {
+            let who = last_caller.ok_or("no call yet")?;
+            let want_label = label(toks.get(2).ok_or("missing label")?).or_else(|_| {
+                Error::ALL
+                    .into_iter()
+                    .find(|e| format!("{e:?}") == toks[2])
+                    .map(Error::word)
+                    .ok_or_else(|| format!("unknown label {}", toks[2]))
+            })?;
+            let (words, _) = message(&toks[3..])?;
+            let r = m.reply_of(who);
+            if r.label != want_label || r.words != words {
+                return Err(format!(
+                    "expected reply {want_label} {words:?}, got {} {:?}",
+                    r.label, r.words
+                ));
+            }
+        }
+        _ => return Err(format!("bad expect: {line}")),
+    }
+    Ok(())
 }
 
 /// The derivation tree and object graph as Graphviz.

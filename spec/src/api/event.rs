@@ -2,17 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use sel4_abi::{MessageInfo, context::index};
+use sel4_abi::{MessageInfo, context::index, gpr_index, registers};
 
-use crate::kernel::cspace::slot_at;
 use crate::kernel::fault::handle_fault;
+use crate::kernel::interrupt::handle_interrupt;
 use crate::kernel::thread::{
-    TIME_SLICE, activate_thread, get_mr, lookup_ipc_buffer, msg_word, reschedule_required,
-    sched_append, schedule,
+    activate_thread, get_mr, lookup_ipc_buffer, msg_word, reschedule_required, schedule, timer_tick,
 };
 use crate::machine::{BADGE_REGISTER, MSG_INFO_REGISTER, SVC_INSTRUCTION_BYTES, SYSCALL_REGISTER};
-use crate::model::{Cap, Fault, IrqState, PAddr, State, ThreadState};
-use crate::object::notification::send_signal;
+use crate::model::{Fault, PAddr, State, ThreadState};
 
 use super::syscall::handle_syscall;
 
@@ -60,7 +58,7 @@ impl Event {
     pub fn syscall(sys: sel4_abi::Syscall, x: [u64; 7]) -> Event {
         let mut regs = [0; 8];
         regs[..7].copy_from_slice(&x);
-        regs[7] = sys.word();
+        regs[registers::SYSCALL_REGISTER] = sys.word();
         Event::Syscall {
             regs,
             buffer: vec![],
@@ -147,10 +145,10 @@ pub fn handle_event(s: &mut State, ev: Event) -> Outcome {
                 }
                 let tcb = s.tcb_mut(cur);
                 for (i, r) in regs.into_iter().enumerate() {
-                    tcb.regs[index::X0 + i] = r;
+                    tcb.regs[gpr_index(i)] = r;
                 }
                 syscall_entry(s, cur);
-                handle_syscall(s, regs[SYSCALL_REGISTER - index::X0]);
+                handle_syscall(s, regs[registers::SYSCALL_REGISTER]);
             }
             Event::UnknownSyscall { number } => {
                 s.tcb_mut(cur).regs[SYSCALL_REGISTER] = number;
@@ -241,41 +239,4 @@ fn interrupt_entry(s: &mut State, t: PAddr) {
 fn exception_entry(s: &mut State, t: PAddr) {
     let tcb = s.tcb_mut(t);
     tcb.fault_ip = tcb.regs[index::PC];
-}
-
-/// seL4's `timerTick` (non-MCS): round robin within a priority.
-fn timer_tick(s: &mut State) {
-    let cur = s.current;
-    if s.tcb(cur).state == ThreadState::Running {
-        let tcb = s.tcb_mut(cur);
-        if tcb.time_slice > 1 {
-            tcb.time_slice -= 1;
-        } else {
-            tcb.time_slice = TIME_SLICE;
-            sched_append(s, cur);
-            reschedule_required(s);
-        }
-    }
-}
-
-/// seL4's `handleInterrupt`: a line with a handler signals its notification and stays
-/// masked until the handler acknowledges it.
-fn handle_interrupt(s: &mut State, irq: u64) {
-    if irq > s.max_irq || s.masked_irqs.contains(&irq) {
-        return;
-    }
-    match s.irq_states.get(&irq).copied().unwrap_or_default() {
-        IrqState::Signal => {
-            if let Cap::Notification { ptr, badge, rights } = s.cap(slot_at(s.irq_node, irq))
-                && rights.contains(sel4_abi::CapRights::WRITE)
-            {
-                send_signal(s, ptr, badge);
-            }
-            s.masked_irqs.insert(irq);
-        }
-        IrqState::Timer => timer_tick(s),
-        IrqState::Inactive => {
-            s.masked_irqs.insert(irq);
-        }
-    }
 }

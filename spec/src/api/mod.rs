@@ -1,8 +1,6 @@
 //! The user-visible surface: events that enter the kernel and what user level sees after.
 
-pub mod error;
 pub mod event;
-pub mod reply;
 pub mod syscall;
 
 pub use event::{Event, Outcome, ThreadReport, handle_event};

@@ -3,18 +3,20 @@
 use sel4_abi::Syscall;
 
 use crate::kernel::cspace::{lookup_cap_and_slot, slot_at};
-use crate::kernel::delete::cte_delete_one;
+use crate::kernel::cte::cte_delete_one;
+use crate::kernel::endpoint::receive_ipc;
 use crate::kernel::fault::handle_fault;
-use crate::kernel::ipc::{lookup_extra_caps, message_info};
+use crate::kernel::ipc::{
+    do_reply_transfer, lookup_extra_caps, message_info, reply_error, reply_from_kernel,
+};
+use crate::kernel::notification::receive_signal;
 use crate::kernel::thread::{
     TCB_CALLER, get_mr, lookup_ipc_buffer, reschedule_required, sched_append, sched_dequeue,
     set_thread_state,
 };
 use crate::machine::{CAP_REGISTER, TLS_BASE};
 use crate::model::{Cap, Fault, LookupFailure, Object, PAddr, State, ThreadState};
-use crate::object::{self, Args, endpoint, notification};
-
-use super::reply::{reply_error, reply_from_kernel};
+use crate::object::{Args, decode_invocation, perform_invocation};
 
 /// seL4's `handleSyscall` (non-MCS), for the current thread.
 pub fn handle_syscall(s: &mut State, number: u64) {
@@ -30,12 +32,7 @@ pub fn handle_syscall(s: &mut State, number: u64) {
             handle_reply(s);
             handle_recv(s, true);
         }
-        Some(Syscall::Yield) => {
-            // The thread goes to the back of its priority's queue.
-            sched_dequeue(s, t);
-            sched_append(s, t);
-            reschedule_required(s);
-        }
+        Some(Syscall::Yield) => handle_yield(s),
         Some(Syscall::DebugPutChar) => {
             let c = s.tcb(t).regs[CAP_REGISTER] as u8;
             s.console.push(char::from(c));
@@ -61,11 +58,20 @@ pub fn handle_syscall(s: &mut State, number: u64) {
     }
 }
 
+/// seL4's `handleYield` (non-MCS): the current thread goes to the back of its priority's
+/// queue.
+pub fn handle_yield(s: &mut State) {
+    let t = s.current;
+    sched_dequeue(s, t);
+    sched_append(s, t);
+    reschedule_required(s);
+}
+
 /// DebugNameThread: the name is a NUL-terminated string in the IPC buffer's message area.
 /// seL4 halts the machine on a bad DebugNameThread; this kernel reports it and carries on
 /// (no syscall argument may stop the system: docs/architecture.md), so a bad call here
 /// changes nothing.
-fn debug_name_thread(s: &mut State, t: PAddr) {
+pub fn debug_name_thread(s: &mut State, t: PAddr) {
     let cptr = s.tcb(t).regs[CAP_REGISTER];
     let Ok((Cap::Thread { tcb }, _)) = lookup_cap_and_slot(s, t, cptr) else {
         return;
@@ -94,7 +100,7 @@ fn debug_name_thread(s: &mut State, t: PAddr) {
 
 /// seL4's `handleInvocation`: look up the invoked cap and the extra caps, decode, invoke,
 /// and reply for Call.
-fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
+pub fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
     let t = s.current;
     let info = message_info(s, t);
     let cptr = s.tcb(t).regs[CAP_REGISTER];
@@ -149,14 +155,14 @@ fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
         is_call,
         is_blocking,
     };
-    match object::decode(s, &args) {
+    match decode_invocation(s, &args) {
         Err(e) => {
             if is_call {
                 reply_error(s, t, &e);
             }
         }
         Ok(inv) => {
-            let words = object::invoke(s, t, inv);
+            let words = perform_invocation(s, t, inv);
             // Preempted: no reply; the thread stays in Restart and runs the syscall again.
             if s.preempted {
                 return;
@@ -174,7 +180,7 @@ fn handle_invocation(s: &mut State, is_call: bool, is_blocking: bool) {
 
 /// seL4's `handleRecv`: receive on an endpoint or wait on a notification; anything else,
 /// or a cap without the Read right, is a cap fault in the receive phase.
-fn handle_recv(s: &mut State, blocking: bool) {
+pub fn handle_recv(s: &mut State, blocking: bool) {
     let t = s.current;
     let cptr = s.tcb(t).regs[CAP_REGISTER];
     let fault = |failure| Fault::Cap {
@@ -192,7 +198,7 @@ fn handle_recv(s: &mut State, blocking: bool) {
         Cap::Endpoint { rights, .. } if rights.contains(R::READ) => {
             // A reply cap from an earlier Call is dropped: this thread cannot reply any more.
             cte_delete_one(s, slot_at(t, TCB_CALLER));
-            endpoint::receive_ipc(s, t, cap, blocking);
+            receive_ipc(s, t, cap, blocking);
         }
         Cap::Notification { ptr, rights, .. } => {
             let bound = match s.objects.get(&ptr) {
@@ -203,14 +209,14 @@ fn handle_recv(s: &mut State, blocking: bool) {
             if !rights.contains(R::READ) || bound.is_some_and(|b| b != t) {
                 return handle_fault(s, t, fault(missing));
             }
-            notification::receive_signal(s, t, ptr, blocking);
+            receive_signal(s, t, ptr, blocking);
         }
         _ => handle_fault(s, t, fault(missing)),
     }
 }
 
 /// seL4's `handleReply`: reply through the reply cap in the caller slot, if there is one.
-fn handle_reply(s: &mut State) {
+pub fn handle_reply(s: &mut State) {
     let t = s.current;
     let caller = slot_at(t, TCB_CALLER);
     if let Cap::Reply {
@@ -219,6 +225,6 @@ fn handle_reply(s: &mut State) {
         can_grant,
     } = s.cap(caller)
     {
-        endpoint::do_reply_transfer(s, t, tcb, caller, can_grant);
+        do_reply_transfer(s, t, tcb, caller, can_grant);
     }
 }

@@ -1,21 +1,23 @@
-//! Boot: the state seL4 hands the root task (its CNode, TCB, VSpace, IPC buffer and untypeds).
+//! Boot: the state seL4 hands the root task (its CNode, TCB, VSpace, IPC buffer and untypeds),
+//! and the domain schedule the kernel starts with.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use sel4_abi::config::{IT_ASID, KERNEL_TIMER_IRQ, MAX_DOMAIN_DURATION, NUM_DOMAIN_SCHEDULES};
 use sel4_abi::{
     PAGE_BITS, SLOT_BITS, TCB_BITS, WORD_BITS, context::index, init_cap, tcb::MAX_PRIO,
 };
 
 use crate::model::{
-    Cap, Cte, Mapping, Object, PAddr, PageTable, SchedulerAction, State, ThreadState, VmRights,
+    Cap, Cte, IrqState, Mapping, Object, PAddr, PageTable, SchedulerAction, State, Tcb,
+    ThreadState, VmRights,
 };
-use crate::object::untyped::new_tcb;
 
 use super::cspace::slot_at;
 use super::thread::{TCB_BUFFER, TCB_CTABLE, TCB_VTABLE, setup_reply_master};
 
-/// The ASID seL4 gives the root task's VSpace.
-pub const ROOT_ASID: u16 = 1;
+/// The ASID seL4 gives the root task's VSpace (`IT_ASID`).
+pub const ROOT_ASID: u16 = IT_ASID;
 
 /// What the kernel is booted with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +63,7 @@ impl Default for BootConfig {
             entry: 0x40_0000,
             max_irq: 1023,
             // The generic timer's virtual-timer PPI on qemu-arm-virt.
-            timer_irq: 27,
+            timer_irq: KERNEL_TIMER_IRQ,
             layout: None,
             first_untyped_slot: init_cap::NUM_INITIAL_CAPS,
             image_caps: Vec::new(),
@@ -175,10 +177,43 @@ fn root_cte(cap: Cap) -> Cte {
     }
 }
 
-/// Boot: the state in which the root task is about to run its first instruction.
+/// Domain 0's duration in the boot schedule (one domain: it never ends).
+pub const BOOT_DURATION: u64 = MAX_DOMAIN_DURATION;
+
+/// The domain schedule at boot: domain 0, then end markers (seL4's `ksDomSchedule` as the
+/// default configuration builds it).
+pub fn initial_schedule() -> Vec<(u64, u64)> {
+    let mut v = vec![(0, 0); NUM_DOMAIN_SCHEDULES];
+    v[0] = (0, BOOT_DURATION);
+    v
+}
+
+/// Boot: the state in which the root task is about to run its first instruction (seL4's
+/// `init_kernel` and `try_init_kernel`, step by step).
 pub fn boot(cfg: &BootConfig) -> State {
     let l = cfg.layout();
-    let mut s = State {
+    let mut s = initial_state(cfg, &l);
+    create_rootserver_objects(&mut s, cfg, &l);
+    create_initial_thread(&mut s, cfg, &l);
+    create_idle_thread(&mut s, &l);
+    s.asid_table.insert(0, l.asid_pool);
+    s.irq_states.insert(cfg.timer_irq, IrqState::Timer);
+    let caps = initial_caps(cfg, &l);
+    for (i, cap) in caps {
+        s.set_cte(slot_at(l.cnode, i), root_cte(cap));
+    }
+    create_image_caps(&mut s, cfg, &l);
+    boot_mappings(&mut s, l.vspace, &cfg.image_caps, &caps);
+    create_untypeds(&mut s, cfg, &l);
+    install_initial_thread_caps(&mut s, &l);
+    setup_reply_master(&mut s, l.tcb);
+    s
+}
+
+/// The state before boot makes anything: no objects, caps or memory, the root task current
+/// and resumed (seL4's `init_core_state`), every IRQ inactive, the boot domain schedule.
+fn initial_state(cfg: &BootConfig, l: &BootLayout) -> State {
+    State {
         objects: BTreeMap::new(),
         slots: BTreeMap::new(),
         memory: BTreeMap::new(),
@@ -199,9 +234,14 @@ pub fn boot(cfg: &BootConfig) -> State {
         preempt_at: None,
         checks: 0,
         preempted: false,
-        dom_schedule: crate::object::domain::initial_schedule(),
+        dom_schedule: initial_schedule(),
         dom_schedule_start: 0,
-    };
+    }
+}
+
+/// seL4's `create_rootserver_objects` (and the IRQ node, `intStateIRQNode`): the root CNode,
+/// VSpace, ASID pool, IPC buffer and BootInfo frames, and the IRQ node, all boot objects.
+fn create_rootserver_objects(s: &mut State, cfg: &BootConfig, l: &BootLayout) {
     let radix = cfg.cnode_bits;
     let objs = [
         (l.cnode, Object::CNode { radix }),
@@ -241,7 +281,13 @@ pub fn boot(cfg: &BootConfig) -> State {
         s.objects.insert(a, o);
         s.boot_objects.insert(a);
     }
-    let mut root = new_tcb();
+}
+
+/// seL4's `create_initial_thread`: the root task's TCB, running at the highest priority
+/// from its entry point, with the BootInfo address in x0 (its caps come later, in
+/// [`install_initial_thread_caps`]).
+fn create_initial_thread(s: &mut State, cfg: &BootConfig, l: &BootLayout) {
+    let mut root = Tcb::new();
     root.state = ThreadState::Running;
     root.priority = MAX_PRIO as u8;
     root.mcp = MAX_PRIO as u8;
@@ -252,15 +298,23 @@ pub fn boot(cfg: &BootConfig) -> State {
     root.regs[index::TPIDRRO_EL0] = cfg.ipc_buffer_vaddr;
     root.name = "rootserver".into();
     s.objects.insert(l.tcb, Object::Tcb(Box::new(root)));
-    let mut idle = new_tcb();
+    s.boot_objects.insert(l.tcb);
+}
+
+/// seL4's `create_idle_thread`.
+fn create_idle_thread(s: &mut State, l: &BootLayout) {
+    let mut idle = Tcb::new();
     idle.state = ThreadState::Idle;
     idle.name = "idle".into();
     s.objects.insert(l.idle, Object::Tcb(Box::new(idle)));
-    s.boot_objects.extend([l.tcb, l.idle]);
-    s.asid_table.insert(0, l.asid_pool);
-    s.irq_states
-        .insert(cfg.timer_irq, crate::model::IrqState::Timer);
+    s.boot_objects.insert(l.idle);
+}
 
+/// The initial caps, by their root-CNode slot (seL4's `create_root_cnode`,
+/// `create_domain_cap`, `create_it_asid_pool`, `create_bi_frame_cap`,
+/// `create_ipcbuf_frame_cap` and `init_irqs` write them).
+fn initial_caps(cfg: &BootConfig, l: &BootLayout) -> [(u64, Cap); 9] {
+    let radix = cfg.cnode_bits;
     let page_cap = |base, vaddr| Cap::Frame {
         base,
         size_bits: PAGE_BITS as u8,
@@ -271,7 +325,7 @@ pub fn boot(cfg: &BootConfig) -> State {
             vaddr,
         }),
     };
-    let caps = [
+    [
         (init_cap::INIT_THREAD_TCB, Cap::Thread { tcb: l.tcb }),
         (
             init_cap::INIT_THREAD_CNODE,
@@ -307,10 +361,12 @@ pub fn boot(cfg: &BootConfig) -> State {
             page_cap(l.ipc_buffer, cfg.ipc_buffer_vaddr),
         ),
         (init_cap::DOMAIN, Cap::Domain),
-    ];
-    for (i, cap) in caps {
-        s.set_cte(slot_at(l.cnode, i), root_cte(cap));
-    }
+    ]
+}
+
+/// The root task image's page-table and frame caps (seL4's `create_it_address_space` and
+/// `create_frames_of_region`), in slot order from `NUM_INITIAL_CAPS`, with their objects.
+fn create_image_caps(s: &mut State, cfg: &BootConfig, l: &BootLayout) {
     for (i, &cap) in cfg.image_caps.iter().enumerate() {
         let (base, object) = match cap {
             Cap::Frame {
@@ -334,7 +390,10 @@ pub fn boot(cfg: &BootConfig) -> State {
         let slot = init_cap::NUM_INITIAL_CAPS + i as u64;
         s.set_cte(slot_at(l.cnode, slot), root_cte(cap));
     }
-    boot_mappings(&mut s, l.vspace, &cfg.image_caps, &caps);
+}
+
+/// seL4's `create_untypeds`: one untyped cap per region, from `first_untyped_slot` on.
+fn create_untypeds(s: &mut State, cfg: &BootConfig, l: &BootLayout) {
     for (i, &(ptr, size_bits, is_device)) in cfg.untypeds.iter().enumerate() {
         s.set_cte(
             slot_at(l.cnode, cfg.first_untyped_slot + i as u64),
@@ -346,7 +405,11 @@ pub fn boot(cfg: &BootConfig) -> State {
             }),
         );
     }
-    // The root TCB's own slots hold copies, children of the caps in the root CNode.
+}
+
+/// The cap part of seL4's `create_initial_thread`: the root TCB's own slots hold copies,
+/// children of the caps in the root CNode.
+fn install_initial_thread_caps(s: &mut State, l: &BootLayout) {
     for (src, dest) in [
         (init_cap::INIT_THREAD_CNODE, TCB_CTABLE),
         (init_cap::INIT_THREAD_VSPACE, TCB_VTABLE),
@@ -356,6 +419,4 @@ pub fn boot(cfg: &BootConfig) -> State {
         let cap = s.cap(from);
         s.cte_insert(cap, from, slot_at(l.tcb, dest));
     }
-    setup_reply_master(&mut s, l.tcb);
-    s
 }

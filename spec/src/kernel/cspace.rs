@@ -2,7 +2,7 @@
 
 use sel4_abi::WORD_BITS;
 
-use crate::api::error::SyscallError;
+use crate::model::error::{SyscallError, failed_lookup};
 use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
 
 use super::thread::TCB_CTABLE;
@@ -131,7 +131,7 @@ pub fn lookup_slot_for_cnode_op(
     index: u64,
     depth: u64,
 ) -> Result<SlotRef, SyscallError> {
-    let fail = |failure| SyscallError::FailedLookup { source, failure };
+    let fail = failed_lookup(source);
     // Addressing starts at a CNode cap the caller supplies.
     if !matches!(root, Cap::CNode { .. }) {
         return Err(fail(LookupFailure::InvalidRoot));
@@ -143,7 +143,7 @@ pub fn lookup_slot_for_cnode_op(
             max: WORD_BITS,
         });
     }
-    let r = resolve_address_bits(s, root, index, depth).map_err(fail)?;
+    let r = resolve_address_bits(s, root, index, depth).map_err(&fail)?;
     // The depth must end exactly at a slot: bits left over mean a non-CNode cap was met.
     if r.bits_remaining != 0 {
         return Err(fail(LookupFailure::DepthMismatch {

@@ -7,6 +7,7 @@ use crate::machine::sanitise;
 use crate::model::{Cap, Fault, PAddr, State, ThreadState};
 
 use super::cspace::lookup_cap_and_slot;
+use super::endpoint::send_ipc;
 use super::ipc::message_info;
 use super::thread::{get_mr, lookup_ipc_buffer, set_thread_state};
 
@@ -30,7 +31,7 @@ fn send_fault_ipc(s: &mut State, t: PAddr, fault: Fault) -> bool {
                 && rights.intersects(CapRights::GRANT | CapRights::GRANT_REPLY) =>
         {
             s.tcb_mut(t).fault = Some(fault);
-            crate::object::endpoint::send_ipc(
+            send_ipc(
                 s,
                 true,
                 true,

@@ -1,4 +1,6 @@
-//! Message transfer between threads: message registers, extra caps, badges, fault messages.
+//! Message transfer between threads: message registers, extra caps, badges, fault messages,
+//! the reply side of a call (the caller's reply cap, the reply transfer), and the replies the
+//! kernel itself writes (success, with or without data, and invocation errors).
 
 use std::mem::offset_of;
 
@@ -7,11 +9,15 @@ use sel4_abi::{
 };
 
 use crate::machine::{BADGE_REGISTER, MSG_INFO_REGISTER};
-use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
+use crate::model::error::SyscallError;
+use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State, ThreadState};
 
-use super::cspace::{lookup_cap_and_slot, lookup_slot, resolve_address_bits};
-use super::fault::fault_message;
-use super::thread::{get_mr, lookup_ipc_buffer, set_mr};
+use super::cspace::{lookup_cap_and_slot, lookup_slot, resolve_address_bits, slot_at};
+use super::cte::{cte_delete_one, derive_cap};
+use super::fault::{fault_message, handle_fault_reply};
+use super::thread::{
+    TCB_CALLER, TCB_REPLY, get_mr, lookup_ipc_buffer, possible_switch_to, set_mr, set_thread_state,
+};
 
 /// Byte offset of `caps_or_badges[i]` in the IPC buffer.
 fn caps_or_badges(i: usize) -> u64 {
@@ -177,7 +183,7 @@ fn transfer_caps(
             }
             _ => {
                 let Some(d) = dest else { break };
-                let Ok(derived) = crate::object::derive_cap(s, slot, cap) else {
+                let Ok(derived) = derive_cap(s, slot, cap) else {
                     break;
                 };
                 if derived.is_null() {
@@ -191,4 +197,73 @@ fn transfer_caps(
     }
     info.extra_caps = i as u64;
     info
+}
+
+/// seL4's `setupCallerCap`: the caller waits for a reply; the receiver gets a reply cap to it
+/// in its tcbCaller slot, derived from the caller's master reply cap.
+pub fn setup_caller_cap(s: &mut State, sender: PAddr, receiver: PAddr, can_grant: bool) {
+    set_thread_state(s, sender, ThreadState::BlockedOnReply);
+    let reply_slot = slot_at(sender, TCB_REPLY);
+    let caller_slot = slot_at(receiver, TCB_CALLER);
+    // A leftover reply cap would be overwritten; seL4 deletes it on every receive first.
+    cte_delete_one(s, caller_slot);
+    s.cte_insert(
+        Cap::Reply {
+            tcb: sender,
+            master: false,
+            can_grant,
+        },
+        reply_slot,
+        caller_slot,
+    );
+}
+
+/// seL4's `doReplyTransfer`: deliver a reply (or a fault handler's reply) to a thread blocked
+/// on reply, consuming the reply cap in `slot`.
+pub fn do_reply_transfer(
+    s: &mut State,
+    sender: PAddr,
+    receiver: PAddr,
+    slot: SlotRef,
+    grant: bool,
+) {
+    if s.tcb(receiver).state != ThreadState::BlockedOnReply {
+        return;
+    }
+    match s.tcb(receiver).fault {
+        None => {
+            do_ipc_transfer(s, sender, None, 0, grant, receiver);
+            cte_delete_one(s, slot);
+            set_thread_state(s, receiver, ThreadState::Running);
+            possible_switch_to(s, receiver);
+        }
+        Some(f) => {
+            cte_delete_one(s, slot);
+            let restart = handle_fault_reply(s, receiver, sender, &f);
+            s.tcb_mut(receiver).fault = None;
+            if restart {
+                set_thread_state(s, receiver, ThreadState::Restart);
+                possible_switch_to(s, receiver);
+            } else {
+                set_thread_state(s, receiver, ThreadState::Inactive);
+            }
+        }
+    }
+}
+
+/// Write a reply from the kernel: badge 0, the words as message registers, and a
+/// message-info word with `label` and the number of words written.
+pub fn reply_from_kernel(s: &mut State, t: PAddr, label: u64, words: &[u64]) {
+    let buf = lookup_ipc_buffer(s, t, true);
+    s.tcb_mut(t).regs[BADGE_REGISTER] = 0;
+    let mut len = 0;
+    for (i, &w) in words.iter().enumerate() {
+        len = set_mr(s, t, buf, i, w);
+    }
+    s.tcb_mut(t).regs[MSG_INFO_REGISTER] = MessageInfo::new(label, 0, 0, len as u64).to_word();
+}
+
+/// seL4's `replyFromKernel_error`: the error code as label, its payload as the message.
+pub fn reply_error(s: &mut State, t: PAddr, e: &SyscallError) {
+    reply_from_kernel(s, t, e.code().word(), &e.payload());
 }

@@ -4,16 +4,17 @@
 //! stays in the Restart state and executes the syscall again, which carries on from the
 //! progress recorded (an untyped's watermark, a zombie, the children left).
 
+use sel4_abi::config::MAX_NUM_WORK_UNITS_PER_PREEMPTION;
+
 use crate::model::State;
 
-/// Units of work between interrupt checks (seL4's CONFIG_MAX_NUM_WORK_UNITS_PER_PREEMPTION).
-pub const WORK_UNITS_PER_CHECK: u64 = 100;
-
-/// seL4's `preemptionPoint`: counts one unit of work; every [`WORK_UNITS_PER_CHECK`] units
-/// it checks for an interrupt. Returns true (and records it) if the operation must stop.
+/// seL4's `preemptionPoint`: counts one unit of work; every
+/// [`MAX_NUM_WORK_UNITS_PER_PREEMPTION`] units (seL4's
+/// CONFIG_MAX_NUM_WORK_UNITS_PER_PREEMPTION) it checks for an interrupt. Returns true (and
+/// records it) if the operation must stop.
 pub fn preemption_point(s: &mut State) -> bool {
     s.work_units += 1;
-    if s.work_units < WORK_UNITS_PER_CHECK {
+    if s.work_units < MAX_NUM_WORK_UNITS_PER_PREEMPTION {
         return false;
     }
     s.work_units = 0;

@@ -1,4 +1,5 @@
-//! Threads and scheduling: thread states, ready queues, the scheduler, message registers.
+//! Threads and scheduling: thread states, ready queues, the scheduler and its timer tick,
+//! message registers.
 
 use std::collections::VecDeque;
 
@@ -8,23 +9,16 @@ use crate::machine::{MSG_REGISTERS, PC};
 use crate::model::{Cap, PAddr, SchedulerAction, State, ThreadState, VmRights};
 
 use super::cspace::slot_at;
+use super::endpoint::cancel_ipc;
 
-/// TCB slot of the thread's CSpace root.
-pub const TCB_CTABLE: u64 = 0;
-/// TCB slot of the thread's VSpace root.
-pub const TCB_VTABLE: u64 = 1;
-/// TCB slot of the master reply cap (non-MCS).
-pub const TCB_REPLY: u64 = 2;
-/// TCB slot of the reply cap to the thread's caller (non-MCS).
-pub const TCB_CALLER: u64 = 3;
-/// TCB slot of the IPC buffer frame.
-pub const TCB_BUFFER: u64 = 4;
-/// The number of slots in a TCB.
-pub const TCB_CNODE_ENTRIES: u64 = 5;
-
+/// The TCB's slots (its CSpace and VSpace roots, reply caps, IPC buffer frame) are part of
+/// the object, so the model states them; they are re-exported here, where threads use them.
+pub use crate::model::{
+    TCB_BUFFER, TCB_CALLER, TCB_CNODE_ENTRIES, TCB_CTABLE, TCB_REPLY, TCB_VTABLE,
+};
 /// Timer ticks a thread runs before round-robin moves it to the back of its queue
-/// (seL4's CONFIG_TIME_SLICE default).
-pub const TIME_SLICE: u64 = 5;
+/// (seL4's CONFIG_TIME_SLICE), as `sel4_abi::config` sets it.
+pub use sel4_abi::config::TIME_SLICE;
 
 /// seL4's `setThreadState`: change a thread's state and ask for a reschedule if the running
 /// thread stopped being runnable.
@@ -152,6 +146,21 @@ pub fn schedule(s: &mut State) {
     s.action = SchedulerAction::ResumeCurrent;
 }
 
+/// seL4's `timerTick` (non-MCS): round robin within a priority.
+pub fn timer_tick(s: &mut State) {
+    let cur = s.current;
+    if s.tcb(cur).state == ThreadState::Running {
+        let tcb = s.tcb_mut(cur);
+        if tcb.time_slice > 1 {
+            tcb.time_slice -= 1;
+        } else {
+            tcb.time_slice = TIME_SLICE;
+            sched_append(s, cur);
+            reschedule_required(s);
+        }
+    }
+}
+
 /// seL4's `activateThread`: a thread in Restart resumes at its restart pc.
 pub fn activate_thread(s: &mut State) {
     let cur = s.current;
@@ -245,7 +254,7 @@ pub fn setup_reply_master(s: &mut State, t: PAddr) {
 
 /// seL4's `suspend`: stop a thread, abandoning any IPC it was in.
 pub fn suspend(s: &mut State, t: PAddr) {
-    crate::object::endpoint::cancel_ipc(s, t);
+    cancel_ipc(s, t);
     // A running thread resumes at its current pc if restarted later.
     if s.tcb(t).state == ThreadState::Running {
         let tcb = s.tcb_mut(t);
@@ -258,7 +267,7 @@ pub fn suspend(s: &mut State, t: PAddr) {
 /// seL4's `restart`: make a stopped thread runnable again from its restart pc.
 pub fn restart(s: &mut State, t: PAddr) {
     if s.tcb(t).state.is_stopped() {
-        crate::object::endpoint::cancel_ipc(s, t);
+        cancel_ipc(s, t);
         setup_reply_master(s, t);
         set_thread_state(s, t, ThreadState::Restart);
         sched_enqueue(s, t);

@@ -2,7 +2,8 @@
 
 use sel4_abi::{ASID_POOL_INDEX_BITS, PAGE_BITS, PAGE_TABLE_INDEX_BITS};
 
-use crate::model::{LookupFailure, Object, PAddr, PageTable, Pte, State};
+use crate::model::error::{SyscallError, failed_lookup};
+use crate::model::{Cap, LookupFailure, Object, PAddr, PageTable, Pte, State};
 
 /// Levels of translation below and including the root (AArch64, 48-bit addresses).
 pub const LEVELS: u64 = 4;
@@ -28,6 +29,29 @@ fn table(s: &State, t: PAddr) -> Option<&PageTable> {
         Some(Object::VSpace { table, .. }) | Some(Object::PageTable(table)) => Some(table),
         _ => None,
     }
+}
+
+/// The entry at `index` of table `t` (a VSpace root or a page table), if there is one.
+pub fn entry(s: &State, t: PAddr, index: u64) -> Option<Pte> {
+    table(s, t).and_then(|x| x.entries.get(&index).copied())
+}
+
+/// seL4's `isValidNativeRoot` plus `findVSpaceForASID`: the VSpace a map invocation names
+/// (its extra cap 0, capability 1 in errors) must be a VSpace root cap with an ASID that
+/// still names that root. Returns the root and the ASID.
+pub fn vspace_arg(s: &State, cap: Cap) -> Result<(PAddr, u16), SyscallError> {
+    let Cap::VSpace {
+        base,
+        asid: Some(asid),
+    } = cap
+    else {
+        return Err(SyscallError::InvalidCapability(1));
+    };
+    let root = find_vspace_for_asid(s, asid).map_err(failed_lookup(false))?;
+    if root != base {
+        return Err(SyscallError::InvalidCapability(1));
+    }
+    Ok((root, asid))
 }
 
 /// Mutable access to a table's entries.

@@ -69,7 +69,7 @@ pub fn slot_owner(s: &State, slot: SlotRef) -> Option<PAddr> {
     let ok = (slot - base).is_multiple_of(1 << sel4_abi::SLOT_BITS)
         && match obj {
             Object::CNode { radix } => idx < 1 << radix,
-            Object::Tcb(_) => idx < crate::kernel::thread::TCB_CNODE_ENTRIES,
+            Object::Tcb(_) => idx < super::TCB_CNODE_ENTRIES,
             _ => false,
         };
     ok.then_some(base)
@@ -122,7 +122,7 @@ fn caps_name_live_objects(s: &State) -> Result<(), String> {
                 ..
             } => {
                 expect(s, ptr, |o| matches!(o, Object::Tcb(_)), c)?;
-                if number > crate::kernel::thread::TCB_CNODE_ENTRIES {
+                if number > super::TCB_CNODE_ENTRIES {
                     return Err(format!("{c:?} counts more slots than a TCB has"));
                 }
             }

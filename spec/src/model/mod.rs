@@ -1,17 +1,19 @@
 //! The abstract state of the kernel: objects, capability slots, memory and the scheduler.
 
 pub mod cap;
+pub mod error;
 pub mod invariants;
 pub mod mdb;
 pub mod objects;
 pub mod state;
 
 pub use cap::{Cap, Mapping, VmRights};
+pub use error::{SyscallError, failed_lookup};
 pub use invariants::check_invariants;
 pub use mdb::Cte;
 pub use objects::{
-    Endpoint, Fault, IrqState, LookupFailure, Notification, NtfnState, Object, PageTable, Pte, Tcb,
-    ThreadState,
+    Endpoint, Fault, IrqState, LookupFailure, Notification, NtfnState, Object, PageTable, Pte,
+    TCB_BUFFER, TCB_CALLER, TCB_CNODE_ENTRIES, TCB_CTABLE, TCB_REPLY, TCB_VTABLE, Tcb, ThreadState,
 };
 pub use state::{SchedulerAction, State};
 

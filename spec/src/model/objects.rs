@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use sel4_abi::USER_CONTEXT_WORDS;
+use sel4_abi::{USER_CONTEXT_WORDS, config::TIME_SLICE, context::index, registers::PSTATE_USER};
 
 use super::PAddr;
 
@@ -133,6 +133,49 @@ pub struct Tcb {
     /// The debug name (DebugNameThread).
     pub name: String,
 }
+
+impl Tcb {
+    /// A new thread, as seL4's `createObject` makes one for a TCB: inactive, priority 0,
+    /// user PSTATE, a full time slice. Boot starts the root and idle threads from it too.
+    pub fn new() -> Tcb {
+        let mut regs = [0; USER_CONTEXT_WORDS];
+        regs[index::SPSR] = PSTATE_USER;
+        Tcb {
+            regs,
+            fault_ip: 0,
+            state: ThreadState::Inactive,
+            priority: 0,
+            mcp: 0,
+            fault_handler: 0,
+            ipc_buffer: 0,
+            bound_notification: None,
+            fault: None,
+            time_slice: TIME_SLICE,
+            flags: 0,
+            name: String::new(),
+        }
+    }
+}
+
+impl Default for Tcb {
+    /// [`Tcb::new`].
+    fn default() -> Tcb {
+        Tcb::new()
+    }
+}
+
+/// TCB slot of the thread's CSpace root (seL4's `tcbCTable`).
+pub const TCB_CTABLE: u64 = 0;
+/// TCB slot of the thread's VSpace root (`tcbVTable`).
+pub const TCB_VTABLE: u64 = 1;
+/// TCB slot of the master reply cap (`tcbReply`, non-MCS).
+pub const TCB_REPLY: u64 = 2;
+/// TCB slot of the reply cap to the thread's caller (`tcbCaller`, non-MCS).
+pub const TCB_CALLER: u64 = 3;
+/// TCB slot of the IPC buffer frame (`tcbBuffer`).
+pub const TCB_BUFFER: u64 = 4;
+/// The number of slots in a TCB (`tcbCNodeEntries`).
+pub const TCB_CNODE_ENTRIES: u64 = 5;
 
 /// An endpoint: idle, or a queue of senders, or a queue of receivers (never both).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]

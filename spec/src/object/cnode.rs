@@ -1,19 +1,20 @@
 //! CNode invocations: Copy, Mint, Move, Mutate, Rotate, Delete, Revoke, CancelBadgedSends,
 //! SaveCaller.
 
-use sel4_abi::{CapRights, InvocationLabel as L};
+use sel4_abi::{CNodeLabel, CapRights};
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
-use crate::kernel::delete::{cte_delete, cte_revoke};
+use crate::kernel::cte::{cte_delete, cte_revoke, derive_cap, ensure_empty_slot};
+use crate::kernel::endpoint::cancel_badged_sends;
 use crate::kernel::thread::TCB_CALLER;
+use crate::model::error::SyscallError;
 use crate::model::{Cap, LookupFailure, PAddr, SlotRef, State};
 
-use super::{Args, derive_cap, endpoint, ensure_empty};
+use super::Args;
 
 /// A decoded CNode invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CNodeOp {
+pub enum CNodeInvocation {
     /// Copy or Mint: insert `cap`, derived from `src`, into `dest`.
     Insert {
         cap: Cap,
@@ -44,10 +45,7 @@ pub enum CNodeOp {
     CancelBadgedSends { ep: PAddr, badge: u64 },
 }
 
-fn is(label: u64, l: L) -> bool {
-    label == l.word()
-}
-
+/// An empty source (or pivot) slot: a failed lookup with the whole depth left.
 fn missing_source(source: bool, depth: u64) -> SyscallError {
     SyscallError::FailedLookup {
         source,
@@ -56,34 +54,61 @@ fn missing_source(source: bool, depth: u64) -> SyscallError {
 }
 
 /// seL4's `decodeCNodeInvocation`.
-pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
-    let label = a.label;
+pub fn decode_cnode(s: &State, a: &Args) -> Result<CNodeInvocation, SyscallError> {
     // Only the CNode labels mean anything to a CNode.
-    if label < L::CNodeRevoke.word() || label > L::CNodeSaveCaller.word() {
-        return Err(SyscallError::IllegalOperation);
-    }
+    let label: CNodeLabel = a.family_label()?;
     // Every CNode operation names a destination slot by index and depth.
     let (Some(index), Some(depth)) = (a.mr(0), a.mr(1)) else {
         return Err(SyscallError::TruncatedMessage);
     };
     let dest = lookup_slot_for_cnode_op(s, false, a.cap, index, depth)?;
-
-    if label >= L::CNodeCopy.word() && label <= L::CNodeMutate.word() {
-        // Copy, Mint, Move and Mutate also name a source, through an extra CNode cap.
-        let (Some(src_index), Some(src_depth), Some((src_root, _))) =
-            (a.mr(2), a.mr(3), a.excap(0))
-        else {
-            return Err(SyscallError::TruncatedMessage);
-        };
-        // The destination must be empty: nothing is overwritten implicitly.
-        ensure_empty(s, dest)?;
-        let src = lookup_slot_for_cnode_op(s, true, src_root, src_index, src_depth)?;
-        // An empty source is a lookup failure of the source, with the whole depth left.
-        let src_cap = s.cap(src);
-        if src_cap.is_null() {
-            return Err(missing_source(true, src_depth));
+    match label {
+        CNodeLabel::Copy | CNodeLabel::Mint | CNodeLabel::Move | CNodeLabel::Mutate => {
+            decode_copy_move(s, a, label, dest)
         }
-        return if is(label, L::CNodeCopy) {
+        CNodeLabel::Revoke => Ok(CNodeInvocation::Revoke(dest)),
+        CNodeLabel::Delete => Ok(CNodeInvocation::Delete(dest)),
+        CNodeLabel::SaveCaller => {
+            // The reply cap is moved, never overwriting a cap.
+            ensure_empty_slot(s, dest)?;
+            Ok(CNodeInvocation::SaveCaller(dest))
+        }
+        CNodeLabel::CancelBadgedSends => {
+            // Purging another client's messages needs full authority over the endpoint.
+            match s.cap(dest) {
+                Cap::Endpoint { ptr, badge, rights } if rights == CapRights::ALL_RIGHTS => {
+                    Ok(CNodeInvocation::CancelBadgedSends { ep: ptr, badge })
+                }
+                _ => Err(SyscallError::IllegalOperation),
+            }
+        }
+        CNodeLabel::Rotate => decode_rotate(s, a, dest),
+    }
+}
+
+/// The Copy, Mint, Move and Mutate cases of seL4's `decodeCNodeInvocation`: a source slot,
+/// named through an extra CNode cap, goes to the empty `dest`.
+fn decode_copy_move(
+    s: &State,
+    a: &Args,
+    label: CNodeLabel,
+    dest: SlotRef,
+) -> Result<CNodeInvocation, SyscallError> {
+    // Copy, Mint, Move and Mutate also name a source, through an extra CNode cap.
+    let (Some(src_index), Some(src_depth), Some((src_root, _))) = (a.mr(2), a.mr(3), a.excap(0))
+    else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    // The destination must be empty: nothing is overwritten implicitly.
+    ensure_empty_slot(s, dest)?;
+    let src = lookup_slot_for_cnode_op(s, true, src_root, src_index, src_depth)?;
+    // An empty source is a lookup failure of the source, with the whole depth left.
+    let src_cap = s.cap(src);
+    if src_cap.is_null() {
+        return Err(missing_source(true, src_depth));
+    }
+    match label {
+        CNodeLabel::Copy => {
             let rights = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
             // A copy may have fewer rights than its source, never more.
             let cap = derive_cap(s, src, src_cap.mask_rights(CapRights::from_word(rights)))?;
@@ -91,8 +116,9 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
             if cap.is_null() {
                 return Err(SyscallError::IllegalOperation);
             }
-            Ok(CNodeOp::Insert { cap, src, dest })
-        } else if is(label, L::CNodeMint) {
+            Ok(CNodeInvocation::Insert { cap, src, dest })
+        }
+        CNodeLabel::Mint => {
             let (Some(rights), Some(data)) = (a.mr(4), a.mr(5)) else {
                 return Err(SyscallError::TruncatedMessage);
             };
@@ -102,43 +128,34 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
             if cap.is_null() {
                 return Err(SyscallError::IllegalOperation);
             }
-            Ok(CNodeOp::Insert { cap, src, dest })
-        } else if is(label, L::CNodeMove) {
-            Ok(CNodeOp::Move {
-                cap: src_cap,
-                src,
-                dest,
-            })
-        } else {
+            Ok(CNodeInvocation::Insert { cap, src, dest })
+        }
+        CNodeLabel::Move => Ok(CNodeInvocation::Move {
+            cap: src_cap,
+            src,
+            dest,
+        }),
+        CNodeLabel::Mutate => {
             let data = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
             // Mutate keeps the cap's identity, so it cannot set a badge (badges are minted).
             let cap = src_cap.update_data(true, data);
             if cap.is_null() {
                 return Err(SyscallError::IllegalOperation);
             }
-            Ok(CNodeOp::Move { cap, src, dest })
-        };
+            Ok(CNodeInvocation::Move { cap, src, dest })
+        }
+        // decode_cnode sends only the four labels above here (seL4's `default: fail`).
+        CNodeLabel::Revoke
+        | CNodeLabel::Delete
+        | CNodeLabel::CancelBadgedSends
+        | CNodeLabel::Rotate
+        | CNodeLabel::SaveCaller => Err(SyscallError::IllegalOperation),
     }
-    if is(label, L::CNodeRevoke) {
-        return Ok(CNodeOp::Revoke(dest));
-    }
-    if is(label, L::CNodeDelete) {
-        return Ok(CNodeOp::Delete(dest));
-    }
-    if is(label, L::CNodeSaveCaller) {
-        // The reply cap is moved, never overwriting a cap.
-        ensure_empty(s, dest)?;
-        return Ok(CNodeOp::SaveCaller(dest));
-    }
-    if is(label, L::CNodeCancelBadgedSends) {
-        // Purging another client's messages needs full authority over the endpoint.
-        return match s.cap(dest) {
-            Cap::Endpoint { ptr, badge, rights } if rights == CapRights::ALL_RIGHTS => {
-                Ok(CNodeOp::CancelBadgedSends { ep: ptr, badge })
-            }
-            _ => Err(SyscallError::IllegalOperation),
-        };
-    }
+}
+
+/// The Rotate case of seL4's `decodeCNodeInvocation`: the pivot moves to `dest` and the
+/// source to the pivot's slot.
+fn decode_rotate(s: &State, a: &Args, dest: SlotRef) -> Result<CNodeInvocation, SyscallError> {
     // Rotate: dest_badge, pivot (index, depth, badge), src (index, depth); two extra caps.
     let (
         Some(pivot_data),
@@ -171,7 +188,7 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
     }
     // Rotating src onto itself is a swap; otherwise dest must be free.
     if src != dest {
-        ensure_empty(s, dest)?;
+        ensure_empty_slot(s, dest)?;
     }
     if s.cap(src).is_null() {
         return Err(missing_source(true, src_depth));
@@ -185,7 +202,7 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
     if src_cap.is_null() || pivot_cap.is_null() {
         return Err(SyscallError::IllegalOperation);
     }
-    Ok(CNodeOp::Rotate {
+    Ok(CNodeInvocation::Rotate {
         src_cap,
         pivot_cap,
         src,
@@ -194,12 +211,12 @@ pub fn decode(s: &State, a: &Args) -> Result<CNodeOp, SyscallError> {
     })
 }
 
-/// Perform a CNode invocation for `thread`.
-pub fn invoke(s: &mut State, thread: PAddr, op: CNodeOp) {
-    match op {
-        CNodeOp::Insert { cap, src, dest } => s.cte_insert(cap, src, dest),
-        CNodeOp::Move { cap, src, dest } => s.cte_move(cap, src, dest),
-        CNodeOp::Rotate {
+/// seL4's `invokeCNode*`: perform a CNode invocation for `thread`.
+pub fn invoke_cnode(s: &mut State, thread: PAddr, inv: CNodeInvocation) {
+    match inv {
+        CNodeInvocation::Insert { cap, src, dest } => s.cte_insert(cap, src, dest),
+        CNodeInvocation::Move { cap, src, dest } => s.cte_move(cap, src, dest),
+        CNodeInvocation::Rotate {
             src_cap,
             pivot_cap,
             src,
@@ -214,23 +231,23 @@ pub fn invoke(s: &mut State, thread: PAddr, op: CNodeOp) {
             }
         }
         // Preempted, they leave `s.preempted` set: the caller restarts the syscall.
-        CNodeOp::Revoke(slot) => {
+        CNodeInvocation::Revoke(slot) => {
             let _ = cte_revoke(s, slot);
         }
-        CNodeOp::Delete(slot) => {
+        CNodeInvocation::Delete(slot) => {
             let _ = cte_delete(s, slot);
         }
-        CNodeOp::SaveCaller(dest) => {
+        CNodeInvocation::SaveCaller(dest) => {
             let caller = slot_at(thread, TCB_CALLER);
             if let Cap::Reply { master: false, .. } = s.cap(caller) {
                 let cap = s.cap(caller);
                 s.cte_move(cap, caller, dest);
             }
         }
-        CNodeOp::CancelBadgedSends { ep, badge } => {
+        CNodeInvocation::CancelBadgedSends { ep, badge } => {
             // Badge 0 names the unbadged cap, which has no senders of its own to purge.
             if badge != 0 {
-                endpoint::cancel_badged_sends(s, ep, badge);
+                cancel_badged_sends(s, ep, badge);
             }
         }
     }

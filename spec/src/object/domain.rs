@@ -1,34 +1,18 @@
 //! The domain cap: DomainSetSet (the model has a single domain, so it validates and changes
 //! nothing), and the domain schedule: ScheduleConfigure and ScheduleSetStart.
 
-use sel4_abi::InvocationLabel as L;
+use sel4_abi::DomainLabel;
+use sel4_abi::config::{MAX_DOMAIN_DURATION, NUM_DOMAINS};
 
-use crate::api::error::SyscallError;
 use crate::kernel::thread::reschedule_required;
+use crate::model::error::SyscallError;
 use crate::model::{Cap, State};
 
 use super::Args;
 
-/// The number of scheduling domains (seL4's CONFIG_NUM_DOMAINS default).
-pub const NUM_DOMAINS: u64 = 1;
-/// Entries in the domain schedule (seL4's CONFIG_NUM_DOMAIN_SCHEDULES, as this kernel is
-/// built).
-pub const NUM_DOMAIN_SCHEDULES: usize = 2;
-/// The longest duration an entry can hold: 56 bits (seL4 packs the domain in the top 8).
-pub const MAX_DURATION: u64 = u64::MAX >> 8;
-/// Domain 0's duration in the boot schedule (one domain: it never ends).
-pub const BOOT_DURATION: u64 = MAX_DURATION;
-
-/// The schedule at boot: domain 0, then end markers.
-pub fn initial_schedule() -> Vec<(u64, u64)> {
-    let mut v = vec![(0, 0); NUM_DOMAIN_SCHEDULES];
-    v[0] = (0, BOOT_DURATION);
-    v
-}
-
 /// A validated domain operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DomainOp {
+pub enum DomainInvocation {
     /// DomainSetSet: with one domain, nothing changes.
     SetDomain,
     /// Entry `index` becomes (domain, duration).
@@ -41,11 +25,13 @@ pub enum DomainOp {
     SetStart(usize),
 }
 
-/// seL4's `decodeDomainInvocation`.
-pub fn decode(s: &State, a: &Args) -> Result<DomainOp, SyscallError> {
+/// seL4's `decodeDomainInvocation`. The domain count (CONFIG_NUM_DOMAINS) and the longest
+/// duration an entry can hold (56 bits: seL4 packs the domain in the top 8) come from
+/// `sel4_abi::config`.
+pub fn decode_domain(s: &State, a: &Args) -> Result<DomainInvocation, SyscallError> {
     let len = s.dom_schedule.len() as u64;
-    match a.label {
-        l if l == L::DomainSetSet.word() => {
+    match a.family_label()? {
+        DomainLabel::SetSet => {
             let domain = a.mr(0).ok_or(SyscallError::TruncatedMessage)?;
             if domain >= NUM_DOMAINS {
                 return Err(SyscallError::InvalidArgument(0));
@@ -56,9 +42,9 @@ pub fn decode(s: &State, a: &Args) -> Result<DomainOp, SyscallError> {
             if !matches!(tcap, Cap::Thread { .. }) {
                 return Err(SyscallError::InvalidArgument(1));
             }
-            Ok(DomainOp::SetDomain)
+            Ok(DomainInvocation::SetDomain)
         }
-        l if l == L::ScheduleConfigure.word() => {
+        DomainLabel::ScheduleConfigure => {
             // index, domain, duration (one word on a 64-bit kernel).
             let (Some(index), Some(domain), Some(duration)) = (a.mr(0), a.mr(1), a.mr(2)) else {
                 return Err(SyscallError::TruncatedMessage);
@@ -75,7 +61,7 @@ pub fn decode(s: &State, a: &Args) -> Result<DomainOp, SyscallError> {
                     max: NUM_DOMAINS - 1,
                 });
             }
-            if duration > MAX_DURATION {
+            if duration > MAX_DOMAIN_DURATION {
                 return Err(SyscallError::InvalidArgument(2));
             }
             // An end marker is domain 0 with duration 0.
@@ -86,13 +72,13 @@ pub fn decode(s: &State, a: &Args) -> Result<DomainOp, SyscallError> {
             if index == s.dom_schedule_start as u64 && duration == 0 {
                 return Err(SyscallError::InvalidArgument(2));
             }
-            Ok(DomainOp::Configure {
+            Ok(DomainInvocation::Configure {
                 index: index as usize,
                 domain,
                 duration,
             })
         }
-        l if l == L::ScheduleSetStart.word() => {
+        DomainLabel::ScheduleSetStart => {
             let index = a.mr(0).ok_or(SyscallError::TruncatedMessage)?;
             if index >= len {
                 return Err(SyscallError::RangeError {
@@ -103,23 +89,22 @@ pub fn decode(s: &State, a: &Args) -> Result<DomainOp, SyscallError> {
             if s.dom_schedule[index as usize].1 == 0 {
                 return Err(SyscallError::InvalidArgument(0));
             }
-            Ok(DomainOp::SetStart(index as usize))
+            Ok(DomainInvocation::SetStart(index as usize))
         }
-        _ => Err(SyscallError::IllegalOperation),
     }
 }
 
 /// seL4's `invokeDomain*`.
-pub fn invoke(s: &mut State, op: DomainOp) {
-    match op {
-        DomainOp::SetDomain => {}
-        DomainOp::Configure {
+pub fn invoke_domain(s: &mut State, inv: DomainInvocation) {
+    match inv {
+        DomainInvocation::SetDomain => {}
+        DomainInvocation::Configure {
             index,
             domain,
             duration,
         } => s.dom_schedule[index] = (domain, duration),
         // The current domain's time ends: with one domain the same domain begins again.
-        DomainOp::SetStart(index) => {
+        DomainInvocation::SetStart(index) => {
             s.dom_schedule_start = index;
             reschedule_required(s);
         }

@@ -1,20 +1,47 @@
-//! Kernel objects, one module each; every invocation is decoded, then invoked.
+//! Kernel objects, one module per object family; every invocation is decoded, then invoked.
 //!
-//! `decode` validates an invocation against the state and builds a typed [`Invocation`], or
-//! returns the error user level sees, changing nothing. `invoke` performs it.
+//! [`decode_invocation`] validates an invocation against the state and builds a typed
+//! [`Invocation`], or returns the error user level sees, changing nothing.
+//! [`perform_invocation`] performs it. Each family follows the same pattern:
+//! `decode_<family>` converts the label once to the family's `sel4_abi::<Family>Label` (a
+//! label of another family is IllegalOperation), matches it exhaustively, runs the checks
+//! in seL4's order and returns a `<Family>Invocation`; `invoke_<family>` has the effects.
 
-pub mod arch;
+pub mod asid;
 pub mod cnode;
 pub mod domain;
-pub mod endpoint;
+pub mod frame;
 pub mod irq;
-pub mod notification;
+pub mod page_table;
 pub mod tcb;
 pub mod untyped;
+pub mod vspace;
 
-use crate::api::error::SyscallError;
+use sel4_abi::CapRights;
+
+use crate::kernel::endpoint::send_ipc;
+use crate::kernel::ipc::do_reply_transfer;
+use crate::kernel::notification::send_signal;
 use crate::kernel::thread::set_thread_state;
+use crate::model::error::SyscallError;
 use crate::model::{Cap, PAddr, SlotRef, State, ThreadState};
+
+use asid::{
+    AsidControlInvocation, AsidPoolInvocation, decode_asid_control, decode_asid_pool,
+    invoke_asid_control, invoke_asid_pool,
+};
+use cnode::{CNodeInvocation, decode_cnode, invoke_cnode};
+use domain::{DomainInvocation, decode_domain, invoke_domain};
+use frame::{FrameInvocation, decode_frame, invoke_frame};
+use irq::{
+    IrqControlInvocation, IrqHandlerInvocation, SgiSignalInvocation, decode_irq_control,
+    decode_irq_handler, decode_sgi_signal, invoke_irq_control, invoke_irq_handler,
+    invoke_sgi_signal,
+};
+use page_table::{PageTableInvocation, decode_page_table, invoke_page_table};
+use tcb::{TcbInvocation, decode_tcb, invoke_tcb};
+use untyped::{UntypedInvocation, decode_untyped, invoke_untyped};
+use vspace::{VSpaceInvocation, decode_vspace, invoke_vspace};
 
 /// Everything a decoder may look at: the invoked cap, the message and the extra caps.
 #[derive(Clone, Debug)]
@@ -38,6 +65,12 @@ pub struct Args {
 }
 
 impl Args {
+    /// The label as the invoked cap's family `L` names it: seL4's decoders treat a label
+    /// of another family, or of none, as an illegal operation (their `default` case).
+    pub fn family_label<L: TryFrom<u64>>(&self) -> Result<L, SyscallError> {
+        L::try_from(self.label).map_err(|_| SyscallError::IllegalOperation)
+    }
+
     /// Message word `i`, if the message has it.
     pub fn mr(&self, i: usize) -> Option<u64> {
         self.mrs.get(i).copied()
@@ -70,78 +103,115 @@ pub enum Invocation {
         can_grant: bool,
     },
     /// Untyped Retype.
-    Untyped(untyped::Retype),
+    Untyped(UntypedInvocation),
     /// A CNode operation.
-    CNode(cnode::CNodeOp),
+    CNode(CNodeInvocation),
     /// A TCB operation.
-    Tcb(tcb::TcbOp),
-    /// An IRQ control or handler operation.
-    Irq(irq::IrqOp),
-    /// A VSpace, page table, frame or ASID operation.
-    Arch(arch::ArchOp),
+    Tcb(TcbInvocation),
     /// Domain set and the domain schedule.
-    Domain(domain::DomainOp),
+    Domain(DomainInvocation),
+    /// IRQControl: issue an IRQ handler or SGI signal cap.
+    IrqControl(IrqControlInvocation),
+    /// An IRQHandler operation.
+    IrqHandler(IrqHandlerInvocation),
+    /// Send a software-generated interrupt.
+    SgiSignal(SgiSignalInvocation),
+    /// A frame operation.
+    Frame(FrameInvocation),
+    /// A page-table operation.
+    PageTable(PageTableInvocation),
+    /// A VSpace (cache) operation.
+    VSpace(VSpaceInvocation),
+    /// ASIDControl MakePool.
+    AsidControl(AsidControlInvocation),
+    /// ASID pool Assign.
+    AsidPool(AsidPoolInvocation),
 }
 
-/// seL4's `decodeInvocation`.
-pub fn decode(s: &State, a: &Args) -> Result<Invocation, SyscallError> {
-    use sel4_abi::CapRights as R;
-    // SGI signal caps are arch caps, but interrupts are decided in `irq`.
-    if a.cap.is_arch() && !matches!(a.cap, Cap::SgiSignal { .. }) {
-        return arch::decode(s, a).map(Invocation::Arch);
-    }
+/// seL4's `decodeInvocation`: the invoked cap's type picks the family. Endpoints,
+/// notifications and reply caps read no label, so they are decoded here.
+pub fn decode_invocation(s: &State, a: &Args) -> Result<Invocation, SyscallError> {
     match a.cap {
         // Nothing can be done with an empty slot or a cap being destroyed.
         Cap::Null | Cap::Zombie { .. } => Err(SyscallError::InvalidCapability(0)),
-        // Sending needs the Write right; without it the cap is as good as absent.
-        Cap::Endpoint { ptr, badge, rights } => {
-            if !rights.contains(R::WRITE) {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            Ok(Invocation::Endpoint {
-                ep: ptr,
-                badge,
-                can_grant: rights.contains(R::GRANT),
-                can_grant_reply: rights.contains(R::GRANT_REPLY),
-                block: a.is_blocking,
-                call: a.is_call,
-            })
-        }
-        Cap::Notification { ptr, badge, rights } => {
-            if !rights.contains(R::WRITE) {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            Ok(Invocation::Notification { ntfn: ptr, badge })
-        }
-        // The master reply cap only mints reply caps; it is not itself a reply.
+        Cap::Endpoint { ptr, badge, rights } => decode_endpoint(a, ptr, badge, rights),
+        Cap::Notification { ptr, badge, rights } => decode_notification(ptr, badge, rights),
         Cap::Reply {
             tcb,
             master,
             can_grant,
-        } => {
-            if master {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            Ok(Invocation::Reply {
-                tcb,
-                slot: a.slot,
-                can_grant,
-            })
-        }
-        Cap::Thread { .. } => tcb::decode(s, a).map(Invocation::Tcb),
-        Cap::Domain => domain::decode(s, a).map(Invocation::Domain),
-        Cap::CNode { .. } => cnode::decode(s, a).map(Invocation::CNode),
-        Cap::Untyped { .. } => untyped::decode(s, a).map(Invocation::Untyped),
-        Cap::IrqControl | Cap::IrqHandler { .. } | Cap::SgiSignal { .. } => {
-            irq::decode(s, a).map(Invocation::Irq)
-        }
-        _ => Err(SyscallError::IllegalOperation),
+        } => decode_reply(a, tcb, master, can_grant),
+        Cap::Untyped { .. } => decode_untyped(s, a).map(Invocation::Untyped),
+        Cap::CNode { .. } => decode_cnode(s, a).map(Invocation::CNode),
+        Cap::Thread { .. } => decode_tcb(s, a).map(Invocation::Tcb),
+        Cap::Domain => decode_domain(s, a).map(Invocation::Domain),
+        Cap::IrqControl => decode_irq_control(s, a).map(Invocation::IrqControl),
+        Cap::IrqHandler { .. } => decode_irq_handler(a).map(Invocation::IrqHandler),
+        // SGI signal caps are arch caps, but interrupts are decided in `irq`.
+        Cap::SgiSignal { .. } => decode_sgi_signal(a).map(Invocation::SgiSignal),
+        Cap::Frame { .. } => decode_frame(s, a).map(Invocation::Frame),
+        Cap::PageTable { .. } => decode_page_table(s, a).map(Invocation::PageTable),
+        Cap::VSpace { .. } => decode_vspace(s, a).map(Invocation::VSpace),
+        Cap::AsidControl => decode_asid_control(s, a).map(Invocation::AsidControl),
+        Cap::AsidPool { .. } => decode_asid_pool(s, a).map(Invocation::AsidPool),
     }
 }
 
-/// Perform a decoded invocation on behalf of `thread`. Returns the words of a successful
-/// reply that carries data (ReadRegisters, GetAddress); `None` means an empty reply.
-pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>> {
+/// The endpoint case of seL4's `decodeInvocation`: a send (Send, NBSend, Call).
+fn decode_endpoint(
+    a: &Args,
+    ep: PAddr,
+    badge: u64,
+    rights: CapRights,
+) -> Result<Invocation, SyscallError> {
+    // Sending needs the Write right; without it the cap is as good as absent.
+    if !rights.contains(CapRights::WRITE) {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Endpoint {
+        ep,
+        badge,
+        can_grant: rights.contains(CapRights::GRANT),
+        can_grant_reply: rights.contains(CapRights::GRANT_REPLY),
+        block: a.is_blocking,
+        call: a.is_call,
+    })
+}
+
+/// The notification case of seL4's `decodeInvocation`: a signal.
+fn decode_notification(
+    ntfn: PAddr,
+    badge: u64,
+    rights: CapRights,
+) -> Result<Invocation, SyscallError> {
+    if !rights.contains(CapRights::WRITE) {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Notification { ntfn, badge })
+}
+
+/// The reply-cap case of seL4's `decodeInvocation`: a reply through a cap held in a slot.
+fn decode_reply(
+    a: &Args,
+    tcb: PAddr,
+    master: bool,
+    can_grant: bool,
+) -> Result<Invocation, SyscallError> {
+    // The master reply cap only mints reply caps; it is not itself a reply.
+    if master {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Reply {
+        tcb,
+        slot: a.slot,
+        can_grant,
+    })
+}
+
+/// seL4's `performInvocation`: perform a decoded invocation on behalf of `thread`. Returns
+/// the words of a successful reply that carries data (ReadRegisters, SetFlags, GetAddress);
+/// `None` means an empty reply.
+pub fn perform_invocation(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>> {
     // The thread restarts the syscall if it is interrupted; a completed invocation leaves
     // it in Restart, which the caller turns into the reply.
     set_thread_state(s, thread, ThreadState::Restart);
@@ -154,7 +224,7 @@ pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>>
             block,
             call,
         } => {
-            endpoint::send_ipc(
+            send_ipc(
                 s,
                 block,
                 call,
@@ -167,7 +237,7 @@ pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>>
             None
         }
         Invocation::Notification { ntfn, badge } => {
-            notification::send_signal(s, ntfn, badge);
+            send_signal(s, ntfn, badge);
             None
         }
         Invocation::Reply {
@@ -175,71 +245,50 @@ pub fn invoke(s: &mut State, thread: PAddr, inv: Invocation) -> Option<Vec<u64>>
             slot,
             can_grant,
         } => {
-            endpoint::do_reply_transfer(s, thread, tcb, slot, can_grant);
+            do_reply_transfer(s, thread, tcb, slot, can_grant);
             None
         }
-        Invocation::Untyped(r) => {
-            untyped::invoke(s, r);
+        Invocation::Untyped(inv) => {
+            invoke_untyped(s, inv);
             None
         }
-        Invocation::CNode(op) => {
-            cnode::invoke(s, thread, op);
+        Invocation::CNode(inv) => {
+            invoke_cnode(s, thread, inv);
             None
         }
-        Invocation::Tcb(op) => tcb::invoke(s, thread, op),
-        Invocation::Irq(op) => {
-            irq::invoke(s, op);
+        Invocation::Tcb(inv) => invoke_tcb(s, thread, inv),
+        Invocation::Domain(inv) => {
+            invoke_domain(s, inv);
             None
         }
-        Invocation::Arch(op) => arch::invoke(s, op),
-        Invocation::Domain(op) => {
-            domain::invoke(s, op);
+        Invocation::IrqControl(inv) => {
+            invoke_irq_control(s, inv);
             None
         }
-    }
-}
-
-/// seL4's `deriveCap`: the cap a copy of `cap` (from `slot`) may be. Null means "cannot be
-/// copied" (the caller decides whether that is an error).
-pub fn derive_cap(s: &State, slot: SlotRef, cap: Cap) -> Result<Cap, SyscallError> {
-    match cap {
-        // Zombies, IRQ control and reply caps are unique by design.
-        Cap::Zombie { .. } | Cap::IrqControl | Cap::Reply { .. } => Ok(Cap::Null),
-        // An untyped with children cannot be copied: the copy could retype over them.
-        Cap::Untyped { .. } => {
-            if s.has_children(slot) {
-                Err(SyscallError::RevokeFirst)
-            } else {
-                Ok(cap)
-            }
+        Invocation::IrqHandler(inv) => {
+            invoke_irq_handler(s, inv);
+            None
         }
-        // An unmapped table cap may not be copied: copies would not share the mapping.
-        Cap::PageTable { mapping: None, .. } | Cap::VSpace { asid: None, .. } => {
-            Err(SyscallError::IllegalOperation)
+        Invocation::SgiSignal(inv) => {
+            invoke_sgi_signal(s, inv);
+            None
         }
-        // A frame copy starts unmapped: each cap maps the frame at most once.
-        Cap::Frame {
-            base,
-            size_bits,
-            rights,
-            is_device,
-            ..
-        } => Ok(Cap::Frame {
-            base,
-            size_bits,
-            rights,
-            is_device,
-            mapping: None,
-        }),
-        c => Ok(c),
-    }
-}
-
-/// seL4's `ensureEmptySlot`.
-pub fn ensure_empty(s: &State, slot: SlotRef) -> Result<(), SyscallError> {
-    if s.cap(slot).is_null() {
-        Ok(())
-    } else {
-        Err(SyscallError::DeleteFirst)
+        Invocation::Frame(inv) => invoke_frame(s, inv),
+        Invocation::PageTable(inv) => {
+            invoke_page_table(s, inv);
+            None
+        }
+        Invocation::VSpace(inv) => {
+            invoke_vspace(s, inv);
+            None
+        }
+        Invocation::AsidControl(inv) => {
+            invoke_asid_control(s, inv);
+            None
+        }
+        Invocation::AsidPool(inv) => {
+            invoke_asid_pool(s, inv);
+            None
+        }
     }
 }

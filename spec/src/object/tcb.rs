@@ -1,22 +1,23 @@
 //! TCB invocations: configuration, scheduling parameters, registers, suspend/resume, binding.
 
 use sel4_abi::{
-    CapRights, IPC_BUFFER_SIZE_BITS, InvocationLabel as L, USER_CONTEXT_WORDS,
+    CapRights, IPC_BUFFER_SIZE_BITS, TcbLabel, USER_CONTEXT_WORDS,
     context::index,
     tcb::{MIN_PRIO, READ_REGISTERS_MAX, TCB_FLAG_MASK},
 };
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::slot_at;
-use crate::kernel::delete::{Preempted, cte_delete};
+use crate::kernel::cte::{Preempted, cte_delete, derive_cap};
+use crate::kernel::notification::{bind_notification, unbind_notification};
 use crate::kernel::thread::{
     TCB_BUFFER, TCB_CTABLE, TCB_VTABLE, possible_switch_to, reschedule_required, restart,
     sched_dequeue, suspend,
 };
 use crate::machine::{TLS_BASE, sanitise};
+use crate::model::error::SyscallError;
 use crate::model::{Cap, NtfnState, Object, PAddr, SlotRef, State};
 
-use super::{Args, derive_cap};
+use super::Args;
 
 /// The number of frame registers (pc, sp, spsr, x0..x8, x16..x18, x29, x30): the first part
 /// of the user context, the rest being the general registers.
@@ -33,7 +34,7 @@ pub struct Install {
 
 /// A decoded TCB invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TcbOp {
+pub enum TcbInvocation {
     /// Read `n` registers, suspending the thread first if asked.
     ReadRegisters { tcb: PAddr, suspend: bool, n: usize },
     /// Write registers, resuming the thread afterwards if asked.
@@ -97,7 +98,7 @@ fn authority(a: &Args) -> Result<PAddr, SyscallError> {
 
 /// seL4's `checkValidIPCBuffer`: the buffer must be a normal-memory frame at an address
 /// aligned to the buffer size.
-fn check_ipc_buffer(addr: u64, cap: Cap) -> Result<(), SyscallError> {
+fn check_valid_ipc_buffer(addr: u64, cap: Cap) -> Result<(), SyscallError> {
     match cap {
         Cap::Frame {
             is_device: false, ..
@@ -120,7 +121,7 @@ fn decode_buffer(
         return Ok((0, None));
     }
     let cap = derive_cap(s, slot, cap)?;
-    check_ipc_buffer(addr, cap)?;
+    check_valid_ipc_buffer(addr, cap)?;
     Ok((addr, Some(Install { cap, src: slot })))
 }
 
@@ -177,207 +178,260 @@ fn decode_space(
     ))
 }
 
-/// seL4's `decodeTCBInvocation`.
-pub fn decode(s: &State, a: &Args) -> Result<TcbOp, SyscallError> {
+/// seL4's `decodeTCBInvocation`: one decoder per method.
+pub fn decode_tcb(s: &State, a: &Args) -> Result<TcbInvocation, SyscallError> {
     let Cap::Thread { tcb } = a.cap else {
         return Err(SyscallError::IllegalOperation);
     };
-    let Some(label) = L::from_word(a.label) else {
+    match a.family_label()? {
+        TcbLabel::ReadRegisters => decode_read_registers(a, tcb),
+        TcbLabel::WriteRegisters => decode_write_registers(a, tcb),
+        TcbLabel::CopyRegisters => decode_copy_registers(a, tcb),
+        TcbLabel::Suspend => Ok(TcbInvocation::Suspend(tcb)),
+        TcbLabel::Resume => Ok(TcbInvocation::Resume(tcb)),
+        TcbLabel::Configure => decode_tcb_configure(s, a, tcb),
+        TcbLabel::SetPriority => decode_set_priority(s, a, tcb),
+        TcbLabel::SetMcPriority => decode_set_mc_priority(s, a, tcb),
+        TcbLabel::SetSchedParams => decode_set_sched_params(s, a, tcb),
+        TcbLabel::SetIpcBuffer => decode_set_ipc_buffer(s, a, tcb),
+        TcbLabel::SetSpace => decode_set_space(s, a, tcb),
+        TcbLabel::BindNotification => decode_bind_notification(s, a, tcb),
+        TcbLabel::UnbindNotification => decode_unbind_notification(s, tcb),
+        TcbLabel::SetTlsBase => decode_set_tls_base(a, tcb),
+        TcbLabel::SetFlags => decode_set_flags(a, tcb),
+    }
+}
+
+/// seL4's `decodeReadRegisters`.
+fn decode_read_registers(a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(flags), Some(n)) = (a.mr(0), a.mr(1)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    // The user context has 36 registers; at least one must be asked for.
+    if n < 1 || n > READ_REGISTERS_MAX as u64 {
+        return Err(SyscallError::RangeError {
+            min: 1,
+            max: READ_REGISTERS_MAX as u64,
+        });
+    }
+    // A thread's own registers are being saved as it runs: reading them is meaningless.
+    if tcb == a.thread {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(TcbInvocation::ReadRegisters {
+        tcb,
+        suspend: flags & 1 != 0,
+        n: n as usize,
+    })
+}
+
+/// seL4's `decodeWriteRegisters`.
+fn decode_write_registers(a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(flags), Some(w)) = (a.mr(0), a.mr(1)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    // The values must all be in the message.
+    if (a.mrs.len() as u64 - 2) < w {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    if tcb == a.thread {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let w = (w as usize).min(USER_CONTEXT_WORDS);
+    Ok(TcbInvocation::WriteRegisters {
+        tcb,
+        resume: flags & 1 != 0,
+        values: a.mrs[2..2 + w].to_vec(),
+    })
+}
+
+/// seL4's `decodeCopyRegisters`.
+fn decode_copy_registers(a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(flags), Some((src, _))) = (a.mr(0), a.excap(0)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let Cap::Thread { tcb: src } = src else {
+        return Err(SyscallError::InvalidCapability(1));
+    };
+    Ok(TcbInvocation::CopyRegisters {
+        tcb,
+        src,
+        suspend_source: flags & 1 != 0,
+        resume_target: flags & 2 != 0,
+        frame: flags & 4 != 0,
+        integer: flags & 8 != 0,
+    })
+}
+
+/// seL4's `decodeTCBConfigure`: fault endpoint, CSpace, VSpace and IPC buffer at once.
+fn decode_tcb_configure(s: &State, a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(fault_ep), Some(c_data), Some(v_data), Some(buf), Some(c), Some(v), Some(b)) = (
+        a.mr(0),
+        a.mr(1),
+        a.mr(2),
+        a.mr(3),
+        a.excap(0),
+        a.excap(1),
+        a.excap(2),
+    ) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let buffer = decode_buffer(s, buf, b)?;
+    let space = decode_space(s, tcb, c_data, c, v_data, v)?;
+    Ok(TcbInvocation::ThreadControl {
+        tcb,
+        slot: a.slot,
+        fault_ep: Some(fault_ep),
+        mcp: None,
+        priority: None,
+        space: Some(space),
+        buffer: Some(buffer),
+    })
+}
+
+/// seL4's `decodeSetPriority`.
+fn decode_set_priority(s: &State, a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(prio), Some(_)) = (a.mr(0), a.excap(0)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let prio = check_prio(s, prio, authority(a)?)?;
+    Ok(TcbInvocation::ThreadControl {
+        tcb,
+        slot: a.slot,
+        fault_ep: None,
+        mcp: None,
+        priority: Some(prio),
+        space: None,
+        buffer: None,
+    })
+}
+
+/// seL4's `decodeSetMCPriority`.
+fn decode_set_mc_priority(s: &State, a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(mcp), Some(_)) = (a.mr(0), a.excap(0)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let mcp = check_prio(s, mcp, authority(a)?)?;
+    Ok(TcbInvocation::ThreadControl {
+        tcb,
+        slot: a.slot,
+        fault_ep: None,
+        mcp: Some(mcp),
+        priority: None,
+        space: None,
+        buffer: None,
+    })
+}
+
+/// seL4's `decodeSetSchedParams` (non-MCS): the MCP and the priority, both checked against
+/// the authority's MCP.
+fn decode_set_sched_params(s: &State, a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(mcp), Some(prio), Some(_)) = (a.mr(0), a.mr(1), a.excap(0)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let auth = authority(a)?;
+    let mcp = check_prio(s, mcp, auth)?;
+    let prio = check_prio(s, prio, auth)?;
+    Ok(TcbInvocation::ThreadControl {
+        tcb,
+        slot: a.slot,
+        fault_ep: None,
+        mcp: Some(mcp),
+        priority: Some(prio),
+        space: None,
+        buffer: None,
+    })
+}
+
+/// seL4's `decodeSetIPCBuffer`.
+fn decode_set_ipc_buffer(s: &State, a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(buf), Some(b)) = (a.mr(0), a.excap(0)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let buffer = decode_buffer(s, buf, b)?;
+    Ok(TcbInvocation::ThreadControl {
+        tcb,
+        slot: a.slot,
+        fault_ep: None,
+        mcp: None,
+        priority: None,
+        space: None,
+        buffer: Some(buffer),
+    })
+}
+
+/// seL4's `decodeSetSpace`: fault endpoint, CSpace and VSpace.
+fn decode_set_space(s: &State, a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(fault_ep), Some(c_data), Some(v_data), Some(c), Some(v)) =
+        (a.mr(0), a.mr(1), a.mr(2), a.excap(0), a.excap(1))
+    else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let space = decode_space(s, tcb, c_data, c, v_data, v)?;
+    Ok(TcbInvocation::ThreadControl {
+        tcb,
+        slot: a.slot,
+        fault_ep: Some(fault_ep),
+        mcp: None,
+        priority: None,
+        space: Some(space),
+        buffer: None,
+    })
+}
+
+/// seL4's `decodeBindNotification`.
+fn decode_bind_notification(
+    s: &State,
+    a: &Args,
+    tcb: PAddr,
+) -> Result<TcbInvocation, SyscallError> {
+    let Some((ncap, _)) = a.excap(0) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    // A thread has at most one bound notification.
+    if s.tcb(tcb).bound_notification.is_some() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    let Cap::Notification { ptr, rights, .. } = ncap else {
         return Err(SyscallError::IllegalOperation);
     };
-    let trunc = SyscallError::TruncatedMessage;
-    match label {
-        L::TcbReadRegisters => {
-            let (Some(flags), Some(n)) = (a.mr(0), a.mr(1)) else {
-                return Err(trunc);
-            };
-            // The user context has 36 registers; at least one must be asked for.
-            if n < 1 || n > READ_REGISTERS_MAX as u64 {
-                return Err(SyscallError::RangeError {
-                    min: 1,
-                    max: READ_REGISTERS_MAX as u64,
-                });
-            }
-            // A thread's own registers are being saved as it runs: reading them is meaningless.
-            if tcb == a.thread {
-                return Err(SyscallError::IllegalOperation);
-            }
-            Ok(TcbOp::ReadRegisters {
-                tcb,
-                suspend: flags & 1 != 0,
-                n: n as usize,
-            })
-        }
-        L::TcbWriteRegisters => {
-            let (Some(flags), Some(w)) = (a.mr(0), a.mr(1)) else {
-                return Err(trunc);
-            };
-            // The values must all be in the message.
-            if (a.mrs.len() as u64 - 2) < w {
-                return Err(trunc);
-            }
-            if tcb == a.thread {
-                return Err(SyscallError::IllegalOperation);
-            }
-            let w = (w as usize).min(USER_CONTEXT_WORDS);
-            Ok(TcbOp::WriteRegisters {
-                tcb,
-                resume: flags & 1 != 0,
-                values: a.mrs[2..2 + w].to_vec(),
-            })
-        }
-        L::TcbCopyRegisters => {
-            let (Some(flags), Some((src, _))) = (a.mr(0), a.excap(0)) else {
-                return Err(trunc);
-            };
-            let Cap::Thread { tcb: src } = src else {
-                return Err(SyscallError::InvalidCapability(1));
-            };
-            Ok(TcbOp::CopyRegisters {
-                tcb,
-                src,
-                suspend_source: flags & 1 != 0,
-                resume_target: flags & 2 != 0,
-                frame: flags & 4 != 0,
-                integer: flags & 8 != 0,
-            })
-        }
-        L::TcbSuspend => Ok(TcbOp::Suspend(tcb)),
-        L::TcbResume => Ok(TcbOp::Resume(tcb)),
-        L::TcbConfigure => {
-            let (Some(fault_ep), Some(c_data), Some(v_data), Some(buf), Some(c), Some(v), Some(b)) = (
-                a.mr(0),
-                a.mr(1),
-                a.mr(2),
-                a.mr(3),
-                a.excap(0),
-                a.excap(1),
-                a.excap(2),
-            ) else {
-                return Err(trunc);
-            };
-            let buffer = decode_buffer(s, buf, b)?;
-            let space = decode_space(s, tcb, c_data, c, v_data, v)?;
-            Ok(TcbOp::ThreadControl {
-                tcb,
-                slot: a.slot,
-                fault_ep: Some(fault_ep),
-                mcp: None,
-                priority: None,
-                space: Some(space),
-                buffer: Some(buffer),
-            })
-        }
-        L::TcbSetPriority | L::TcbSetMcPriority => {
-            let (Some(p), Some(_)) = (a.mr(0), a.excap(0)) else {
-                return Err(trunc);
-            };
-            let p = check_prio(s, p, authority(a)?)?;
-            let set_prio = label == L::TcbSetPriority;
-            Ok(TcbOp::ThreadControl {
-                tcb,
-                slot: a.slot,
-                fault_ep: None,
-                mcp: (!set_prio).then_some(p),
-                priority: set_prio.then_some(p),
-                space: None,
-                buffer: None,
-            })
-        }
-        L::TcbSetSchedParams => {
-            let (Some(mcp), Some(prio), Some(_)) = (a.mr(0), a.mr(1), a.excap(0)) else {
-                return Err(trunc);
-            };
-            let auth = authority(a)?;
-            let mcp = check_prio(s, mcp, auth)?;
-            let prio = check_prio(s, prio, auth)?;
-            Ok(TcbOp::ThreadControl {
-                tcb,
-                slot: a.slot,
-                fault_ep: None,
-                mcp: Some(mcp),
-                priority: Some(prio),
-                space: None,
-                buffer: None,
-            })
-        }
-        L::TcbSetIpcBuffer => {
-            let (Some(buf), Some(b)) = (a.mr(0), a.excap(0)) else {
-                return Err(trunc);
-            };
-            let buffer = decode_buffer(s, buf, b)?;
-            Ok(TcbOp::ThreadControl {
-                tcb,
-                slot: a.slot,
-                fault_ep: None,
-                mcp: None,
-                priority: None,
-                space: None,
-                buffer: Some(buffer),
-            })
-        }
-        L::TcbSetSpace => {
-            let (Some(fault_ep), Some(c_data), Some(v_data), Some(c), Some(v)) =
-                (a.mr(0), a.mr(1), a.mr(2), a.excap(0), a.excap(1))
-            else {
-                return Err(trunc);
-            };
-            let space = decode_space(s, tcb, c_data, c, v_data, v)?;
-            Ok(TcbOp::ThreadControl {
-                tcb,
-                slot: a.slot,
-                fault_ep: Some(fault_ep),
-                mcp: None,
-                priority: None,
-                space: Some(space),
-                buffer: None,
-            })
-        }
-        L::TcbBindNotification => {
-            let Some((ncap, _)) = a.excap(0) else {
-                return Err(trunc);
-            };
-            // A thread has at most one bound notification.
-            if s.tcb(tcb).bound_notification.is_some() {
-                return Err(SyscallError::IllegalOperation);
-            }
-            let Cap::Notification { ptr, rights, .. } = ncap else {
-                return Err(SyscallError::IllegalOperation);
-            };
-            // Binding lets the thread receive the signals, so it needs the Read right.
-            if !rights.contains(CapRights::READ) {
-                return Err(SyscallError::IllegalOperation);
-            }
-            // A notification with waiters or another bound thread cannot be bound: the
-            // signals would have two consumers.
-            match s.objects.get(&ptr) {
-                Some(Object::Notification(n))
-                    if n.bound_tcb.is_none() && !matches!(n.state, NtfnState::Waiting(_)) => {}
-                _ => return Err(SyscallError::IllegalOperation),
-            }
-            Ok(TcbOp::NotificationControl {
-                tcb,
-                ntfn: Some(ptr),
-            })
-        }
-        L::TcbUnbindNotification => {
-            if s.tcb(tcb).bound_notification.is_none() {
-                return Err(SyscallError::IllegalOperation);
-            }
-            Ok(TcbOp::NotificationControl { tcb, ntfn: None })
-        }
-        L::TcbSetTlsBase => {
-            let base = a.mr(0).ok_or(trunc)?;
-            Ok(TcbOp::SetTlsBase { tcb, base })
-        }
-        L::TcbSetFlags => {
-            let (Some(clear), Some(set)) = (a.mr(0), a.mr(1)) else {
-                return Err(trunc);
-            };
-            Ok(TcbOp::SetFlags { tcb, clear, set })
-        }
-        _ => Err(SyscallError::IllegalOperation),
+    // Binding lets the thread receive the signals, so it needs the Read right.
+    if !rights.contains(CapRights::READ) {
+        return Err(SyscallError::IllegalOperation);
     }
+    // A notification with waiters or another bound thread cannot be bound: the
+    // signals would have two consumers.
+    match s.objects.get(&ptr) {
+        Some(Object::Notification(n))
+            if n.bound_tcb.is_none() && !matches!(n.state, NtfnState::Waiting(_)) => {}
+        _ => return Err(SyscallError::IllegalOperation),
+    }
+    Ok(TcbInvocation::NotificationControl {
+        tcb,
+        ntfn: Some(ptr),
+    })
+}
+
+/// seL4's `decodeUnbindNotification`.
+fn decode_unbind_notification(s: &State, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    if s.tcb(tcb).bound_notification.is_none() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(TcbInvocation::NotificationControl { tcb, ntfn: None })
+}
+
+/// seL4's `decodeSetTLSBase`.
+fn decode_set_tls_base(a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let base = a.mr(0).ok_or(SyscallError::TruncatedMessage)?;
+    Ok(TcbInvocation::SetTlsBase { tcb, base })
+}
+
+/// seL4's `decodeSetFlags`.
+fn decode_set_flags(a: &Args, tcb: PAddr) -> Result<TcbInvocation, SyscallError> {
+    let (Some(clear), Some(set)) = (a.mr(0), a.mr(1)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    Ok(TcbInvocation::SetFlags { tcb, clear, set })
 }
 
 /// Register `i` of the user context as ReadRegisters sees it: the pc slot is the restart pc.
@@ -398,39 +452,22 @@ fn write_reg(s: &mut State, t: PAddr, i: usize, v: u64) {
     }
 }
 
-/// Perform a TCB invocation; returns the reply words of ReadRegisters and SetFlags.
-pub fn invoke(s: &mut State, cur: PAddr, op: TcbOp) -> Option<Vec<u64>> {
-    match op {
-        TcbOp::ReadRegisters {
-            tcb,
-            suspend: sus,
-            n,
-        } => {
-            if sus {
-                suspend(s, tcb);
-            }
-            Some((0..n).map(|i| read_reg(s, tcb, i)).collect())
+/// seL4's `invokeTCB_*`: perform a TCB invocation; returns the reply words of
+/// ReadRegisters and SetFlags.
+pub fn invoke_tcb(s: &mut State, cur: PAddr, inv: TcbInvocation) -> Option<Vec<u64>> {
+    match inv {
+        TcbInvocation::ReadRegisters { tcb, suspend, n } => {
+            Some(invoke_read_registers(s, tcb, suspend, n))
         }
-        TcbOp::WriteRegisters {
+        TcbInvocation::WriteRegisters {
             tcb,
             resume,
             values,
         } => {
-            for (i, v) in values.into_iter().enumerate() {
-                write_reg(s, tcb, i, v);
-            }
-            // The thread continues at the (possibly new) pc.
-            let t = s.tcb_mut(tcb);
-            t.regs[index::PC] = t.fault_ip;
-            if resume {
-                restart(s, tcb);
-            }
-            if tcb == cur {
-                reschedule_required(s);
-            }
+            invoke_write_registers(s, cur, tcb, resume, values);
             None
         }
-        TcbOp::CopyRegisters {
+        TcbInvocation::CopyRegisters {
             tcb,
             src,
             suspend_source,
@@ -438,36 +475,19 @@ pub fn invoke(s: &mut State, cur: PAddr, op: TcbOp) -> Option<Vec<u64>> {
             frame,
             integer,
         } => {
-            if suspend_source {
-                suspend(s, src);
-            }
-            if resume_target {
-                restart(s, tcb);
-            }
-            if frame {
-                for i in 0..FRAME_REGISTERS {
-                    let v = read_reg(s, src, i);
-                    if i == index::PC {
-                        s.tcb_mut(tcb).fault_ip = v;
-                    } else {
-                        s.tcb_mut(tcb).regs[i] = v;
-                    }
-                }
-                let t = s.tcb_mut(tcb);
-                t.regs[index::PC] = t.fault_ip;
-            }
-            if integer {
-                for i in FRAME_REGISTERS..USER_CONTEXT_WORDS {
-                    let v = s.tcb(src).regs[i];
-                    s.tcb_mut(tcb).regs[i] = v;
-                }
-            }
-            if tcb == cur {
-                reschedule_required(s);
-            }
+            invoke_copy_registers(
+                s,
+                cur,
+                tcb,
+                src,
+                suspend_source,
+                resume_target,
+                frame,
+                integer,
+            );
             None
         }
-        TcbOp::ThreadControl {
+        TcbInvocation::ThreadControl {
             tcb,
             slot,
             fault_ep,
@@ -476,42 +496,124 @@ pub fn invoke(s: &mut State, cur: PAddr, op: TcbOp) -> Option<Vec<u64>> {
             space,
             buffer,
         } => {
-            thread_control(s, cur, tcb, slot, fault_ep, mcp, priority, space, buffer);
+            invoke_thread_control(s, cur, tcb, slot, fault_ep, mcp, priority, space, buffer);
             None
         }
-        TcbOp::Suspend(t) => {
+        TcbInvocation::Suspend(t) => {
             suspend(s, t);
             None
         }
-        TcbOp::Resume(t) => {
+        TcbInvocation::Resume(t) => {
             restart(s, t);
             None
         }
-        TcbOp::NotificationControl { tcb, ntfn } => {
-            match ntfn {
-                Some(n) => super::notification::bind(s, tcb, n),
-                None => super::notification::unbind_tcb(s, tcb),
-            }
+        TcbInvocation::NotificationControl { tcb, ntfn } => {
+            invoke_notification_control(s, tcb, ntfn);
             None
         }
-        TcbOp::SetTlsBase { tcb, base } => {
-            s.tcb_mut(tcb).regs[TLS_BASE] = base;
-            if tcb == cur {
-                reschedule_required(s);
-            }
+        TcbInvocation::SetTlsBase { tcb, base } => {
+            invoke_set_tls_base(s, cur, tcb, base);
             None
         }
-        TcbOp::SetFlags { tcb, clear, set } => {
-            let t = s.tcb_mut(tcb);
-            t.flags = (t.flags & !clear) | (set & TCB_FLAG_MASK);
-            Some(vec![t.flags])
+        TcbInvocation::SetFlags { tcb, clear, set } => Some(invoke_set_flags(s, tcb, clear, set)),
+    }
+}
+
+/// seL4's `invokeTCB_ReadRegisters`: the first `n` registers, suspending the thread first
+/// if asked.
+fn invoke_read_registers(s: &mut State, tcb: PAddr, sus: bool, n: usize) -> Vec<u64> {
+    if sus {
+        suspend(s, tcb);
+    }
+    (0..n).map(|i| read_reg(s, tcb, i)).collect()
+}
+
+/// seL4's `invokeTCB_WriteRegisters`: write the first registers, resuming the thread
+/// afterwards if asked.
+fn invoke_write_registers(s: &mut State, cur: PAddr, tcb: PAddr, resume: bool, values: Vec<u64>) {
+    for (i, v) in values.into_iter().enumerate() {
+        write_reg(s, tcb, i, v);
+    }
+    // The thread continues at the (possibly new) pc.
+    let t = s.tcb_mut(tcb);
+    t.regs[index::PC] = t.fault_ip;
+    if resume {
+        restart(s, tcb);
+    }
+    if tcb == cur {
+        reschedule_required(s);
+    }
+}
+
+/// seL4's `invokeTCB_CopyRegisters`: copy the frame and/or integer registers of `src` to
+/// `tcb`, suspending the source and resuming the target first if asked.
+#[allow(clippy::too_many_arguments)] // seL4's invokeTCB_CopyRegisters, argument for argument
+fn invoke_copy_registers(
+    s: &mut State,
+    cur: PAddr,
+    tcb: PAddr,
+    src: PAddr,
+    suspend_source: bool,
+    resume_target: bool,
+    frame: bool,
+    integer: bool,
+) {
+    if suspend_source {
+        suspend(s, src);
+    }
+    if resume_target {
+        restart(s, tcb);
+    }
+    if frame {
+        for i in 0..FRAME_REGISTERS {
+            let v = read_reg(s, src, i);
+            if i == index::PC {
+                s.tcb_mut(tcb).fault_ip = v;
+            } else {
+                s.tcb_mut(tcb).regs[i] = v;
+            }
+        }
+        let t = s.tcb_mut(tcb);
+        t.regs[index::PC] = t.fault_ip;
+    }
+    if integer {
+        for i in FRAME_REGISTERS..USER_CONTEXT_WORDS {
+            let v = s.tcb(src).regs[i];
+            s.tcb_mut(tcb).regs[i] = v;
         }
     }
+    if tcb == cur {
+        reschedule_required(s);
+    }
+}
+
+/// seL4's `invokeTCB_NotificationControl`: bind a notification (`Some`) or unbind (`None`).
+fn invoke_notification_control(s: &mut State, tcb: PAddr, ntfn: Option<PAddr>) {
+    match ntfn {
+        Some(n) => bind_notification(s, tcb, n),
+        None => unbind_notification(s, tcb),
+    }
+}
+
+/// seL4's `invokeSetTLSBase`.
+fn invoke_set_tls_base(s: &mut State, cur: PAddr, tcb: PAddr, base: u64) {
+    s.tcb_mut(tcb).regs[TLS_BASE] = base;
+    if tcb == cur {
+        reschedule_required(s);
+    }
+}
+
+/// seL4's `invokeSetFlags`: clear, then set (only flags that exist); replies with the new
+/// flags.
+fn invoke_set_flags(s: &mut State, tcb: PAddr, clear: u64, set: u64) -> Vec<u64> {
+    let t = s.tcb_mut(tcb);
+    t.flags = (t.flags & !clear) | (set & TCB_FLAG_MASK);
+    vec![t.flags]
 }
 
 /// seL4's `invokeTCB_ThreadControl` (non-MCS).
 #[allow(clippy::too_many_arguments)] // seL4's ThreadControl, argument for argument
-fn thread_control(
+fn invoke_thread_control(
     s: &mut State,
     cur: PAddr,
     tcb: PAddr,

@@ -1,24 +1,25 @@
 //! Untyped memory: Retype carves new objects out of an untyped region at its watermark.
 
-use crate::kernel::preemption::preemption_point;
+use sel4_abi::config::RESET_CHUNK_BITS;
 use sel4_abi::{
-    InvocationLabel as L, MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, ObjectType, SLOT_BITS,
-    UNTYPED_RETYPE_MAX_OBJECTS, WORD_BITS, context::index,
+    MAX_UNTYPED_BITS, MIN_UNTYPED_BITS, ObjectType, SLOT_BITS, UNTYPED_RETYPE_MAX_OBJECTS,
+    UntypedLabel, WORD_BITS,
 };
 
-use crate::api::error::SyscallError;
 use crate::kernel::cspace::{lookup_slot_for_cnode_op, slot_at};
-use crate::machine::PSTATE_USER;
+use crate::kernel::cte::ensure_empty_slot;
+use crate::kernel::preemption::preemption_point;
+use crate::model::error::SyscallError;
 use crate::model::{
     Cap, Endpoint, LookupFailure, Notification, Object, PAddr, PageTable, SlotRef, State, Tcb,
-    ThreadState, VmRights,
+    VmRights,
 };
 
-use super::{Args, ensure_empty};
+use super::Args;
 
-/// A decoded Retype.
+/// A decoded Retype, the one untyped invocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Retype {
+pub struct UntypedInvocation {
     /// The untyped cap's slot.
     pub slot: SlotRef,
     /// Whether the untyped is reset first (it had no children).
@@ -36,7 +37,7 @@ pub struct Retype {
 }
 
 /// seL4's `getObjectSize`: log2 of an object's size in bytes.
-pub fn object_size(t: ObjectType, user_size: u64) -> u64 {
+pub fn object_size_bits(t: ObjectType, user_size: u64) -> u64 {
     match t {
         ObjectType::Untyped => user_size,
         ObjectType::CapTable => user_size.saturating_add(SLOT_BITS),
@@ -45,7 +46,7 @@ pub fn object_size(t: ObjectType, user_size: u64) -> u64 {
 }
 
 /// seL4's `decodeUntypedInvocation`; the checks run in seL4's order, which decides the error.
-pub fn decode(s: &State, a: &Args) -> Result<Retype, SyscallError> {
+pub fn decode_untyped(s: &State, a: &Args) -> Result<UntypedInvocation, SyscallError> {
     let Cap::Untyped {
         ptr,
         size_bits,
@@ -56,9 +57,7 @@ pub fn decode(s: &State, a: &Args) -> Result<Retype, SyscallError> {
         return Err(SyscallError::IllegalOperation);
     };
     // Retype is the only untyped invocation.
-    if a.label != L::UntypedRetype.word() {
-        return Err(SyscallError::IllegalOperation);
-    }
+    let UntypedLabel::Retype = a.family_label()?;
     let (
         Some(ty),
         Some(user_size),
@@ -79,11 +78,42 @@ pub fn decode(s: &State, a: &Args) -> Result<Retype, SyscallError> {
     else {
         return Err(SyscallError::TruncatedMessage);
     };
+    let (ty, obj_bits) = decode_object_type(ty, user_size)?;
+    let dests = decode_dest_slots(s, root, node_index, node_depth, offset, window)?;
+    // An untyped whose objects are all gone starts again from its beginning.
+    let reset = !s.has_children(a.slot);
+    let free = if reset { 0 } else { free_index };
+    let free_bytes = (1u64 << size_bits) - free;
+    // All objects must fit after the watermark, each aligned to its size.
+    if (free_bytes >> obj_bits) < window {
+        return Err(SyscallError::NotEnoughMemory(free_bytes));
+    }
+    // Device memory may only become frames (or smaller device untypeds): the kernel never
+    // keeps its own objects in it.
+    if is_device && !ty.is_frame() && ty != ObjectType::Untyped {
+        return Err(SyscallError::InvalidArgument(1));
+    }
+    let align = (1u64 << obj_bits) - 1;
+    let base = (ptr + free + align) & !align;
+    Ok(UntypedInvocation {
+        slot: a.slot,
+        reset,
+        base,
+        object_type: ty,
+        user_size,
+        dests,
+        device: is_device,
+    })
+}
+
+/// The object-type part of seL4's `decodeUntypedInvocation`: the type and size arguments
+/// name an object this kernel can make; returns the type and log2 of the object's size.
+fn decode_object_type(ty: u64, user_size: u64) -> Result<(ObjectType, u64), SyscallError> {
     // The type must be one this kernel knows.
     let Some(ty) = ObjectType::from_word(ty) else {
         return Err(SyscallError::InvalidArgument(0));
     };
-    let obj_bits = object_size(ty, user_size);
+    let obj_bits = object_size_bits(ty, user_size);
     // No object may be larger than the largest untyped.
     if user_size >= WORD_BITS || obj_bits > MAX_UNTYPED_BITS {
         return Err(SyscallError::RangeError {
@@ -99,6 +129,19 @@ pub fn decode(s: &State, a: &Args) -> Result<Retype, SyscallError> {
     if ty == ObjectType::Untyped && user_size < MIN_UNTYPED_BITS {
         return Err(SyscallError::InvalidArgument(1));
     }
+    Ok((ty, obj_bits))
+}
+
+/// The destination part of seL4's `decodeUntypedInvocation`: `window` empty slots from
+/// `offset` in the CNode that `root`, `node_index` and `node_depth` name.
+fn decode_dest_slots(
+    s: &State,
+    root: Cap,
+    node_index: u64,
+    node_depth: u64,
+    offset: u64,
+    window: u64,
+) -> Result<Vec<SlotRef>, SyscallError> {
     // The destination CNode: the root itself at depth 0, else the cap at index/depth in it.
     let node = if node_depth == 0 {
         root
@@ -145,37 +188,14 @@ pub fn decode(s: &State, a: &Args) -> Result<Retype, SyscallError> {
         .map(|i| slot_at(node_ptr, i))
         .collect();
     for &d in &dests {
-        ensure_empty(s, d)?;
+        ensure_empty_slot(s, d)?;
     }
-    // An untyped whose objects are all gone starts again from its beginning.
-    let reset = !s.has_children(a.slot);
-    let free = if reset { 0 } else { free_index };
-    let free_bytes = (1u64 << size_bits) - free;
-    // All objects must fit after the watermark, each aligned to its size.
-    if (free_bytes >> obj_bits) < window {
-        return Err(SyscallError::NotEnoughMemory(free_bytes));
-    }
-    // Device memory may only become frames (or smaller device untypeds): the kernel never
-    // keeps its own objects in it.
-    if is_device && !ty.is_frame() && ty != ObjectType::Untyped {
-        return Err(SyscallError::InvalidArgument(1));
-    }
-    let align = (1u64 << obj_bits) - 1;
-    let base = (ptr + free + align) & !align;
-    Ok(Retype {
-        slot: a.slot,
-        reset,
-        base,
-        object_type: ty,
-        user_size,
-        dests,
-        device: is_device,
-    })
+    Ok(dests)
 }
 
 /// seL4's `invokeUntyped_Retype`: move the watermark, then create each object and insert its
 /// cap as a child of the untyped.
-pub fn invoke(s: &mut State, r: Retype) {
+pub fn invoke_untyped(s: &mut State, r: UntypedInvocation) {
     let Cap::Untyped {
         ptr,
         size_bits,
@@ -189,7 +209,7 @@ pub fn invoke(s: &mut State, r: Retype) {
         // Preempted: the watermark records how far the reset got; the syscall restarts.
         return;
     }
-    let bits = object_size(r.object_type, r.user_size);
+    let bits = object_size_bits(r.object_type, r.user_size);
     let end = r.base + ((r.dests.len() as u64) << bits);
     s.set_cap(
         r.slot,
@@ -207,15 +227,12 @@ pub fn invoke(s: &mut State, r: Retype) {
     }
 }
 
-/// log2 of the bytes zeroed between preemption points (seL4's CONFIG_RESET_CHUNK_BITS).
-pub const RESET_CHUNK_BITS: u8 = 8;
-
 /// seL4's `resetUntypedCap`: an untyped with no children is emptied before a retype. Its
-/// memory is zeroed from the watermark down, a chunk at a time with a preemption point
-/// between chunks, and the watermark follows, so a preempted reset carries on from where it
-/// stopped (a device untyped, or one smaller than a chunk, is done at once). False if
-/// preempted.
-fn reset_untyped(s: &mut State, slot: SlotRef) -> bool {
+/// memory is zeroed from the watermark down, a chunk (2^`RESET_CHUNK_BITS` bytes, seL4's
+/// CONFIG_RESET_CHUNK_BITS) at a time with a preemption point between chunks, and the
+/// watermark follows, so a preempted reset carries on from where it stopped (a device
+/// untyped, or one smaller than a chunk, is done at once). False if preempted.
+pub fn reset_untyped(s: &mut State, slot: SlotRef) -> bool {
     let Cap::Untyped {
         ptr,
         size_bits,
@@ -239,7 +256,7 @@ fn reset_untyped(s: &mut State, slot: SlotRef) -> bool {
     if free_index == 0 {
         return true;
     }
-    if is_device || size_bits < RESET_CHUNK_BITS {
+    if is_device || u64::from(size_bits) < RESET_CHUNK_BITS {
         if !is_device {
             s.zero_memory(ptr, u64::from(size_bits));
         }
@@ -249,7 +266,7 @@ fn reset_untyped(s: &mut State, slot: SlotRef) -> bool {
     let chunk = 1u64 << RESET_CHUNK_BITS;
     let mut offset = (free_index - 1) & !(chunk - 1);
     loop {
-        s.zero_memory(ptr + offset, u64::from(RESET_CHUNK_BITS));
+        s.zero_memory(ptr + offset, RESET_CHUNK_BITS);
         watermark(s, offset);
         if offset == 0 {
             return true;
@@ -269,7 +286,7 @@ pub fn create_object(
     user_size: u64,
     device: bool,
 ) -> Cap {
-    let bits = object_size(t, user_size);
+    let bits = object_size_bits(t, user_size);
     if !device {
         s.zero_memory(addr, bits);
     }
@@ -281,7 +298,8 @@ pub fn create_object(
             free_index: 0,
         },
         ObjectType::Tcb => {
-            s.objects.insert(addr, Object::Tcb(Box::new(new_tcb())));
+            let tcb = Tcb::new();
+            s.objects.insert(addr, Object::Tcb(Box::new(tcb)));
             Cap::Thread { tcb: addr }
         }
         ObjectType::Endpoint => {
@@ -352,25 +370,5 @@ pub fn create_object(
                 asid: None,
             }
         }
-    }
-}
-
-/// A new thread: inactive, priority 0, user PSTATE, a full time slice.
-pub fn new_tcb() -> Tcb {
-    let mut regs = [0; sel4_abi::USER_CONTEXT_WORDS];
-    regs[index::SPSR] = PSTATE_USER;
-    Tcb {
-        regs,
-        fault_ip: 0,
-        state: ThreadState::Inactive,
-        priority: 0,
-        mcp: 0,
-        fault_handler: 0,
-        ipc_buffer: 0,
-        bound_notification: None,
-        fault: None,
-        time_slice: crate::kernel::thread::TIME_SLICE,
-        flags: 0,
-        name: String::new(),
     }
 }

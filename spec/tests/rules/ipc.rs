@@ -220,7 +220,7 @@ fn cancel_badged_sends_restarts_only_that_badge() {
     ));
     // Wake root with a signal through an interrupt-free path: deliver via the model.
     let n = m.root_cap(NTFN).region().unwrap().0;
-    spec::object::notification::send_signal(&mut m.s, n, 1);
+    spec::kernel::notification::send_signal(&mut m.s, n, 1);
     spec::kernel::thread::schedule(&mut m.s);
     assert_eq!(m.s.current, root);
     assert_ok(&m.call(ROOT_CNODE, L::CNodeCancelBadgedSends, &[200, 64], &[]));
@@ -453,7 +453,7 @@ fn deleting_a_blocked_receiver_leaves_the_endpoint_idle() {
     assert_eq!(m.s.current, t2);
     m.syscall(Syscall::Recv, EP, 0, &[], &[]);
     let n = m.root_cap(NTFN).region().unwrap().0;
-    spec::object::notification::send_signal(&mut m.s, n, 1);
+    spec::kernel::notification::send_signal(&mut m.s, n, 1);
     spec::kernel::thread::schedule(&mut m.s);
     assert_ok(&delete(&mut m, TCB2));
     let ep = m.root_cap(EP).region().unwrap().0;
@@ -483,7 +483,7 @@ fn a_send_that_wakes_a_lower_priority_receiver_keeps_the_sender_running() {
     m.syscall(Syscall::Recv, NTFN, 0, &[], &[]);
     m.syscall(Syscall::Recv, EP, 0, &[], &[]);
     let n = m.root_cap(NTFN).region().unwrap().0;
-    spec::object::notification::send_signal(&mut m.s, n, 1);
+    spec::kernel::notification::send_signal(&mut m.s, n, 1);
     spec::kernel::thread::schedule(&mut m.s);
     assert_eq!(m.s.current, root);
     m.syscall(Syscall::Send, EP, 0, &[], &[]);
@@ -545,7 +545,7 @@ fn invoking_the_master_reply_cap_is_invalid_capability_0() {
         is_blocking: true,
     };
     assert_eq!(
-        spec::object::decode(&m.s, &args),
-        Err(spec::api::error::SyscallError::InvalidCapability(0))
+        spec::object::decode_invocation(&m.s, &args),
+        Err(spec::model::error::SyscallError::InvalidCapability(0))
     );
 }

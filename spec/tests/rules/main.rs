@@ -7,6 +7,7 @@ mod faults;
 mod ipc;
 mod irq;
 mod labels;
+mod mdb;
 mod notification;
 mod scheduler;
 mod syscalls;

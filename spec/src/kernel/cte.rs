@@ -1,16 +1,19 @@
-//! Deleting capabilities and destroying objects when their last capability goes.
+//! Capability slots: deriving a cap for a copy, requiring an empty slot, and deleting
+//! capabilities (destroying objects when their last capability goes).
 //!
-//! As seL4's `finaliseSlot`: the last cap to a CNode or TCB becomes a zombie, whose slots
-//! are emptied one at a time (last first) before the zombie's own slot is; a preemption
-//! point follows each step, so a pending interrupt can stop a long deletion (or a revoke,
-//! between children), leaving the zombie in place and the caller to restart the syscall,
-//! which carries on where it stopped. Without a pending interrupt the whole deletion
+//! Deletion works as seL4's `finaliseSlot`: the last cap to a CNode or TCB becomes a zombie,
+//! whose slots are emptied one at a time (last first) before the zombie's own slot is; a
+//! preemption point follows each step, so a pending interrupt can stop a long deletion (or a
+//! revoke, between children), leaving the zombie in place and the caller to restart the
+//! syscall, which carries on where it stopped. Without a pending interrupt the whole deletion
 //! happens in one entry. The order of clean-up within an object follows `finaliseCap`.
 
+use crate::model::error::SyscallError;
 use crate::model::{Cap, IrqState, SlotRef, State};
-use crate::object::{endpoint, notification};
 
 use super::cspace::slot_at;
+use super::endpoint::cancel_all_ipc;
+use super::notification::{cancel_all_signals, unbind_maybe_notification, unbind_notification};
 use super::preemption::preemption_point;
 use super::thread::{TCB_CNODE_ENTRIES, suspend};
 use super::vspace;
@@ -18,6 +21,52 @@ use super::vspace;
 /// A deletion stopped at a preemption point (the state says how far it got).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Preempted;
+
+/// seL4's `deriveCap`: the cap a copy of `cap` (from `slot`) may be. Null means "cannot be
+/// copied" (the caller decides whether that is an error).
+pub fn derive_cap(s: &State, slot: SlotRef, cap: Cap) -> Result<Cap, SyscallError> {
+    match cap {
+        // Zombies, IRQ control and reply caps are unique by design.
+        Cap::Zombie { .. } | Cap::IrqControl | Cap::Reply { .. } => Ok(Cap::Null),
+        // An untyped with children cannot be copied: the copy could retype over them.
+        Cap::Untyped { .. } => {
+            if s.has_children(slot) {
+                Err(SyscallError::RevokeFirst)
+            } else {
+                Ok(cap)
+            }
+        }
+        // An unmapped table cap may not be copied: copies would not share the mapping.
+        Cap::PageTable { mapping: None, .. } | Cap::VSpace { asid: None, .. } => {
+            Err(SyscallError::IllegalOperation)
+        }
+        // A frame copy starts unmapped: each cap maps the frame at most once.
+        Cap::Frame {
+            base,
+            size_bits,
+            rights,
+            is_device,
+            ..
+        } => Ok(Cap::Frame {
+            base,
+            size_bits,
+            rights,
+            is_device,
+            mapping: None,
+        }),
+        c => Ok(c),
+    }
+}
+
+/// seL4's `ensureEmptySlot`: a cap may only go into an empty slot, nothing is overwritten
+/// implicitly.
+pub fn ensure_empty_slot(s: &State, slot: SlotRef) -> Result<(), SyscallError> {
+    if s.cap(slot).is_null() {
+        Ok(())
+    } else {
+        Err(SyscallError::DeleteFirst)
+    }
+}
 
 /// seL4's `cteDelete` of a slot user level can see: delete the cap in `slot`, destroying
 /// its object if it was the last, and empty the slot.
@@ -75,7 +124,7 @@ fn removable(cap: Cap, slot: SlotRef) -> bool {
 /// seL4's `finaliseSlot`: finalise the cap in `slot` until the slot can be emptied. An
 /// inner call (not `immediate`) stops at a zombie moved into its own first slot. Returns
 /// whether the slot can be emptied.
-fn finalise_slot(s: &mut State, slot: SlotRef, immediate: bool) -> Result<bool, Preempted> {
+pub fn finalise_slot(s: &mut State, slot: SlotRef, immediate: bool) -> Result<bool, Preempted> {
     while !s.cap(slot).is_null() {
         let is_final = s.is_final(slot);
         let cap = s.cap(slot);
@@ -109,7 +158,7 @@ fn destroy(s: &mut State, ptr: u64, is_tcb: bool) {
 
 /// seL4's `reduceZombie`: clear the zombie's last remaining slot (immediate), or move the
 /// zombie into its object's first slot so the deletion of that slot carries it on.
-fn reduce_zombie(s: &mut State, slot: SlotRef, immediate: bool) -> Result<(), Preempted> {
+pub fn reduce_zombie(s: &mut State, slot: SlotRef, immediate: bool) -> Result<(), Preempted> {
     let Cap::Zombie {
         ptr,
         is_tcb,
@@ -151,15 +200,15 @@ fn reduce_zombie(s: &mut State, slot: SlotRef, immediate: bool) -> Result<(), Pr
 /// seL4's `finaliseCap`: what deleting `cap` leaves to do, doing the clean-up its object
 /// needs when it is the last cap. Returns Null when the slot can be emptied, or a zombie
 /// whose slots must be emptied first.
-fn finalise_cap(s: &mut State, cap: Cap, is_final: bool) -> Cap {
+pub fn finalise_cap(s: &mut State, cap: Cap, is_final: bool) -> Cap {
     match cap {
         Cap::Endpoint { ptr, .. } if is_final => {
-            endpoint::cancel_all_ipc(s, ptr);
+            cancel_all_ipc(s, ptr);
             s.objects.remove(&ptr);
         }
         Cap::Notification { ptr, .. } if is_final => {
-            notification::unbind_ntfn(s, ptr);
-            notification::cancel_all_signals(s, ptr);
+            unbind_maybe_notification(s, ptr);
+            cancel_all_signals(s, ptr);
             s.objects.remove(&ptr);
         }
         Cap::CNode { ptr, radix, .. } if is_final => {
@@ -171,7 +220,7 @@ fn finalise_cap(s: &mut State, cap: Cap, is_final: bool) -> Cap {
             };
         }
         Cap::Thread { tcb } if is_final => {
-            notification::unbind_tcb(s, tcb);
+            unbind_notification(s, tcb);
             suspend(s, tcb);
             return Cap::Zombie {
                 ptr: tcb,

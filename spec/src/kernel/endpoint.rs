@@ -1,17 +1,19 @@
-//! Endpoints: synchronous IPC (send, receive, call and reply) and cancelling it.
+//! Endpoints: synchronous IPC (send, receive and call) and cancelling it; the reply side is
+//! in `ipc` (`do_reply_transfer`, `setup_caller_cap`).
 
 use std::collections::VecDeque;
 
-use crate::kernel::cspace::slot_at;
-use crate::kernel::delete::cte_delete_one;
-use crate::kernel::fault::handle_fault_reply;
-use crate::kernel::ipc::do_ipc_transfer;
-use crate::kernel::thread::{
-    TCB_CALLER, TCB_REPLY, possible_switch_to, remove_from, reschedule_required, sched_enqueue,
+use crate::machine::BADGE_REGISTER;
+use crate::model::{Cap, Endpoint, Object, PAddr, State, ThreadState};
+
+use super::cspace::slot_at;
+use super::cte::cte_delete_one;
+use super::ipc::{do_ipc_transfer, setup_caller_cap};
+use super::notification::{cancel_signal, complete_signal, is_active};
+use super::thread::{
+    TCB_REPLY, possible_switch_to, remove_from, reschedule_required, sched_enqueue,
     set_thread_state,
 };
-use crate::machine::BADGE_REGISTER;
-use crate::model::{Cap, Endpoint, Object, PAddr, SlotRef, State, ThreadState};
 
 fn ep(s: &State, e: PAddr) -> Endpoint {
     match s.objects.get(&e) {
@@ -101,9 +103,9 @@ pub fn receive_ipc(s: &mut State, t: PAddr, cap: Cap, blocking: bool) {
     };
     // A signal already pending on the bound notification is delivered instead of waiting.
     if let Some(n) = s.tcb(t).bound_notification
-        && super::notification::is_active(s, n)
+        && is_active(s, n)
     {
-        super::notification::complete_signal(s, n, t);
+        complete_signal(s, n, t);
         return;
     }
     match ep(s, e) {
@@ -163,58 +165,6 @@ pub fn receive_ipc(s: &mut State, t: PAddr, cap: Cap, blocking: bool) {
     }
 }
 
-/// seL4's `setupCallerCap`: the caller waits for a reply; the receiver gets a reply cap to it
-/// in its tcbCaller slot, derived from the caller's master reply cap.
-fn setup_caller_cap(s: &mut State, sender: PAddr, receiver: PAddr, can_grant: bool) {
-    set_thread_state(s, sender, ThreadState::BlockedOnReply);
-    let reply_slot = slot_at(sender, TCB_REPLY);
-    let caller_slot = slot_at(receiver, TCB_CALLER);
-    // A leftover reply cap would be overwritten; seL4 deletes it on every receive first.
-    cte_delete_one(s, caller_slot);
-    s.cte_insert(
-        Cap::Reply {
-            tcb: sender,
-            master: false,
-            can_grant,
-        },
-        reply_slot,
-        caller_slot,
-    );
-}
-
-/// seL4's `doReplyTransfer`: deliver a reply (or a fault handler's reply) to a thread blocked
-/// on reply, consuming the reply cap in `slot`.
-pub fn do_reply_transfer(
-    s: &mut State,
-    sender: PAddr,
-    receiver: PAddr,
-    slot: SlotRef,
-    grant: bool,
-) {
-    if s.tcb(receiver).state != ThreadState::BlockedOnReply {
-        return;
-    }
-    match s.tcb(receiver).fault {
-        None => {
-            do_ipc_transfer(s, sender, None, 0, grant, receiver);
-            cte_delete_one(s, slot);
-            set_thread_state(s, receiver, ThreadState::Running);
-            possible_switch_to(s, receiver);
-        }
-        Some(f) => {
-            cte_delete_one(s, slot);
-            let restart = handle_fault_reply(s, receiver, sender, &f);
-            s.tcb_mut(receiver).fault = None;
-            if restart {
-                set_thread_state(s, receiver, ThreadState::Restart);
-                possible_switch_to(s, receiver);
-            } else {
-                set_thread_state(s, receiver, ThreadState::Inactive);
-            }
-        }
-    }
-}
-
 /// seL4's `cancelIPC`: take a thread out of whatever IPC it is blocked in.
 pub fn cancel_ipc(s: &mut State, t: PAddr) {
     match s.tcb(t).state {
@@ -240,7 +190,7 @@ pub fn cancel_ipc(s: &mut State, t: PAddr) {
             set_thread_state(s, t, ThreadState::Inactive);
         }
         ThreadState::BlockedOnNotification { ntfn } => {
-            super::notification::cancel_signal(s, t, ntfn);
+            cancel_signal(s, t, ntfn);
         }
         ThreadState::BlockedOnReply => {
             // The reply cap the server holds is the master's next in the derivation list.

@@ -2,11 +2,13 @@
 
 use std::collections::VecDeque;
 
-use crate::kernel::thread::{
-    possible_switch_to, remove_from, reschedule_required, sched_enqueue, set_thread_state,
-};
 use crate::machine::BADGE_REGISTER;
 use crate::model::{Notification, NtfnState, Object, PAddr, State, ThreadState};
+
+use super::endpoint::cancel_ipc;
+use super::thread::{
+    possible_switch_to, remove_from, reschedule_required, sched_enqueue, set_thread_state,
+};
 
 fn ntfn(s: &State, n: PAddr) -> Notification {
     match s.objects.get(&n) {
@@ -36,7 +38,7 @@ pub fn send_signal(s: &mut State, n: PAddr, badge: u64) {
             if let Some(t) = x.bound_tcb
                 && matches!(s.tcb(t).state, ThreadState::BlockedOnReceive { .. })
             {
-                super::endpoint::cancel_ipc(s, t);
+                cancel_ipc(s, t);
                 set_thread_state(s, t, ThreadState::Running);
                 s.tcb_mut(t).regs[BADGE_REGISTER] = badge;
                 possible_switch_to(s, t);
@@ -120,7 +122,7 @@ pub fn cancel_all_signals(s: &mut State, n: PAddr) {
 }
 
 /// seL4's `bindNotification`.
-pub fn bind(s: &mut State, t: PAddr, n: PAddr) {
+pub fn bind_notification(s: &mut State, t: PAddr, n: PAddr) {
     if let Some(Object::Notification(x)) = s.objects.get_mut(&n) {
         x.bound_tcb = Some(t);
     }
@@ -128,7 +130,7 @@ pub fn bind(s: &mut State, t: PAddr, n: PAddr) {
 }
 
 /// seL4's `unbindNotification`: undo a thread's binding, if any.
-pub fn unbind_tcb(s: &mut State, t: PAddr) {
+pub fn unbind_notification(s: &mut State, t: PAddr) {
     if let Some(n) = s.tcb(t).bound_notification {
         if let Some(Object::Notification(x)) = s.objects.get_mut(&n) {
             x.bound_tcb = None;
@@ -138,8 +140,8 @@ pub fn unbind_tcb(s: &mut State, t: PAddr) {
 }
 
 /// seL4's `unbindMaybeNotification`: undo a notification's binding, if any.
-pub fn unbind_ntfn(s: &mut State, n: PAddr) {
+pub fn unbind_maybe_notification(s: &mut State, n: PAddr) {
     if let Some(t) = ntfn(s, n).bound_tcb {
-        unbind_tcb(s, t);
+        unbind_notification(s, t);
     }
 }

@@ -1,8 +1,11 @@
 //! Invocation errors (seL4's `syscall_error_t`) and the words a failed invocation replies with.
+//!
+//! They live in the model because every layer above it returns them: CSpace lookups for
+//! invocations (`kernel::cspace`), the decoders (`object`) and the error replies.
 
 use sel4_abi::Error;
 
-use crate::model::LookupFailure;
+use super::LookupFailure;
 
 /// The error an invocation's decode or invoke step returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
