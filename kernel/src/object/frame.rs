@@ -214,7 +214,34 @@ pub fn invoke_frame(ks: &mut KernelState, m: &mut impl Machine, a: &Args, inv: F
             let page = (size == FrameSize::Small).then_some(mapping.vaddr);
             m.flush_tlb(mapping.asid, page);
         }
-        FrameInvocation::Unmap { slot, cap } => invoke_frame_unmap(ks, m, slot, cap),
+        // seL4's performPageInvocationUnmap: the mapping goes, and the cap records none.
+        FrameInvocation::Unmap {
+            slot,
+            cap:
+                Cap::Frame {
+                    base,
+                    size,
+                    rights,
+                    is_device,
+                    mapping,
+                },
+        } => {
+            if let Some(map) = mapping {
+                unmap_page(ks, m, base, size, map);
+            }
+            let kept = mutant::on(Mutant::UnmapKeepsMapping)
+                .then_some(mapping)
+                .flatten();
+            let cap = Cap::Frame {
+                base,
+                size,
+                rights,
+                is_device,
+                mapping: kept,
+            };
+            slot.set_cap(m, cap);
+        }
+        FrameInvocation::Unmap { .. } => {}
         FrameInvocation::GetAddress { base } => {
             if a.call {
                 reply_from_kernel(m, a.thread, [base]);
@@ -224,34 +251,4 @@ pub fn invoke_frame(ks: &mut KernelState, m: &mut impl Machine, a: &Args, inv: F
         // The machine skips memory its kernel window does not map (device memory above RAM).
         FrameInvocation::CacheOp { op, pa, len } => m.cache_op(op, pa, len),
     }
-}
-
-/// seL4's performPageInvocationUnmap: the mapping goes, and the cap records none.
-fn invoke_frame_unmap(ks: &mut KernelState, m: &mut impl Machine, slot: Slot, cap: Cap) {
-    let Cap::Frame {
-        base,
-        size,
-        rights,
-        is_device,
-        mapping,
-    } = cap
-    else {
-        return;
-    };
-    if let Some(map) = mapping {
-        unmap_page(ks, m, base, size, map);
-    }
-    let kept = mutant::on(Mutant::UnmapKeepsMapping)
-        .then_some(mapping)
-        .flatten();
-    slot.set_cap(
-        m,
-        Cap::Frame {
-            base,
-            size,
-            rights,
-            is_device,
-            mapping: kept,
-        },
-    );
 }

@@ -116,41 +116,13 @@ pub fn decode_invocation(
 ) -> Result<Invocation, SyscallError> {
     use Invocation as I;
     Ok(match a.cap {
-        // Sending needs Write; without it, it is an invalid cap (not a fault).
-        Cap::Endpoint { ptr, badge, rights } => {
-            if !rights.contains(CapRights::WRITE) {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            I::Endpoint {
-                ep: ptr,
-                badge,
-                can_grant: rights.contains(CapRights::GRANT),
-                can_grant_reply: rights.contains(CapRights::GRANT_REPLY),
-                block: a.blocking,
-                call: a.call,
-            }
-        }
-        Cap::Notification { ptr, badge, rights } => {
-            if !rights.contains(CapRights::WRITE) {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            I::Notification { ntfn: ptr, badge }
-        }
-        // A master reply cap is the thread's own: it replies to nobody.
+        Cap::Endpoint { ptr, badge, rights } => decode_endpoint(a, ptr, badge, rights)?,
+        Cap::Notification { ptr, badge, rights } => decode_notification(ptr, badge, rights)?,
         Cap::Reply {
             tcb,
             master,
             can_grant,
-        } => {
-            if master {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            I::Reply {
-                tcb: Tcb(tcb),
-                slot: a.slot,
-                can_grant,
-            }
-        }
+        } => decode_reply(a, tcb, master, can_grant)?,
         Cap::Untyped { .. } => I::Untyped(untyped::decode_untyped(m, a)?),
         Cap::CNode { .. } => I::CNode(cnode::decode_cnode(m, a)?),
         Cap::Thread { .. } => I::Tcb(tcb::decode_tcb(m, a)?),
@@ -165,6 +137,60 @@ pub fn decode_invocation(
         Cap::AsidPool { .. } => I::AsidPool(asid::decode_asid_pool(ks, m, a)?),
         // Nothing can be done with an empty slot or a cap being destroyed.
         Cap::Null | Cap::Zombie { .. } => return Err(SyscallError::InvalidCapability(0)),
+    })
+}
+
+/// The endpoint case of seL4's decodeInvocation: a send (Send, NBSend, Call).
+#[inline(always)]
+fn decode_endpoint(
+    a: &Args,
+    ep: u64,
+    badge: u64,
+    rights: CapRights,
+) -> Result<Invocation, SyscallError> {
+    // Sending needs Write; without it, it is an invalid cap (not a fault).
+    if !rights.contains(CapRights::WRITE) {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Endpoint {
+        ep,
+        badge,
+        can_grant: rights.contains(CapRights::GRANT),
+        can_grant_reply: rights.contains(CapRights::GRANT_REPLY),
+        block: a.blocking,
+        call: a.call,
+    })
+}
+
+/// The notification case of seL4's decodeInvocation: a signal.
+#[inline(always)]
+fn decode_notification(
+    ntfn: u64,
+    badge: u64,
+    rights: CapRights,
+) -> Result<Invocation, SyscallError> {
+    if !rights.contains(CapRights::WRITE) {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Notification { ntfn, badge })
+}
+
+/// The reply-cap case of seL4's decodeInvocation: a reply through a cap held in a slot. A
+/// master reply cap is the thread's own: it replies to nobody.
+#[inline(always)]
+fn decode_reply(
+    a: &Args,
+    tcb: u64,
+    master: bool,
+    can_grant: bool,
+) -> Result<Invocation, SyscallError> {
+    if master {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    Ok(Invocation::Reply {
+        tcb: Tcb(tcb),
+        slot: a.slot,
+        can_grant,
     })
 }
 

@@ -268,7 +268,11 @@ fn decode_set_priority(
     a: &Args,
     target: Tcb,
 ) -> Result<TcbInvocation, SyscallError> {
-    let priority = decode_priority_arg(m, a)?;
+    if a.length < 1 || a.extra[0].is_none() {
+        return Err(SyscallError::TruncatedMessage);
+    }
+    let priority = a.mr(m, 0);
+    check_prio(m, priority, authority(m, a)?)?;
     Ok(set_priorities(a, target, None, Some(priority)))
 }
 
@@ -279,18 +283,12 @@ fn decode_set_mc_priority(
     a: &Args,
     target: Tcb,
 ) -> Result<TcbInvocation, SyscallError> {
-    let mcp = decode_priority_arg(m, a)?;
-    Ok(set_priorities(a, target, Some(mcp), None))
-}
-
-/// The one priority word of SetPriority and SetMCPriority, checked against the authority.
-fn decode_priority_arg(m: &impl Memory, a: &Args) -> Result<u64, SyscallError> {
     if a.length < 1 || a.extra[0].is_none() {
         return Err(SyscallError::TruncatedMessage);
     }
-    let value = a.mr(m, 0);
-    check_prio(m, value, authority(m, a)?)?;
-    Ok(value)
+    let mcp = a.mr(m, 0);
+    check_prio(m, mcp, authority(m, a)?)?;
+    Ok(set_priorities(a, target, Some(mcp), None))
 }
 
 /// seL4's decodeSetSchedParams (non-MCS): MCP and priority, both checked against the

@@ -69,23 +69,8 @@ pub fn decode_untyped(m: &impl Memory, a: &Args) -> Result<UntypedInvocation, Sy
     };
     let (ty, user_size) = (a.mr(m, 0), a.mr(m, 1));
     let (index, depth, offset, count) = (a.mr(m, 2), a.mr(m, 3), a.mr(m, 4), a.mr(m, 5));
-    // The type must be one this kernel has.
-    let Some(object) = ObjectType::from_word(ty) else {
-        return Err(SyscallError::InvalidArgument(0));
-    };
-    // Sizes beyond the largest untyped cannot exist (and would overflow).
-    let bits = object_size_bits(object, user_size);
-    if user_size >= sel4_abi::WORD_BITS || bits > sel4_abi::MAX_UNTYPED_BITS {
-        return Err(SyscallError::RangeError(0, sel4_abi::MAX_UNTYPED_BITS));
-    }
-    // A CNode has at least two slots; an untyped at least 16 bytes.
-    if object == ObjectType::CapTable && user_size == 0 {
-        return Err(SyscallError::InvalidArgument(1));
-    }
-    if object == ObjectType::Untyped && user_size < sel4_abi::MIN_UNTYPED_BITS {
-        return Err(SyscallError::InvalidArgument(1));
-    }
-    let cnode = decode_retype_destination(m, root, index, depth, offset, count)?;
+    let (object, bits) = decode_object_type(ty, user_size)?;
+    let cnode = decode_dest_slots(m, root, index, depth, offset, count)?;
     // With no children the untyped starts over from its base; else from its watermark.
     let reset = ensure_no_children(m, a.slot).is_ok();
     let free = if reset { 0 } else { free_index };
@@ -124,10 +109,32 @@ pub fn decode_untyped(m: &impl Memory, a: &Args) -> Result<UntypedInvocation, Sy
     })
 }
 
-/// The destination of a Retype: the CNode (the root itself at depth 0, else the cap it
-/// resolves to) and a window of `count` empty slots from `offset` inside it, 1..=256 of
-/// them. Returns the CNode's address.
-fn decode_retype_destination(
+/// The object-type part of seL4's decodeUntypedInvocation: the type and size arguments name
+/// an object this kernel can make; returns the type and log2 of the object's size.
+fn decode_object_type(ty: u64, user_size: u64) -> Result<(ObjectType, u64), SyscallError> {
+    // The type must be one this kernel has.
+    let Some(object) = ObjectType::from_word(ty) else {
+        return Err(SyscallError::InvalidArgument(0));
+    };
+    // Sizes beyond the largest untyped cannot exist (and would overflow).
+    let bits = object_size_bits(object, user_size);
+    if user_size >= sel4_abi::WORD_BITS || bits > sel4_abi::MAX_UNTYPED_BITS {
+        return Err(SyscallError::RangeError(0, sel4_abi::MAX_UNTYPED_BITS));
+    }
+    // A CNode has at least two slots; an untyped at least 16 bytes.
+    if object == ObjectType::CapTable && user_size == 0 {
+        return Err(SyscallError::InvalidArgument(1));
+    }
+    if object == ObjectType::Untyped && user_size < sel4_abi::MIN_UNTYPED_BITS {
+        return Err(SyscallError::InvalidArgument(1));
+    }
+    Ok((object, bits))
+}
+
+/// The destination part of seL4's decodeUntypedInvocation: the CNode (the root itself at
+/// depth 0, else the cap it resolves to) and a window of `count` empty slots from `offset`
+/// inside it, 1..=256 of them. Returns the CNode's address.
+fn decode_dest_slots(
     m: &impl Memory,
     root: Cap,
     index: u64,

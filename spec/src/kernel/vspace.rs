@@ -62,7 +62,7 @@ pub fn table_mut(s: &mut State, t: PAddr) -> Option<&mut PageTable> {
     }
 }
 
-fn index(vaddr: u64, bits_left: u64) -> u64 {
+fn pt_index(vaddr: u64, bits_left: u64) -> u64 {
     (vaddr >> bits_left) & ((1 << PAGE_TABLE_INDEX_BITS) - 1)
 }
 
@@ -72,7 +72,7 @@ pub fn lookup_pt_slot(s: &State, root: PAddr, vaddr: u64) -> (PAddr, u64, u64) {
     let mut t = root;
     let mut bits = PAGE_TABLE_INDEX_BITS * (LEVELS - 1) + PAGE_BITS;
     loop {
-        let i = index(vaddr, bits);
+        let i = pt_index(vaddr, bits);
         match table(s, t).and_then(|x| x.entries.get(&i)) {
             Some(Pte::Table(next)) if bits > PAGE_BITS => {
                 t = *next;
@@ -108,7 +108,7 @@ pub fn unmap_page_table(s: &mut State, asid: u16, vaddr: u64, pt: PAddr) {
     let mut t = root;
     let mut bits = PAGE_TABLE_INDEX_BITS * (LEVELS - 1) + PAGE_BITS;
     while bits > PAGE_BITS {
-        let i = index(vaddr, bits);
+        let i = pt_index(vaddr, bits);
         match table(s, t).and_then(|x| x.entries.get(&i)).copied() {
             Some(Pte::Table(next)) if next == pt => {
                 if let Some(tb) = table_mut(s, t) {

@@ -63,9 +63,10 @@ pub fn decode_cnode(s: &State, a: &Args) -> Result<CNodeInvocation, SyscallError
     };
     let dest = lookup_slot_for_cnode_op(s, false, a.cap, index, depth)?;
     match label {
-        CNodeLabel::Copy | CNodeLabel::Mint | CNodeLabel::Move | CNodeLabel::Mutate => {
-            decode_copy_move(s, a, label, dest)
-        }
+        CNodeLabel::Copy => decode_copy(s, a, dest),
+        CNodeLabel::Mint => decode_mint(s, a, dest),
+        CNodeLabel::Move => decode_move(s, a, dest),
+        CNodeLabel::Mutate => decode_mutate(s, a, dest),
         CNodeLabel::Revoke => Ok(CNodeInvocation::Revoke(dest)),
         CNodeLabel::Delete => Ok(CNodeInvocation::Delete(dest)),
         CNodeLabel::SaveCaller => {
@@ -86,14 +87,9 @@ pub fn decode_cnode(s: &State, a: &Args) -> Result<CNodeInvocation, SyscallError
     }
 }
 
-/// The Copy, Mint, Move and Mutate cases of seL4's `decodeCNodeInvocation`: a source slot,
-/// named through an extra CNode cap, goes to the empty `dest`.
-fn decode_copy_move(
-    s: &State,
-    a: &Args,
-    label: CNodeLabel,
-    dest: SlotRef,
-) -> Result<CNodeInvocation, SyscallError> {
+/// The source of Copy, Mint, Move and Mutate (cases of seL4's `decodeCNodeInvocation`): a
+/// slot named through an extra CNode cap, whose cap goes to the empty `dest`.
+fn decode_source(s: &State, a: &Args, dest: SlotRef) -> Result<(SlotRef, Cap), SyscallError> {
     // Copy, Mint, Move and Mutate also name a source, through an extra CNode cap.
     let (Some(src_index), Some(src_depth), Some((src_root, _))) = (a.mr(2), a.mr(3), a.excap(0))
     else {
@@ -107,50 +103,53 @@ fn decode_copy_move(
     if src_cap.is_null() {
         return Err(missing_source(true, src_depth));
     }
-    match label {
-        CNodeLabel::Copy => {
-            let rights = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
-            // A copy may have fewer rights than its source, never more.
-            let cap = derive_cap(s, src, src_cap.mask_rights(CapRights::from_word(rights)))?;
-            // Some caps (reply, IRQ control) cannot be copied at all.
-            if cap.is_null() {
-                return Err(SyscallError::IllegalOperation);
-            }
-            Ok(CNodeInvocation::Insert { cap, src, dest })
-        }
-        CNodeLabel::Mint => {
-            let (Some(rights), Some(data)) = (a.mr(4), a.mr(5)) else {
-                return Err(SyscallError::TruncatedMessage);
-            };
-            let masked = src_cap.mask_rights(CapRights::from_word(rights));
-            let cap = derive_cap(s, src, masked.update_data(false, data))?;
-            // A badge can only be set on an unbadged cap; a guard only if it fits.
-            if cap.is_null() {
-                return Err(SyscallError::IllegalOperation);
-            }
-            Ok(CNodeInvocation::Insert { cap, src, dest })
-        }
-        CNodeLabel::Move => Ok(CNodeInvocation::Move {
-            cap: src_cap,
-            src,
-            dest,
-        }),
-        CNodeLabel::Mutate => {
-            let data = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
-            // Mutate keeps the cap's identity, so it cannot set a badge (badges are minted).
-            let cap = src_cap.update_data(true, data);
-            if cap.is_null() {
-                return Err(SyscallError::IllegalOperation);
-            }
-            Ok(CNodeInvocation::Move { cap, src, dest })
-        }
-        // decode_cnode sends only the four labels above here (seL4's `default: fail`).
-        CNodeLabel::Revoke
-        | CNodeLabel::Delete
-        | CNodeLabel::CancelBadgedSends
-        | CNodeLabel::Rotate
-        | CNodeLabel::SaveCaller => Err(SyscallError::IllegalOperation),
+    Ok((src, src_cap))
+}
+
+/// CNodeCopy: a copy of the source with the rights of word 4.
+fn decode_copy(s: &State, a: &Args, dest: SlotRef) -> Result<CNodeInvocation, SyscallError> {
+    let (src, src_cap) = decode_source(s, a, dest)?;
+    let rights = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
+    // A copy may have fewer rights than its source, never more.
+    let cap = derive_cap(s, src, src_cap.mask_rights(CapRights::from_word(rights)))?;
+    // Some caps (reply, IRQ control) cannot be copied at all.
+    if cap.is_null() {
+        return Err(SyscallError::IllegalOperation);
     }
+    Ok(CNodeInvocation::Insert { cap, src, dest })
+}
+
+/// CNodeMint: a copy with the rights of word 4 and the badge or guard of word 5.
+fn decode_mint(s: &State, a: &Args, dest: SlotRef) -> Result<CNodeInvocation, SyscallError> {
+    let (src, src_cap) = decode_source(s, a, dest)?;
+    let (Some(rights), Some(data)) = (a.mr(4), a.mr(5)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    let masked = src_cap.mask_rights(CapRights::from_word(rights));
+    let cap = derive_cap(s, src, masked.update_data(false, data))?;
+    // A badge can only be set on an unbadged cap; a guard only if it fits.
+    if cap.is_null() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(CNodeInvocation::Insert { cap, src, dest })
+}
+
+/// CNodeMove: the cap itself moves, with its place in the derivation tree.
+fn decode_move(s: &State, a: &Args, dest: SlotRef) -> Result<CNodeInvocation, SyscallError> {
+    let (src, cap) = decode_source(s, a, dest)?;
+    Ok(CNodeInvocation::Move { cap, src, dest })
+}
+
+/// CNodeMutate: Move, changing the guard (word 4).
+fn decode_mutate(s: &State, a: &Args, dest: SlotRef) -> Result<CNodeInvocation, SyscallError> {
+    let (src, src_cap) = decode_source(s, a, dest)?;
+    let data = a.mr(4).ok_or(SyscallError::TruncatedMessage)?;
+    // Mutate keeps the cap's identity, so it cannot set a badge (badges are minted).
+    let cap = src_cap.update_data(true, data);
+    if cap.is_null() {
+        return Err(SyscallError::IllegalOperation);
+    }
+    Ok(CNodeInvocation::Move { cap, src, dest })
 }
 
 /// The Rotate case of seL4's `decodeCNodeInvocation`: the pivot moves to `dest` and the

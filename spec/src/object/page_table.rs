@@ -36,38 +36,44 @@ pub fn decode_page_table(s: &State, a: &Args) -> Result<PageTableInvocation, Sys
             }
             Ok(PageTableInvocation::Unmap { slot: a.slot })
         }
-        PageTableLabel::Map => {
-            let (Some(vaddr), Some(_attr), Some((vspace, _))) = (a.mr(0), a.mr(1), a.excap(0))
-            else {
-                return Err(SyscallError::TruncatedMessage);
-            };
-            // A table is mapped in one place at a time.
-            if mapping.is_some() {
-                return Err(SyscallError::InvalidCapability(0));
-            }
-            if !matches!(vspace, Cap::VSpace { asid: Some(_), .. }) {
-                return Err(SyscallError::InvalidCapability(1));
-            }
-            if vaddr > USER_TOP {
-                return Err(SyscallError::InvalidArgument(0));
-            }
-            let (root, asid) = vspace_arg(s, vspace)?;
-            let (table, index, bits) = lookup_pt_slot(s, root, vaddr);
-            // Every level already exists there, or a page occupies the slot.
-            if bits == PAGE_BITS || entry(s, table, index).is_some() {
-                return Err(SyscallError::DeleteFirst);
-            }
-            Ok(PageTableInvocation::Map {
-                slot: a.slot,
-                table,
-                index,
-                mapping: Mapping {
-                    asid,
-                    vaddr: vaddr & !((1 << bits) - 1),
-                },
-            })
-        }
+        PageTableLabel::Map => decode_page_table_map(s, a, mapping),
     }
+}
+
+/// ARMPageTableMap: (vaddr, attributes), the VSpace as extra cap 0.
+fn decode_page_table_map(
+    s: &State,
+    a: &Args,
+    mapping: Option<Mapping>,
+) -> Result<PageTableInvocation, SyscallError> {
+    let (Some(vaddr), Some(_attr), Some((vspace, _))) = (a.mr(0), a.mr(1), a.excap(0)) else {
+        return Err(SyscallError::TruncatedMessage);
+    };
+    // A table is mapped in one place at a time.
+    if mapping.is_some() {
+        return Err(SyscallError::InvalidCapability(0));
+    }
+    if !matches!(vspace, Cap::VSpace { asid: Some(_), .. }) {
+        return Err(SyscallError::InvalidCapability(1));
+    }
+    if vaddr > USER_TOP {
+        return Err(SyscallError::InvalidArgument(0));
+    }
+    let (root, asid) = vspace_arg(s, vspace)?;
+    let (table, index, bits) = lookup_pt_slot(s, root, vaddr);
+    // Every level already exists there, or a page occupies the slot.
+    if bits == PAGE_BITS || entry(s, table, index).is_some() {
+        return Err(SyscallError::DeleteFirst);
+    }
+    Ok(PageTableInvocation::Map {
+        slot: a.slot,
+        table,
+        index,
+        mapping: Mapping {
+            asid,
+            vaddr: vaddr & !((1 << bits) - 1),
+        },
+    })
 }
 
 /// seL4's `performPageTableInvocationMap` and `performPageTableInvocationUnmap`.
