@@ -16,7 +16,7 @@ use crate::kernel::thread::lookup_ipc_buffer;
 use crate::machine::Machine;
 use crate::model::queue::Queue;
 use crate::model::tcb::{DEBUG_LINKS_OFFSET, USER_CONTEXT, UserReg, field};
-use crate::model::{Cap, Fault, IrqState, KernelState, Mapping, Slot, Tcb, ThreadState};
+use crate::model::{Cap, Fault, IrqState, KernelState, Slot, Tcb, ThreadState};
 use trace_format::{
     BUFFER_WORDS, BootFacts, CONTEXT_WORDS, Cache, CapProj, EventKind, MAX_CONTAINERS, Sink,
     ThreadProj, flags, mdb,
@@ -426,85 +426,7 @@ fn thread<M: Machine>(m: &M, t: Tcb) -> ThreadProj {
 
 /// A cap in the trace's terms.
 pub fn project(c: &Cap) -> CapProj {
-    let map = |m: Option<Mapping>| m.map(|m| (m.asid, m.vaddr));
-    match *c {
-        Cap::Null => CapProj::Null,
-        Cap::Untyped {
-            ptr,
-            size_bits,
-            is_device,
-            free_index,
-        } => CapProj::Untyped {
-            ptr,
-            size_bits,
-            is_device,
-            free_index,
-        },
-        Cap::Endpoint { ptr, badge, rights } => CapProj::Endpoint {
-            ptr,
-            badge,
-            rights: rights.bits() as u8,
-        },
-        Cap::Notification { ptr, badge, rights } => CapProj::Notification {
-            ptr,
-            badge,
-            rights: rights.bits() as u8,
-        },
-        Cap::Reply {
-            tcb,
-            master,
-            can_grant,
-        } => CapProj::Reply {
-            tcb,
-            master,
-            can_grant,
-        },
-        Cap::CNode {
-            ptr,
-            radix,
-            guard_size,
-            guard,
-        } => CapProj::CNode {
-            ptr,
-            radix,
-            guard_size,
-            guard,
-        },
-        Cap::Thread { tcb } => CapProj::Thread { tcb },
-        Cap::IrqControl => CapProj::IrqControl,
-        Cap::IrqHandler { irq } => CapProj::IrqHandler { irq },
-        Cap::Zombie {
-            ptr,
-            is_tcb,
-            radix,
-            number,
-        } => CapProj::Zombie {
-            ptr,
-            is_tcb,
-            radix,
-            number,
-        },
-        Cap::Domain => CapProj::Domain,
-        Cap::Frame {
-            base,
-            size,
-            rights,
-            is_device,
-            mapping,
-        } => CapProj::Frame {
-            base,
-            size_bits: size.bits() as u8,
-            rights: rights as u8,
-            is_device,
-            mapping: map(mapping),
-        },
-        Cap::PageTable { base, mapping } => CapProj::PageTable {
-            base,
-            mapping: map(mapping),
-        },
-        Cap::VSpace { base, asid } => CapProj::VSpace { base, asid },
-        Cap::AsidControl => CapProj::AsidControl,
-        Cap::AsidPool { base, asid_base } => CapProj::AsidPool { base, asid_base },
-        Cap::SgiSignal { irq, target } => CapProj::SgiSignal { irq, target },
-    }
+    trace_format::project_cap!(*c, Cap,
+        frame_size: size => size.bits() as u8,
+        vm_rights: rights => rights as u8)
 }

@@ -289,91 +289,13 @@ fn thread(s: &State, t: u64) -> ThreadProj {
 
 /// A spec cap in the trace's terms.
 pub fn cap_proj(c: &Cap) -> CapProj {
-    let map = |m: Option<spec::model::cap::Mapping>| m.map(|m| (m.asid, m.vaddr));
-    match *c {
-        Cap::Null => CapProj::Null,
-        Cap::Untyped {
-            ptr,
-            size_bits,
-            is_device,
-            free_index,
-        } => CapProj::Untyped {
-            ptr,
-            size_bits,
-            is_device,
-            free_index,
-        },
-        Cap::Endpoint { ptr, badge, rights } => CapProj::Endpoint {
-            ptr,
-            badge,
-            rights: rights.bits() as u8,
-        },
-        Cap::Notification { ptr, badge, rights } => CapProj::Notification {
-            ptr,
-            badge,
-            rights: rights.bits() as u8,
-        },
-        Cap::Reply {
-            tcb,
-            master,
-            can_grant,
-        } => CapProj::Reply {
-            tcb,
-            master,
-            can_grant,
-        },
-        Cap::CNode {
-            ptr,
-            radix,
-            guard_size,
-            guard,
-        } => CapProj::CNode {
-            ptr,
-            radix,
-            guard_size,
-            guard,
-        },
-        Cap::Thread { tcb } => CapProj::Thread { tcb },
-        Cap::IrqControl => CapProj::IrqControl,
-        Cap::IrqHandler { irq } => CapProj::IrqHandler { irq },
-        Cap::Zombie {
-            ptr,
-            is_tcb,
-            radix,
-            number,
-        } => CapProj::Zombie {
-            ptr,
-            is_tcb,
-            radix,
-            number,
-        },
-        Cap::Domain => CapProj::Domain,
-        Cap::Frame {
-            base,
-            size_bits,
-            rights,
-            is_device,
-            mapping,
-        } => CapProj::Frame {
-            base,
-            size_bits,
-            rights: match rights {
-                VmRights::KernelOnly => 1,
-                VmRights::ReadOnly => 2,
-                VmRights::ReadWrite => 3,
-            },
-            is_device,
-            mapping: map(mapping),
-        },
-        Cap::PageTable { base, mapping } => CapProj::PageTable {
-            base,
-            mapping: map(mapping),
-        },
-        Cap::VSpace { base, asid } => CapProj::VSpace { base, asid },
-        Cap::AsidControl => CapProj::AsidControl,
-        Cap::AsidPool { base, asid_base } => CapProj::AsidPool { base, asid_base },
-        Cap::SgiSignal { irq, target } => CapProj::SgiSignal { irq, target },
-    }
+    trace_format::project_cap!(*c, Cap,
+    frame_size: size_bits => size_bits,
+    vm_rights: rights => match rights {
+        VmRights::KernelOnly => 1,
+        VmRights::ReadOnly => 2,
+        VmRights::ReadWrite => 3,
+    })
 }
 
 /// The spec event for a recorded entry.

@@ -57,6 +57,7 @@
 extern crate alloc;
 
 mod cache;
+mod project;
 pub use cache::{Cache, MAX_CONTAINERS, MAX_OBJECTS};
 
 #[cfg(feature = "decode")]

@@ -5,11 +5,10 @@
 use super::fixed::fixed_programs;
 use super::program::Step;
 use super::world::{Kernel, WINDOW, boot_both, kproj, sproj};
-use kernel::model::tcb::reg;
 use kernel::model::{Cap as KCap, Tcb};
 use proptest::prelude::*;
-use sel4_abi::context::index;
-use sel4_abi::registers::MSG_INFO_REGISTER as INFO_REGISTER;
+use sel4_abi::gpr_index;
+use sel4_abi::registers::{BADGE_REGISTER, MSG_INFO_REGISTER, MSG_INFO_REGISTER as INFO_REGISTER};
 use sel4_abi::{InvocationLabel as L, Syscall, init_cap};
 use spec::harness::Sim;
 use std::cell::Cell;
@@ -135,18 +134,21 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
         Step::Identify { cptr } => {
             k.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]);
             s.syscall(Syscall::DebugCapIdentify, *cptr, 0, &[], &[]);
-            let sx0 = s.s.tcb(t.0).regs[index::X0];
-            prop_assert_eq!(t.reg(&k.m, reg::X0), sx0, "step {}: {:?}", n, st);
+            let sx0 = s.s.tcb(t.0).regs[gpr_index(BADGE_REGISTER)];
+            prop_assert_eq!(t.reg(&k.m, BADGE_REGISTER), sx0, "step {}: {:?}", n, st);
         }
         Step::NBRecv { cptr } => {
             k.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]);
             s.syscall(Syscall::NBRecv, *cptr, 0, &[], &[]);
             if s.s.is_tcb(t.0) {
                 let regs = s.s.tcb(t.0).regs;
-                let kx = (t.reg(&k.m, reg::X0), t.reg(&k.m, INFO_REGISTER));
+                let kx = (t.reg(&k.m, BADGE_REGISTER), t.reg(&k.m, INFO_REGISTER));
                 prop_assert_eq!(
                     kx,
-                    (regs[index::X0], regs[index::X1]),
+                    (
+                        regs[gpr_index(BADGE_REGISTER)],
+                        regs[gpr_index(MSG_INFO_REGISTER)]
+                    ),
                     "step {}: {:?}",
                     n,
                     st
@@ -172,8 +174,8 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
                 prop_assert_eq!(kv, sv, "step {}: {:?}: the next thread's view", n, st);
                 let regs = s.s.tcb(next.0).regs;
                 prop_assert_eq!(
-                    next.reg(&k.m, reg::X0),
-                    regs[index::X0],
+                    next.reg(&k.m, BADGE_REGISTER),
+                    regs[gpr_index(BADGE_REGISTER)],
                     "step {}: {:?}: the next thread's badge",
                     n,
                     st
@@ -207,8 +209,12 @@ fn compare_slots(
             let regs = s.s.tcb(tcb).regs;
             // x0 is the badge, x1 the whole message info (caps sent and unwrapped too).
             prop_assert_eq!(
-                (kv, t.reg(&k.m, reg::X0), t.reg(&k.m, INFO_REGISTER)),
-                (sv, regs[index::X0], regs[index::X1]),
+                (kv, t.reg(&k.m, BADGE_REGISTER), t.reg(&k.m, INFO_REGISTER)),
+                (
+                    sv,
+                    regs[gpr_index(BADGE_REGISTER)],
+                    regs[gpr_index(MSG_INFO_REGISTER)]
+                ),
                 "step {}: {:?}: the thread of slot {}",
                 n,
                 st,

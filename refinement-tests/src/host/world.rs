@@ -13,7 +13,9 @@ use kernel::model::tcb::{field, reg};
 use kernel::model::{Cap as KCap, Slot, Tcb};
 use kernel::trace::handle_event;
 use sel4_abi::ipc_buffer::offset as buf;
-use sel4_abi::registers::{MSG_INFO_REGISTER as INFO_REGISTER, MSG_REGISTERS};
+use sel4_abi::registers::{
+    CAP_REGISTER, MSG_INFO_REGISTER as INFO_REGISTER, MSG_REGISTERS, SYSCALL_REGISTER,
+};
 use sel4_abi::{BootInfo, MessageInfo, Syscall};
 use spec::harness::Sim;
 use spec::kernel::boot::{BootConfig, BootLayout};
@@ -26,6 +28,8 @@ pub const ELF_AT: u64 = 0x4030_0000;
 /// Slots of the root CNode the generated programs work in (after the untypeds).
 pub const WINDOW: u64 = 40;
 pub const DEPTH: u64 = 64;
+/// The highest interrupt line of the simulated interrupt controller (a GIC with 1024).
+pub const MAX_IRQ: u64 = 1023;
 
 /// The kernel's portable core on a simulated machine, and the root task's thread.
 pub struct Kernel {
@@ -70,7 +74,7 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
     let mut ks = KernelState::new();
     let r = boot::init(&mut ks, &mut m, &params).expect("boot");
     // The kernel's IRQ node and timer, as the arch layer sets them, inside the kernel image.
-    kernel::kernel::interrupt::init_irqs(&mut ks, 1023, KERNEL.start + 0x1_0000);
+    kernel::kernel::interrupt::init_irqs(&mut ks, MAX_IRQ, KERNEL.start + 0x1_0000);
     // The trace starts here, as on the target: every entry the programs make is recorded
     // and replayed on a spec booted from the trace alone (`check`).
     if TRACING.get() {
@@ -97,8 +101,8 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
         ipc_buffer_vaddr: word(offset_of!(BootInfo, ipc_buffer)),
         bootinfo_vaddr: r.tcb.reg(&m, reg::X0),
         entry: r.tcb.reg(&m, reg::PC),
-        max_irq: 1023,
-        timer_irq: 27,
+        max_irq: MAX_IRQ,
+        timer_irq: sel4_abi::config::KERNEL_TIMER_IRQ,
         layout: Some(BootLayout {
             cnode: r.layout.cnode,
             vspace: r.layout.vspace,
@@ -135,9 +139,9 @@ impl Kernel {
         for r in 0..8 {
             t.set_reg(&mut self.m, r, 0);
         }
-        t.set_reg(&mut self.m, reg::X0, cptr);
+        t.set_reg(&mut self.m, CAP_REGISTER, cptr);
         t.set_reg(&mut self.m, INFO_REGISTER, info.to_word());
-        t.set_reg(&mut self.m, 7, sys.word());
+        t.set_reg(&mut self.m, SYSCALL_REGISTER, sys.word());
         let b = lookup_ipc_buffer(&self.m, t, false);
         for (i, &w) in words.iter().enumerate() {
             match (MSG_REGISTERS.get(i), b) {
