@@ -148,7 +148,7 @@ fn functions(text: &str) -> Vec<(String, bool)> {
 /// and the modules its `use crate::{a, b::c}` groups name.
 fn crate_paths(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in text.lines() {
+    for line in use_statements_joined(text).lines() {
         let code = line.split("//").next().unwrap_or("");
         let mut rest = code;
         while let Some(i) = rest.find("crate::") {
@@ -181,6 +181,30 @@ fn crate_paths(text: &str) -> Vec<String> {
                 .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
             out.push(path.trim_end_matches(':').to_string());
+        }
+    }
+    out
+}
+
+/// The text with each `use` statement that spans lines (rustfmt breaks long groups) joined
+/// into one line, so a group's items are read with their prefix.
+fn use_statements_joined(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_use = false;
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let start = code.trim_start();
+        if !in_use && (start.starts_with("use ") || start.starts_with("pub use ")) {
+            in_use = true;
+        }
+        out.push_str(if in_use { code.trim() } else { line });
+        if in_use && code.trim_end().ends_with(';') {
+            in_use = false;
+        }
+        if !in_use {
+            out.push('\n');
+        } else {
+            out.push(' ');
         }
     }
     out
@@ -334,6 +358,8 @@ fn the_checks_catch_planted_drift() {
     );
     assert_eq!(up.len(), 1, "{up:?}");
     let grouped = crate_paths("use crate::{api::Event, model::{Cap, Slot}};");
+    assert_eq!(grouped, ["api", "model"]);
+    let grouped = crate_paths("use crate::{\n    api::Event,\n    model::Cap,\n};\nfn f() {}\n");
     assert_eq!(grouped, ["api", "model"]);
     assert_eq!(
         functions("pub fn a() {}\n    pub fn in_impl() {}\nfn b() {}\n"),
