@@ -4,7 +4,7 @@
 
 use super::fixed::fixed_programs;
 use super::program::Step;
-use super::world::{Kernel, WINDOW, boot_both, kproj, sproj};
+use super::world::{Kernel, TRACING, WINDOW, boot_both, kproj, sproj};
 use kernel::model::{Cap as KCap, Tcb};
 use proptest::prelude::*;
 use sel4_abi::gpr_index;
@@ -267,12 +267,6 @@ pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
         }
     }
     k.m.trace.unwrap_or_default()
-}
-
-thread_local! {
-    /// Whether the kernel records its trace and `check` replays it (on unless a test,
-    /// such as the mutant run, turns it off for speed).
-    pub static TRACING: Cell<bool> = const { Cell::new(true) };
 }
 
 /// Records the fixed program `name` on the kernel alone and decodes its trace.

@@ -2,7 +2,6 @@
 //! spec, booted in the same layout, and the kernel's side of a syscall as the exception
 //! entry would hand it over.
 
-use super::run::TRACING;
 use kernel::api::Event;
 use kernel::kernel::boot::{self, BootParams, elf::testelf, regions::Region, regions::RegionList};
 use kernel::kernel::thread::lookup_ipc_buffer;
@@ -20,6 +19,7 @@ use sel4_abi::{BootInfo, MessageInfo, Syscall};
 use spec::harness::Sim;
 use spec::kernel::boot::{BootConfig, BootLayout};
 use spec::model::cap::Cap as SCap;
+use std::cell::Cell;
 use std::mem::offset_of;
 
 pub const RAM: Region = Region::new(0x4000_0000, 0x4400_0000);
@@ -195,4 +195,10 @@ impl Kernel {
     pub fn cap(&self, cnode: u64, i: u64) -> KCap {
         Slot::of(cnode, i).cap(&self.m)
     }
+}
+
+thread_local! {
+    /// Whether the kernel records its trace and `check` replays it (on unless a test,
+    /// such as the mutant run, turns it off for speed).
+    pub static TRACING: Cell<bool> = const { Cell::new(true) };
 }
