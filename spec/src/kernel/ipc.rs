@@ -2,11 +2,9 @@
 //! the reply side of a call (the caller's reply cap, the reply transfer), and the replies the
 //! kernel itself writes (success, with or without data, and invocation errors).
 
-use std::mem::offset_of;
+use sel4_abi::ipc_buffer::offset;
 
-use sel4_abi::{
-    FAST_MESSAGE_REGISTERS, MSG_MAX_EXTRA_CAPS, MessageInfo, WORD_BITS, ipc_buffer::IpcBuffer,
-};
+use sel4_abi::{FAST_MESSAGE_REGISTERS, MSG_MAX_EXTRA_CAPS, MessageInfo, WORD_BITS};
 
 use crate::machine::{BADGE_REGISTER, MSG_INFO_REGISTER};
 use crate::model::error::SyscallError;
@@ -21,7 +19,7 @@ use super::thread::{
 
 /// Byte offset of `caps_or_badges[i]` in the IPC buffer.
 fn caps_or_badges(i: usize) -> u64 {
-    (offset_of!(IpcBuffer, caps_or_badges) + 8 * i) as u64
+    offset::caps_or_badges(i)
 }
 
 /// The message-info word a thread left in x1, with the length cut to 120.
@@ -144,9 +142,9 @@ fn do_normal_transfer(
 /// incoming cap, if it named one that resolves.
 fn receive_slot(s: &State, receiver: PAddr, rbuf: Option<PAddr>) -> Option<SlotRef> {
     let b = rbuf?;
-    let root_cptr = s.read_word(b + offset_of!(IpcBuffer, receive_cnode) as u64);
-    let index = s.read_word(b + offset_of!(IpcBuffer, receive_index) as u64);
-    let depth = s.read_word(b + offset_of!(IpcBuffer, receive_depth) as u64);
+    let root_cptr = s.read_word(b + offset::RECEIVE_CNODE);
+    let index = s.read_word(b + offset::RECEIVE_INDEX);
+    let depth = s.read_word(b + offset::RECEIVE_DEPTH);
     let (root, _) = lookup_cap_and_slot(s, receiver, root_cptr).ok()?;
     if !matches!(root, Cap::CNode { .. }) || !(1..=WORD_BITS).contains(&depth) {
         return None;

@@ -213,7 +213,7 @@ pub fn set_mr(s: &mut State, t: PAddr, buf: Option<PAddr>, i: usize, v: u64) -> 
 
 /// The address of message word `i` in the IPC buffer at `buf`.
 pub fn msg_word(buf: PAddr, i: usize) -> PAddr {
-    buf + (std::mem::offset_of!(sel4_abi::IpcBuffer, msg) + 8 * i) as u64
+    buf + sel4_abi::ipc_buffer::offset::msg(i)
 }
 
 /// Remove `t` from a queue, returning whether the queue is now empty.
