@@ -65,7 +65,7 @@ pub fn boot_config(t: &Trace) -> BootConfig {
 }
 
 /// A frame or page table cap of the root task's image, as the spec holds it.
-fn image_cap(c: &CapProj) -> Option<Cap> {
+pub fn image_cap(c: &CapProj) -> Option<Cap> {
     let map =
         |m: trace_format::Mapping| m.map(|(asid, vaddr)| spec::model::cap::Mapping { asid, vaddr });
     match *c {
@@ -415,7 +415,7 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
     })
 }
 
-fn describe(e: &trace_format::Entry) -> String {
+pub fn describe(e: &trace_format::Entry) -> String {
     let who = if e.thread == 0 {
         "idle".to_owned()
     } else {

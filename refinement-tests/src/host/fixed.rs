@@ -304,6 +304,45 @@ fn other_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<St
             },
         ),
         (
+            // The boot frames (BootInfo, IPC buffer) are mapped by the boot page tables:
+            // cache operations on them succeed, in place and after a CNode Rotate moves the
+            // BootInfo cap (the spec once lacked those tables and refused with
+            // InvalidCapability 0: `refine --cases 200 --seed 10349636000594207391`), and a
+            // remap in place keeps the mapping while one elsewhere is refused.
+            "the boot frames' mappings",
+            {
+                let bi = init_cap::BOOT_INFO_FRAME;
+                let buf = init_cap::INIT_THREAD_IPC_BUFFER;
+                let vs = init_cap::INIT_THREAD_VSPACE;
+                let clean = |c: u64| call(c, L::ArmPageCleanData, vec![0, 64], vec![]);
+                vec![
+                    clean(bi),
+                    clean(buf),
+                    call(buf, L::ArmPageInvalidateData, vec![0, 0x1000], vec![]),
+                    call(bi, L::ArmPageUnifyInstruction, vec![64, 128], vec![]),
+                    call(bi, L::ArmPageGetAddress, vec![], vec![]),
+                    call(buf, L::ArmPageMap, vec![ipc_buffer, 3, 0], vec![vs]),
+                    call(
+                        buf,
+                        L::ArmPageMap,
+                        vec![ipc_buffer + 0x1000, 3, 0],
+                        vec![vs],
+                    ),
+                    retype(u1, ObjectType::Endpoint, e + 1, 1),
+                    // The endpoint (pivot) moves to e, the BootInfo cap (source) to e + 1.
+                    call(
+                        cn,
+                        L::CNodeRotate,
+                        vec![e, DEPTH, 0, e + 1, DEPTH, 0, bi, DEPTH],
+                        vec![cn, cn],
+                    ),
+                    clean(e + 1),
+                    call(e + 1, L::ArmPageUnmap, vec![], vec![]),
+                    clean(e + 1),
+                ]
+            },
+        ),
+        (
             // SGI signal caps: every refusal of IssueSGISignal in seL4's order, a cap issued,
             // identified, copied, invoked with two labels, then revoked with IRQControl.
             "SGI signal caps",

@@ -7,9 +7,9 @@ use super::program::Step;
 use super::world::{Kernel, TRACING, WINDOW, boot_both, kproj, sproj};
 use kernel::model::{Cap as KCap, Tcb};
 use proptest::prelude::*;
+use sel4_abi::Syscall;
 use sel4_abi::gpr_index;
 use sel4_abi::registers::{BADGE_REGISTER, MSG_INFO_REGISTER, MSG_INFO_REGISTER as INFO_REGISTER};
-use sel4_abi::{InvocationLabel as L, Syscall, init_cap};
 use spec::harness::Sim;
 use std::cell::Cell;
 
@@ -17,22 +17,7 @@ use std::cell::Cell;
 /// notification would stop the thread with a cap fault (the programs' threads have no
 /// fault handler), so only slot 0 (always empty) and pointers outside the root CNode are
 /// left to do that: programs then run to their end far more often.
-///
-/// Also skipped: remaps and cache operations on the BootInfo and IPC-buffer frames. The
-/// spec gives their caps the boot mappings but does not hold the page tables the kernel
-/// built for them at boot, so it cannot answer these (a known gap of the spec's boot).
 pub fn skipped(k: &Kernel, s: &Step) -> bool {
-    if let Step::Call {
-        cptr, label, words, ..
-    } = s
-        && [init_cap::BOOT_INFO_FRAME, init_cap::INIT_THREAD_IPC_BUFFER].contains(cptr)
-    {
-        let aligned_map =
-            *label == L::ArmPageMap as u64 && words.first().is_some_and(|v| v & 0xfff == 0);
-        let cache_op =
-            (L::ArmPageCleanData as u64..=L::ArmPageUnifyInstruction as u64).contains(label);
-        return aligned_map || cache_op;
-    }
     let Step::NBRecv { cptr } = s else {
         return false;
     };

@@ -114,6 +114,11 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
             irq_node: KERNEL.start + 0x1_0000,
         }),
         first_untyped_slot: u_start,
+        // The image's page tables and frames, so the spec holds the boot page tables the
+        // kernel built (as the replay of a recorded boot does).
+        image_caps: (sel4_abi::init_cap::NUM_INITIAL_CAPS..u_start)
+            .filter_map(|i| crate::replay::image_cap(&kproj(&Slot::of(r.layout.cnode, i).cap(&m))))
+            .collect(),
         ..BootConfig::default()
     };
     let first_ram = cfg
