@@ -3,5 +3,6 @@
 #![forbid(unsafe_code)]
 
 pub mod host;
+pub mod progress;
 pub mod qemu;
 pub mod replay;

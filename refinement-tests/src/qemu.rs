@@ -5,10 +5,10 @@
 //! `tests/qemu_programs.rs` drives it; `cargo xtask refine --qemu` runs that test with the
 //! kernel and the root task built.
 
-use crate::host::{PRELUDE_SLOTS, Step, prelude, step};
+use crate::host::{PRELUDE_SLOTS, Step, call, prelude, step};
 use object::{Object, ObjectSection, ObjectSymbol};
 use proptest::prelude::*;
-use sel4_abi::InvocationLabel as L;
+use sel4_abi::{InvocationLabel as L, ObjectType, init_cap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -135,6 +135,34 @@ pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
     })
 }
 
+/// Fixed programs for the fuzzing root task, kept as regression tests: each pins a
+/// behaviour of the kernel on QEMU that generated programs found.
+pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
+    let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let big = e + PRELUDE_SLOTS + 8;
+    let mut ticks = qemu_prelude(u.1, e, b);
+    // A CNode of 2^19 slots, reachable from the root CNode: the trace kernel walks it at
+    // every exit, which takes longer than a tick period. Tried from every untyped (the
+    // setup does not say which is large enough): the first that is makes it.
+    ticks.extend((u.0..u.1).map(|ut| {
+        call(
+            ut,
+            L::UntypedRetype,
+            vec![ObjectType::CapTable as u64, 19, 0, 0, big, 1],
+            vec![cn],
+        )
+    }));
+    ticks.extend([
+        // The root task waits out ticks. The trace kernel once rearmed the timer before
+        // recording the tick, so the next tick was due on return and the kernel took tick
+        // after tick, never returning to user level (`refine --cases 200 --seed 7`).
+        Step::Ticks(3),
+        Step::Ticks(1),
+    ]);
+    vec![("ticks while every exit takes longer than a tick", ticks)]
+}
+
 /// What one run gave.
 #[derive(Debug)]
 pub struct Ran {
@@ -194,7 +222,9 @@ pub fn run(s: &Setup, words: &[u64], name: &str) -> Result<Ran, String> {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "QEMU ran longer than {TIMEOUT:?}: the kernel hangs"
+                    "QEMU ran longer than {TIMEOUT:?}: the kernel or the program makes no progress; {} (trace kept: {})",
+                    last_entries(&trace),
+                    trace.display()
                 ));
             }
             None => std::thread::sleep(Duration::from_millis(5)),
@@ -206,6 +236,39 @@ pub fn run(s: &Setup, words: &[u64], name: &str) -> Result<Ran, String> {
         console,
         trace,
     })
+}
+
+/// What a trace cut short (QEMU killed) shows of its end: how many entries it holds, the
+/// last one, and how many timer ticks in a row came before it with no other entry (the
+/// kernel taking tick after tick, or a thread spinning).
+pub fn last_entries(trace: &Path) -> String {
+    let Ok(bytes) = std::fs::read(trace) else {
+        return "no trace was written".to_owned();
+    };
+    match trace_format::decode_prefix(&bytes) {
+        Err(e) => format!("the trace holds no whole entry ({e})"),
+        Ok((t, _)) => match t.steps.last() {
+            None => "the trace holds the boot and no entry".to_owned(),
+            Some(last) => {
+                let ticks = t
+                    .steps
+                    .iter()
+                    .rev()
+                    .take_while(|s| s.entry.kind == trace_format::EventKind::Timer)
+                    .count();
+                format!(
+                    "{} entries recorded, the last: {}{}",
+                    t.steps.len(),
+                    crate::replay::describe(&last.entry),
+                    if ticks > 1 {
+                        format!(" (the last {ticks} entries are timer ticks)")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        },
+    }
 }
 
 /// Reads the kernel's load address and probes the root task's BootInfo (an empty program).
@@ -272,4 +335,76 @@ pub fn check(s: &Setup, program: &[Step], name: &str) -> Result<usize, String> {
     let _ = std::fs::remove_file(&ran.trace);
     let _ = std::fs::remove_file(s.work.join(format!("{name}.elf")));
     Ok(r.entries)
+}
+
+/// The outcome of a run of generated programs on QEMU.
+pub struct GeneratedRun {
+    /// Programs that ran and replayed (shrinking attempts not counted).
+    pub programs: u64,
+    /// Kernel entries replayed on the spec.
+    pub entries: u64,
+    /// The first failure (a divergence, a hang, an unexpected exit), with its minimal
+    /// program, if any.
+    pub failure: Option<String>,
+}
+
+/// How long shrinking a failure on QEMU may take: every attempt boots QEMU, and a hang
+/// costs the whole [`TIMEOUT`] each time.
+const SHRINK_TIME: Duration = Duration::from_secs(300);
+
+/// Runs `cases` generated programs from `seed` on QEMU, each trace replayed on the spec;
+/// the first failure is shrunk (at most 200 boots, at most [`SHRINK_TIME`]). With `print`,
+/// a progress line now and then.
+pub fn run_generated(s: &Setup, cases: u32, seed: u64, print: bool) -> GeneratedRun {
+    use proptest::test_runner::{TestCaseError, TestError};
+    use std::cell::{Cell, RefCell};
+    let mut runner = crate::host::runner_with(
+        proptest::test_runner::Config {
+            cases,
+            failure_persistence: None,
+            max_shrink_iters: 200,
+            max_shrink_time: SHRINK_TIME.as_millis() as u32,
+            ..proptest::test_runner::Config::default()
+        },
+        seed,
+    );
+    let (programs, entries, n) = (Cell::new(0u64), Cell::new(0u64), Cell::new(0u64));
+    let progress = RefCell::new(crate::progress::Progress::new(
+        "on QEMU",
+        u64::from(cases),
+        print,
+    ));
+    let failed = Cell::new(false);
+    let result = runner.run(&program(s), |p| {
+        n.set(n.get() + 1);
+        crate::progress::beat(|| format!("QEMU program {} ({} steps)", n.get(), p.len()));
+        let r = check(s, &p, &format!("case-{}", n.get()));
+        match r {
+            Ok(e) if !failed.get() => {
+                programs.set(programs.get() + 1);
+                entries.set(entries.get() + e as u64);
+                progress.borrow_mut().update(programs.get(), entries.get());
+            }
+            Ok(_) => {}
+            Err(_) => {
+                if print && !failed.get() {
+                    eprintln!("refine on QEMU: program {} failed; shrinking it", n.get());
+                }
+                failed.set(true);
+            }
+        }
+        r.map(|_| ()).map_err(TestCaseError::fail)
+    });
+    let failure = match result {
+        Ok(()) => None,
+        Err(TestError::Fail(why, minimal)) => {
+            Some(format!("{why}\n{}", crate::host::listing(&minimal)))
+        }
+        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
+    };
+    GeneratedRun {
+        programs: programs.get(),
+        entries: entries.get(),
+        failure,
+    }
 }

@@ -17,7 +17,7 @@ use refinement_tests::host::{
 #[test]
 fn kernel_and_spec_agree_on_random_programs() {
     let cases = env_number("REFINE_CASES").unwrap_or(200) as u32;
-    let run = run_generated(cases, env_number("REFINE_SEED"));
+    let run = run_generated(cases, env_number("REFINE_SEED"), false);
     let (programs, steps) = counts();
     println!(
         "refine: {programs} programs, {steps} kernel entries, the states compared after every step (seed {})",

@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Runs the generated programs; the first divergence, shrunk, says how it was caught.
 fn generated(cases: u32, seed: u64) -> Option<String> {
-    let failure = run_generated(cases, Some(seed)).failure?;
+    let failure = run_generated(cases, Some(seed), false).failure?;
     Some(format!("a generated program: {failure}"))
 }
 

@@ -150,8 +150,21 @@ impl Reader<'_> {
 
 /// Reads a trace from its bytes (a whole number of little-endian words).
 pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
-    if !bytes.len().is_multiple_of(8) {
-        return Err(DecodeError {
+    match decode_prefix(bytes)? {
+        (t, None) => Ok(t),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Reads as much of a trace as is whole: the boot record and initial state (an error if
+/// they are not), then every step up to the first that is cut short or malformed, with
+/// the reason it stopped there. For a trace whose writer was killed (a hung run), this is
+/// what it did up to the end.
+pub fn decode_prefix(bytes: &[u8]) -> Result<(Trace, Option<DecodeError>), DecodeError> {
+    let whole = bytes.len() - bytes.len() % 8;
+    let mut cut = None;
+    if whole != bytes.len() {
+        cut = Some(DecodeError {
             at: bytes.len() / 8,
             what: alloc::format!(
                 "{} bytes is not a whole number of words: the file is truncated",
@@ -159,6 +172,7 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
             ),
         });
     }
+    let bytes = &bytes[..whole];
     let words: Vec<u64> = bytes
         .chunks_exact(8)
         .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
@@ -212,62 +226,74 @@ pub fn decode(bytes: &[u8]) -> Result<Trace, DecodeError> {
     let initial = read_exit(&mut r, None)?;
     let mut steps = Vec::new();
     while r.peek().is_some() {
-        let start = r.at;
-        if r.word("an entry")? != tag::ENTRY {
-            r.at = start;
-            return r.err("expected an entry record");
-        }
-        let k = r.array::<4>("an entry")?;
-        let Some(kind) = EventKind::from_words(k) else {
-            return r.err(alloc::format!("unknown event kind {}", k[0]));
-        };
-        let thread = r.word("an entry")?;
-        let context = r.array::<CONTEXT_WORDS>("an entry")?;
-        let fault_ip = r.word("an entry")?;
-        let work_units = r.word("an entry")?;
-        let n = r.word("an entry")? as usize;
-        if n > crate::BUFFER_WORDS {
-            return r.err(alloc::format!(
-                "{n} buffer words (at most {})",
-                crate::BUFFER_WORDS
-            ));
-        }
-        let mut buffer = Vec::with_capacity(n);
-        for _ in 0..n {
-            let [i, w] = r.array::<2>("an entry's buffer words")?;
-            if i >= crate::BUFFER_WORDS as u64 {
-                return r.err(alloc::format!("buffer word index {i} is past the buffer"));
+        match read_step(&mut r, &initial, &steps) {
+            Ok(step) => steps.push(step),
+            Err(e) => {
+                cut = cut.or(Some(e));
+                break;
             }
-            buffer.push((i as usize, w));
         }
-        let entry = Entry {
-            kind,
-            thread,
-            context,
-            fault_ip,
-            work_units,
-            buffer,
-        };
-        let exit = match r.peek() {
-            None => None,
-            Some(tag::EXIT) => {
-                r.at += 1;
-                let prev = steps
-                    .iter()
-                    .rev()
-                    .find_map(|s: &Step| s.exit.as_ref())
-                    .unwrap_or(&initial);
-                Some(read_exit(&mut r, Some(prev))?)
-            }
-            Some(t) => return r.err(alloc::format!("expected an exit record, found tag {t}")),
-        };
-        steps.push(Step { entry, exit });
     }
-    Ok(Trace {
+    let trace = Trace {
         boot,
         initial,
         steps,
-    })
+    };
+    // A whole trace with a partial last word is still cut short there.
+    Ok((trace, cut))
+}
+
+/// Reads one step: an entry and, unless the trace ends after it, its exit.
+fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, DecodeError> {
+    if r.word("an entry")? != tag::ENTRY {
+        r.at -= 1;
+        return r.err("expected an entry record");
+    }
+    let k = r.array::<4>("an entry")?;
+    let Some(kind) = EventKind::from_words(k) else {
+        return r.err(alloc::format!("unknown event kind {}", k[0]));
+    };
+    let thread = r.word("an entry")?;
+    let context = r.array::<CONTEXT_WORDS>("an entry")?;
+    let fault_ip = r.word("an entry")?;
+    let work_units = r.word("an entry")?;
+    let n = r.word("an entry")? as usize;
+    if n > crate::BUFFER_WORDS {
+        return r.err(alloc::format!(
+            "{n} buffer words (at most {})",
+            crate::BUFFER_WORDS
+        ));
+    }
+    let mut buffer = Vec::with_capacity(n);
+    for _ in 0..n {
+        let [i, w] = r.array::<2>("an entry's buffer words")?;
+        if i >= crate::BUFFER_WORDS as u64 {
+            return r.err(alloc::format!("buffer word index {i} is past the buffer"));
+        }
+        buffer.push((i as usize, w));
+    }
+    let entry = Entry {
+        kind,
+        thread,
+        context,
+        fault_ip,
+        work_units,
+        buffer,
+    };
+    let exit = match r.peek() {
+        None => None,
+        Some(tag::EXIT) => {
+            r.at += 1;
+            let prev = steps
+                .iter()
+                .rev()
+                .find_map(|s: &Step| s.exit.as_ref())
+                .unwrap_or(initial);
+            Some(read_exit(r, Some(prev))?)
+        }
+        Some(t) => return r.err(alloc::format!("expected an exit record, found tag {t}")),
+    };
+    Ok(Step { entry, exit })
 }
 
 /// Reads an exit; `prev` is the exit before it, which SAME items refer to.

@@ -63,7 +63,7 @@ pub use cache::{Cache, MAX_CONTAINERS, MAX_OBJECTS};
 #[cfg(feature = "decode")]
 mod decode;
 #[cfg(feature = "decode")]
-pub use decode::{Boot, DecodeError, Entry, Exit, ObjectProj, Step, Trace, decode};
+pub use decode::{Boot, DecodeError, Entry, Exit, ObjectProj, Step, Trace, decode, decode_prefix};
 
 /// The first word of every trace ("KTRACE" and two zero bytes, little-endian).
 pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");

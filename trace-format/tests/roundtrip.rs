@@ -381,3 +381,26 @@ fn the_hash_sees_a_word_move_between_any_two_places() {
         assert_eq!(sorted.len(), hashes.len(), "a collision for {w:#x}");
     }
 }
+
+#[test]
+fn a_cut_trace_reads_up_to_its_last_whole_step() {
+    let (w, expected) = sample();
+    let bytes = w.bytes();
+    let (t, cut) = decode_prefix(&bytes).unwrap();
+    assert_eq!((t, cut), (expected.clone(), None));
+    // Cut one word short: the last step is dropped, and the cut is named.
+    let (t, cut) = decode_prefix(&bytes[..bytes.len() - 8]).unwrap();
+    let cut = cut.expect("a cut is reported");
+    assert!(cut.what.contains("ends inside"), "{cut}");
+    assert_eq!(t.steps.len(), expected.steps.len() - 1);
+    assert_eq!(t.steps[..], expected.steps[..expected.steps.len() - 1]);
+    // A cut inside a word reads the whole words before it.
+    let (t, cut) = decode_prefix(&bytes[..bytes.len() - 3]).unwrap();
+    assert!(cut.unwrap().what.contains("not a whole number of words"));
+    assert_eq!(t.steps.len(), expected.steps.len() - 1);
+    // Without the initial state there is nothing to read.
+    assert!(decode_prefix(&bytes[..8 * 26]).is_err());
+    // Cut inside the first exit: the initial state is all there is.
+    let (t, cut) = decode_prefix(&bytes[..8 * 250]).unwrap();
+    assert!(t.steps.is_empty() && cut.is_some());
+}

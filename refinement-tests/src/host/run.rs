@@ -69,6 +69,7 @@ pub fn run(
             continue;
         }
         count(0, 1);
+        crate::progress::beat(|| format!("step {n}: {st:?}"));
         run_step(k, s, n, st, t)?;
         // The kernel runs no idle thread object: None is the spec's idle thread.
         prop_assert_eq!(

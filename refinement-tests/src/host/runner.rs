@@ -13,12 +13,23 @@ pub struct GeneratedRun {
 }
 
 /// Runs `cases` generated programs from `seed` (a random one if `None`), shrinking the
-/// first divergence (a differing step, or a kernel panic) to a minimal program.
-pub fn run_generated(cases: u32, seed: Option<u64>) -> GeneratedRun {
+/// first divergence (a differing step, or a kernel panic) to a minimal program; with
+/// `print`, a progress line now and then.
+pub fn run_generated(cases: u32, seed: Option<u64>, print: bool) -> GeneratedRun {
     use proptest::test_runner::TestError;
     let seed = seed.unwrap_or_else(fresh_seed);
     let mut runner = seeded_runner(cases, seed, None);
-    let failure = match runner.run(&program(), |p| check(|_, _, _, _| p)) {
+    let progress = std::cell::RefCell::new(crate::progress::Progress::new(
+        "on the host",
+        u64::from(cases),
+        print,
+    ));
+    let failure = match runner.run(&program(), |p| {
+        let r = check(|_, _, _, _| p);
+        let (programs, steps) = super::run::counts();
+        progress.borrow_mut().update(programs, steps);
+        r
+    }) {
         Ok(()) => None,
         Err(TestError::Fail(why, minimal)) => Some(format!("{why}\n{}", listing(&minimal))),
         Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
@@ -41,15 +52,23 @@ pub fn seeded_runner(
     seed: u64,
     max_shrink_iters: Option<u32>,
 ) -> proptest::test_runner::TestRunner {
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    let mut config = Config {
+    let mut config = proptest::test_runner::Config {
         cases,
         failure_persistence: None,
-        ..Config::default()
+        ..proptest::test_runner::Config::default()
     };
     if let Some(n) = max_shrink_iters {
         config.max_shrink_iters = n;
     }
+    runner_with(config, seed)
+}
+
+/// A proptest runner with `config`, its random numbers from `seed`.
+pub fn runner_with(
+    config: proptest::test_runner::Config,
+    seed: u64,
+) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     TestRunner::new_with_rng(

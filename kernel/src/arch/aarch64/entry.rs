@@ -248,8 +248,12 @@ fn idle(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
 fn handle_interrupts(ks: &mut KernelState, m: &mut KernelMachine) {
     while let Some(irq) = m.gic.as_ref().and_then(Gic::ack) {
         if irq == timer::IRQ {
-            timer::rearm();
+            // seL4's order: the tick, then the next period (timerTick, resetTimer). On the
+            // trace kernel, recording the tick can take longer than a period: rearmed
+            // before it, the timer would be due again at once and the kernel would take
+            // tick after tick without ever returning to user level.
             handle_event(ks, m, Event::TimerTick);
+            timer::rearm();
         } else {
             handle_event(ks, m, Event::Interrupt(irq as u64));
         }

@@ -1,0 +1,117 @@
+//! A long run's progress (programs done, kernel entries compared, the rate) printed now and
+//! then, and the watchdog that fails a run which stops making progress, naming its seed and
+//! the last thing it did.
+
+use std::fmt::Debug;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How often a run prints its progress.
+const EVERY: Duration = Duration::from_secs(10);
+
+/// Progress lines for one run (`refine on the host: 120/1000 programs, ...`).
+pub struct Progress {
+    what: &'static str,
+    total: u64,
+    started: Instant,
+    printed: Instant,
+    /// Whether to print at all (a test run stays quiet).
+    pub print: bool,
+}
+
+impl Progress {
+    /// A run of `total` programs called `what` ("on the host", "on QEMU").
+    pub fn new(what: &'static str, total: u64, print: bool) -> Progress {
+        let now = Instant::now();
+        Progress {
+            what,
+            total,
+            started: now,
+            printed: now,
+            print,
+        }
+    }
+
+    /// `programs` done and `entries` compared so far; prints a line if one is due.
+    pub fn update(&mut self, programs: u64, entries: u64) {
+        if self.print && self.printed.elapsed() >= EVERY {
+            self.printed = Instant::now();
+            eprintln!("{}", self.line(programs, entries));
+        }
+    }
+
+    /// The progress line.
+    pub fn line(&self, programs: u64, entries: u64) -> String {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        format!(
+            "refine {}: {programs}/{} programs, {entries} kernel entries, {:.0} entries/s",
+            self.what,
+            self.total,
+            entries as f64 / secs
+        )
+    }
+}
+
+/// What the watchdog knows of the run it watches.
+struct Watch {
+    seed: u64,
+    reproduce: String,
+    limit: Duration,
+    beat: Instant,
+    last: Option<Box<dyn Debug + Send>>,
+}
+
+static WATCH: Mutex<Option<Watch>> = Mutex::new(None);
+
+/// Arms the watchdog for this process: if no [`beat`] comes for `limit`, it prints the seed,
+/// `reproduce` (the command that repeats the run) and the last thing beaten, then ends the
+/// process with status 3. A run that hangs (a kernel loop on the host, a replay that never
+/// ends) thus fails instead of waiting forever.
+pub fn arm(seed: u64, limit: Duration, reproduce: String) {
+    let first = WATCH.lock().map_or(true, |mut w| {
+        let first = w.is_none();
+        *w = Some(Watch {
+            seed,
+            reproduce,
+            limit,
+            beat: Instant::now(),
+            last: None,
+        });
+        first
+    });
+    if first {
+        std::thread::spawn(watch);
+    }
+}
+
+/// Marks progress: `last` is what the run does now (a step, a program), printed if the run
+/// stops here. Without an armed watchdog this does nothing.
+pub fn beat<T: Debug + Send + 'static>(last: impl FnOnce() -> T) {
+    if let Ok(mut w) = WATCH.lock()
+        && let Some(w) = w.as_mut()
+    {
+        w.beat = Instant::now();
+        w.last = Some(Box::new(last()));
+    }
+}
+
+fn watch() {
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let Ok(w) = WATCH.lock() else { return };
+        if let Some(w) = w.as_ref()
+            && w.beat.elapsed() > w.limit
+        {
+            eprintln!(
+                "refine: no progress for {:?} (seed {}; reproduce: {}); the last thing it did: {}",
+                w.limit,
+                w.seed,
+                w.reproduce,
+                w.last
+                    .as_ref()
+                    .map_or_else(|| "nothing yet".to_owned(), |l| format!("{l:?}"))
+            );
+            std::process::exit(3);
+        }
+    }
+}
