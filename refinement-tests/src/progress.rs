@@ -95,23 +95,56 @@ pub fn beat<T: Debug + Send + 'static>(last: impl FnOnce() -> T) {
     }
 }
 
+impl Watch {
+    /// The report if no beat has come for longer than the limit.
+    fn stalled(&self) -> Option<String> {
+        (self.beat.elapsed() > self.limit).then(|| {
+            format!(
+                "refine: no progress for {:?} (seed {}; reproduce: {}); the last thing it did: {}",
+                self.limit,
+                self.seed,
+                self.reproduce,
+                self.last
+                    .as_ref()
+                    .map_or_else(|| "nothing yet".to_owned(), |l| format!("{l:?}"))
+            )
+        })
+    }
+}
+
 fn watch() {
     loop {
         std::thread::sleep(Duration::from_millis(500));
         let Ok(w) = WATCH.lock() else { return };
-        if let Some(w) = w.as_ref()
-            && w.beat.elapsed() > w.limit
-        {
-            eprintln!(
-                "refine: no progress for {:?} (seed {}; reproduce: {}); the last thing it did: {}",
-                w.limit,
-                w.seed,
-                w.reproduce,
-                w.last
-                    .as_ref()
-                    .map_or_else(|| "nothing yet".to_owned(), |l| format!("{l:?}"))
-            );
+        if let Some(report) = w.as_ref().and_then(Watch::stalled) {
+            eprintln!("{report}");
             std::process::exit(3);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stalled_run_names_its_seed_and_last_step() {
+        let mut w = Watch {
+            seed: 42,
+            reproduce: "cargo xtask refine --cases 9 --seed 42".to_owned(),
+            limit: Duration::from_millis(20),
+            beat: Instant::now(),
+            last: Some(Box::new("step 3: Ticks(2)")),
+        };
+        assert_eq!(w.stalled(), None);
+        std::thread::sleep(Duration::from_millis(40));
+        let report = w.stalled().expect("stalled");
+        assert!(
+            report.contains("seed 42") && report.contains("step 3: Ticks(2)"),
+            "{report}"
+        );
+        assert!(report.contains("--cases 9 --seed 42"), "{report}");
+        w.beat = Instant::now();
+        assert_eq!(w.stalled(), None);
     }
 }

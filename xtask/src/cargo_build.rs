@@ -143,6 +143,27 @@ pub fn kernel(root: &Path, variant: KernelVariant) -> Build {
     }
 }
 
+/// Builds the refinement harness's runner (`refine`, a host program) in its optimised,
+/// unwinding profile.
+pub fn refine_tool(root: &Path) -> Build {
+    let mut command = cargo(root);
+    command.args([
+        "build",
+        "--quiet",
+        "--profile",
+        "harness",
+        "--package",
+        "refinement-tests",
+        "--bin",
+        "refine",
+    ]);
+    Build {
+        what: "refinement runner".to_owned(),
+        command,
+        output: target_root(root).join("harness").join("refine"),
+    }
+}
+
 /// Builds the refinement tests' trace replayer (a host program).
 pub fn replay_tool(root: &Path) -> Build {
     let mut command = cargo(root);

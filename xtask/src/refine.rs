@@ -43,44 +43,71 @@ pub fn run(root: &Path, r: &Refine) -> Result<u8> {
         return replay(root, &r.trace);
     }
     if r.qemu {
-        return on_qemu(root, r);
+        let seed = r.seed.unwrap_or_else(fresh_seed);
+        eprintln!(
+            "refine: seed {seed} (reproduce: cargo xtask refine --qemu --cases {} --seed {seed})",
+            r.cases
+        );
+        return on_qemu(root, r, seed);
     }
     if r.mutant.is_some() {
         bail!("--mutant goes with --record PROGRAM or --qemu");
     }
+    if r.mutants {
+        return mutant_run(root, r);
+    }
+    // One seed for the whole run, printed once: the host part and the QEMU part draw their
+    // programs from it.
+    let seed = r.seed.unwrap_or_else(fresh_seed);
+    eprintln!(
+        "refine: seed {seed} (reproduce: cargo xtask refine --cases {} --seed {seed})",
+        r.cases
+    );
+    let tool = cargo_build::refine_tool(root).run_inherited()?;
+    let status = Command::new(&tool)
+        .args(["host", "--cases", &r.cases.to_string()])
+        .args(["--seed", &seed.to_string()])
+        .status()
+        .with_context(|| format!("running {}", tool.display()))?;
+    let status = status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1));
+    // The generated programs run on the host beside the spec, then on QEMU, each trace
+    // replayed.
+    if status != 0 {
+        return Ok(status);
+    }
+    on_qemu(root, r, seed)
+}
+
+/// The mutant run (host side only): every planted kernel bug must be caught.
+fn mutant_run(root: &Path, r: &Refine) -> Result<u8> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
     command
         .current_dir(root)
-        .args(["test", "--quiet", "-p", "refinement-tests"]);
-    if r.mutants {
-        command
-            .args(["--test", "mutants", "--", "--nocapture"])
-            .env("REFINE_MUTANT_CASES", r.cases.to_string());
-    } else {
-        command
-            .args(["--test", "host_differential", "random_programs", "--"])
-            .args(["--nocapture"])
-            .env("REFINE_CASES", r.cases.to_string());
-    }
+        .args(["test", "--quiet", "-p", "refinement-tests"])
+        .args(["--test", "mutants", "--", "--nocapture"])
+        .env("REFINE_MUTANT_CASES", r.cases.to_string());
     if let Some(seed) = r.seed {
         command.env("REFINE_SEED", seed.to_string());
     }
     let status = command
         .status()
         .context("running cargo test -p refinement-tests")?;
-    let status = status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1));
-    // The generated programs run on the host beside the spec, then on QEMU, each trace
-    // replayed (the mutant run is host-side only).
-    if r.mutants || status != 0 {
-        return Ok(status);
-    }
-    on_qemu(root, r)
+    Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+/// A seed nobody chose.
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
 }
 
 /// Generated programs on QEMU: the trace kernel (with the mutants feature if one is to be
-/// planted) and the fuzzing root task built, then the test that boots and replays them.
-fn on_qemu(root: &Path, r: &Refine) -> Result<u8> {
+/// planted), the fuzzing root task and the runner built, then the runner boots and replays
+/// them.
+fn on_qemu(root: &Path, r: &Refine, seed: u64) -> Result<u8> {
     install::require_qemu()?;
     install::require_targets(root)?;
     let kernel = cargo_build::kernel(
@@ -94,13 +121,23 @@ fn on_qemu(root: &Path, r: &Refine) -> Result<u8> {
     .run_inherited()?;
     let programs = programs::discover(root)?;
     let fuzz = cargo_build::program(root, programs::find(&programs, FUZZ_ROOT)?).run_inherited()?;
-    let mut command = qemu_programs(root, &kernel, &fuzz, r.cases, r.seed);
+    let tool = cargo_build::refine_tool(root).run_inherited()?;
+    let mut command = Command::new(&tool);
+    command
+        .arg("qemu")
+        .args(["--cases", &r.cases.to_string(), "--seed", &seed.to_string()])
+        .arg("--kernel")
+        .arg(&kernel)
+        .arg("--root")
+        .arg(&fuzz)
+        .arg("--work")
+        .arg(trace_folder(root).join("qemu-programs"));
     if let Some(m) = &r.mutant {
-        command.env("REFINE_QEMU_MUTANT", m);
+        command.args(["--mutant", m]);
     }
     let status = command
         .status()
-        .context("running cargo test -p refinement-tests")?;
+        .with_context(|| format!("running {}", tool.display()))?;
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
 }
 
