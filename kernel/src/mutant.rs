@@ -39,11 +39,25 @@ pub enum Mutant {
     UnmapKeepsMapping,
     /// A message sent without IPC buffers keeps its full length instead of the registers'.
     MessageNotTruncated,
+    /// A frame mapped with ExecuteNever is still executable (its descriptor's UXN clear).
+    PteExecuteNeverIgnored,
+    /// A read-only frame mapping's descriptor lets user level write.
+    PteReadOnlyWritable,
+    /// PageUnmap clears the cap's mapping but leaves the page-table entry.
+    UnmapLeavesPte,
+    /// PageTableUnmap leaves the parent's entry pointing at the table.
+    PageTableUnmapLeavesEntry,
+    /// Deleting a VSpace leaves its ASID naming it in the pool.
+    DeleteAsidLeavesEntry,
+    /// A thread whose time slice ends gets one tick less than a full slice.
+    TimeSliceRefilledShort,
+    /// The scheduler leaves ChooseNewThread as its action after choosing.
+    SchedulerActionNotReset,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 15] = [
+    pub const ALL: [Mutant; 22] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -59,6 +73,13 @@ impl Mutant {
         Mutant::LowerPriorityScheduled,
         Mutant::UnmapKeepsMapping,
         Mutant::MessageNotTruncated,
+        Mutant::PteExecuteNeverIgnored,
+        Mutant::PteReadOnlyWritable,
+        Mutant::UnmapLeavesPte,
+        Mutant::PageTableUnmapLeavesEntry,
+        Mutant::DeleteAsidLeavesEntry,
+        Mutant::TimeSliceRefilledShort,
+        Mutant::SchedulerActionNotReset,
     ];
 
     /// The mutant's name, as written in the source (how a QEMU run chooses one:
@@ -80,6 +101,13 @@ impl Mutant {
             Mutant::LowerPriorityScheduled => "LowerPriorityScheduled",
             Mutant::UnmapKeepsMapping => "UnmapKeepsMapping",
             Mutant::MessageNotTruncated => "MessageNotTruncated",
+            Mutant::PteExecuteNeverIgnored => "PteExecuteNeverIgnored",
+            Mutant::PteReadOnlyWritable => "PteReadOnlyWritable",
+            Mutant::UnmapLeavesPte => "UnmapLeavesPte",
+            Mutant::PageTableUnmapLeavesEntry => "PageTableUnmapLeavesEntry",
+            Mutant::DeleteAsidLeavesEntry => "DeleteAsidLeavesEntry",
+            Mutant::TimeSliceRefilledShort => "TimeSliceRefilledShort",
+            Mutant::SchedulerActionNotReset => "SchedulerActionNotReset",
         }
     }
 

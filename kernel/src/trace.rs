@@ -16,7 +16,7 @@ use crate::kernel::thread::lookup_ipc_buffer;
 use crate::machine::Machine;
 use crate::model::queue::Queue;
 use crate::model::tcb::{DEBUG_LINKS_OFFSET, USER_CONTEXT, UserReg, field};
-use crate::model::{Cap, Fault, IrqState, KernelState, Slot, Tcb, ThreadState};
+use crate::model::{Cap, Fault, IrqState, KernelState, SchedulerAction, Slot, Tcb, ThreadState};
 use trace_format::{
     BUFFER_WORDS, BootFacts, CONTEXT_WORDS, Cache, CapProj, EventKind, MAX_CONTAINERS, Sink,
     ThreadProj, flags, mdb,
@@ -182,6 +182,13 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
             trace_format::encode_irq(&mut Out(m), line as u64, u64::from(st));
         }
     }
+    let action = match ks.action {
+        SchedulerAction::ResumeCurrent => trace_format::sched::RESUME_CURRENT,
+        SchedulerAction::ChooseNew => trace_format::sched::CHOOSE_NEW,
+        SchedulerAction::SwitchTo(t) => t.0,
+    };
+    trace_format::encode_sched(&mut Out(m), action);
+    write_address_spaces(ks, m);
     ks.trace_cache.next_exit();
     trace_format::encode_end(&mut Out(m));
     m.trace_flush();
@@ -210,23 +217,8 @@ fn write_threads<M: Machine>(cache: &mut Cache, m: &mut M, first: u64, walk: &mu
     let mut guard = 0;
     while t != 0 && guard < MAX_CONTAINERS {
         let p = thread(m, Tcb(t));
-        let mut words = [0; trace_format::THREAD_WORDS];
-        words[..11].copy_from_slice(&[
-            p.tcb,
-            p.state,
-            p.object,
-            p.badge,
-            p.flags,
-            p.priority,
-            p.mcp,
-            p.fault_handler,
-            p.ipc_buffer,
-            p.bound_notification,
-            p.fault_ip,
-        ]);
-        words[11..].copy_from_slice(&p.context);
         // Thread keys are odd; slot keys (slot addresses) are 32-byte aligned.
-        let hash = trace_format::hash_words(trace_format::HASH_START, &words);
+        let hash = trace_format::hash_words(trace_format::HASH_START, &p.to_words());
         if cache.unchanged(t | 1, hash) {
             trace_format::encode_same_thread(&mut Out(m), t);
         } else {
@@ -359,6 +351,71 @@ fn write_objects<M: Machine>(cache: &mut Cache, m: &mut M) {
     }
 }
 
+/// At most this many translation tables are walked (the kernel stack holds their list).
+const MAX_TABLES: usize = 256;
+
+/// The ASID table, each pool with its assigned ASIDs, and every translation table reachable
+/// from their VSpaces, root first, each written as its raw non-zero descriptors (or as
+/// SAME_TABLE when unchanged).
+fn write_address_spaces<M: Machine>(ks: &mut KernelState, m: &mut M) {
+    use crate::model::pte;
+    let entries = trace_format::TABLE_ENTRIES;
+    let mut tables = [(0u64, 0u64); MAX_TABLES];
+    let mut n = 0;
+    let push = |tables: &mut [(u64, u64); MAX_TABLES], n: &mut usize, t: u64, level: u64| {
+        if *n < MAX_TABLES && !tables[..*n].iter().any(|&(x, _)| x == t) {
+            tables[*n] = (t, level);
+            *n += 1;
+        }
+    };
+    for (high, &pool) in ks.asid_table.iter().enumerate() {
+        if pool == 0 {
+            continue;
+        }
+        let assigned = (0..entries)
+            .filter(|&low| m.read_word(pool + 8 * low) != 0)
+            .count();
+        trace_format::encode_asid_pool(&mut Out(m), high as u64, pool, assigned as u64);
+        for low in 0..entries {
+            let vspace = m.read_word(pool + 8 * low);
+            if vspace != 0 {
+                trace_format::encode_asid(&mut Out(m), low, vspace);
+                push(&mut tables, &mut n, vspace, 0);
+            }
+        }
+    }
+    let mut i = 0;
+    while i < n {
+        let (table, level) = tables[i];
+        let mut hash = trace_format::hash_words(trace_format::HASH_START, &[level]);
+        let mut nonzero = 0;
+        for e in 0..entries {
+            let d = m.read_word(table + 8 * e);
+            hash = trace_format::hash_words(hash, &[d]);
+            if d != 0 {
+                nonzero += 1;
+                if level < 3 && pte::is_table(d) {
+                    push(&mut tables, &mut n, pte::output_address(d), level + 1);
+                }
+            }
+        }
+        // Table keys end in binary 100 (tables are 4 KiB aligned; threads are odd, objects
+        // end in 10, slots are 32-byte aligned).
+        if ks.trace_cache.unchanged(table | 4, hash) {
+            trace_format::encode_same_table(&mut Out(m), table, level);
+        } else {
+            trace_format::encode_page_table(&mut Out(m), table, level, nonzero);
+            for e in 0..entries {
+                let d = m.read_word(table + 8 * e);
+                if d != 0 {
+                    trace_format::encode_pte(&mut Out(m), e, d);
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
 /// The ready queues, each in order.
 fn write_ready_queues<M: Machine>(ks: &KernelState, m: &mut M) {
     let mut queue = [0u64; MAX_CONTAINERS];
@@ -420,6 +477,7 @@ fn thread<M: Machine>(m: &M, t: Tcb) -> ThreadProj {
         ipc_buffer: t.ipc_buffer(m),
         bound_notification: t.get(m, field::BOUND_NOTIFICATION),
         fault_ip: t.get(m, field::FAULT_IP),
+        time_slice: t.get(m, field::TIME_SLICE),
         context: context(m, t),
     }
 }

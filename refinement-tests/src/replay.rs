@@ -8,12 +8,15 @@ use sel4_abi::context::index;
 use spec::api::event::{Event, handle_event};
 use spec::kernel::boot::{BootConfig, BootLayout};
 use spec::model::cap::{Cap, VmRights};
-use spec::model::{Endpoint, IrqState, NtfnState, Object, State, ThreadState};
+use spec::model::{
+    Endpoint, IrqState, NtfnState, Object, PageTable, Pte, SchedulerAction, State, ThreadState,
+};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
+use trace_format::pte::PteProj;
 use trace_format::{
-    CapProj, EventKind, Exit, ObjectProj, SlotProj, ThreadProj, Trace, flags, irq, mdb,
-    object_state, state,
+    CapProj, EventKind, Exit, ObjectProj, SlotProj, TableProj, ThreadProj, Trace, flags, irq, mdb,
+    object_state, sched, state,
 };
 
 /// Where the spec keeps its idle thread when the kernel's has no TCB (the trace names it
@@ -197,6 +200,7 @@ pub fn project(s: &State) -> Exit {
             IrqState::Timer => Some((line, irq::TIMER)),
         })
         .collect();
+    let (asid_pools, asids, tables) = address_spaces(s);
     Exit {
         current: if s.current == s.idle { 0 } else { s.current },
         preempted_at: if s.preempted { s.checks } else { 0 },
@@ -205,6 +209,87 @@ pub fn project(s: &State) -> Exit {
         objects,
         ready,
         irqs,
+        sched_action: match s.action {
+            SchedulerAction::ResumeCurrent => sched::RESUME_CURRENT,
+            SchedulerAction::ChooseNew => sched::CHOOSE_NEW,
+            SchedulerAction::SwitchTo(t) => t,
+        },
+        asid_pools,
+        asids,
+        tables,
+    }
+}
+
+/// At most this many translation tables are walked (as the kernel's recorder does).
+const MAX_TABLES: usize = 256;
+
+/// The ASID table, every assigned ASID's VSpace, and every translation table reachable from
+/// those VSpaces, as the kernel walks its own.
+fn address_spaces(
+    s: &State,
+) -> (
+    BTreeMap<u64, u64>,
+    BTreeMap<u64, u64>,
+    BTreeMap<u64, TableProj>,
+) {
+    let mut asids = BTreeMap::new();
+    let mut order = Vec::new();
+    for (&high, &pool) in &s.asid_table {
+        if let Some(Object::AsidPool(p)) = s.objects.get(&pool) {
+            for (&low, &vspace) in p {
+                asids.insert(high << 9 | low, vspace);
+                order.push((vspace, 0u64));
+            }
+        }
+    }
+    let mut tables = BTreeMap::new();
+    let mut i = 0;
+    while i < order.len() && tables.len() < MAX_TABLES {
+        let (t, level) = order[i];
+        i += 1;
+        if tables.contains_key(&t) {
+            continue;
+        }
+        let table: Option<&PageTable> = match s.objects.get(&t) {
+            Some(Object::VSpace { table, .. }) | Some(Object::PageTable(table)) => Some(table),
+            _ => None,
+        };
+        let mut entries = BTreeMap::new();
+        for (&index, pte) in table.map(|t| &t.entries).into_iter().flatten() {
+            let e = match *pte {
+                Pte::Table(next) => {
+                    if level < 3 {
+                        order.push((next, level + 1));
+                    }
+                    PteProj::Table { table: next }
+                }
+                Pte::Page {
+                    frame,
+                    size_bits,
+                    rights,
+                    executable,
+                    cacheable,
+                } => PteProj::Page {
+                    frame,
+                    size_bits,
+                    rights: vm_rights(rights),
+                    executable,
+                    cacheable,
+                },
+            };
+            entries.insert(index, e);
+        }
+        tables.insert(t, TableProj { level, entries });
+    }
+    (s.asid_table.clone(), asids, tables)
+}
+
+/// seL4's vm_rights as caps project them.
+fn vm_rights(r: VmRights) -> u8 {
+    match r {
+        VmRights::KernelOnly => 1,
+        VmRights::ReadOnly => 2,
+        VmRights::ReadWrite => 3,
     }
 }
 
@@ -283,6 +368,7 @@ fn thread(s: &State, t: u64) -> ThreadProj {
         ipc_buffer: tcb.ipc_buffer,
         bound_notification: tcb.bound_notification.unwrap_or(0),
         fault_ip: tcb.fault_ip,
+        time_slice: tcb.time_slice,
         context: tcb.regs,
     }
 }
@@ -291,11 +377,7 @@ fn thread(s: &State, t: u64) -> ThreadProj {
 pub fn cap_proj(c: &Cap) -> CapProj {
     trace_format::project_cap!(*c, Cap,
     frame_size: size_bits => size_bits,
-    vm_rights: rights => match rights {
-        VmRights::KernelOnly => 1,
-        VmRights::ReadOnly => 2,
-        VmRights::ReadWrite => 3,
-    })
+    vm_rights: rights => vm_rights(rights))
 }
 
 /// The spec event for a recorded entry.
@@ -527,6 +609,60 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
     if k.irqs != s.irqs {
         let _ = writeln!(d, "- IRQ states: {:?}\n+ IRQ states: {:?}", k.irqs, s.irqs);
     }
+    if k.sched_action != s.sched_action {
+        let _ = writeln!(
+            d,
+            "- scheduler action: {:#x}\n+ scheduler action: {:#x}",
+            k.sched_action, s.sched_action
+        );
+    }
+    if k.asid_pools != s.asid_pools {
+        let _ = writeln!(
+            d,
+            "- ASID table: {:x?}\n+ ASID table: {:x?}",
+            k.asid_pools, s.asid_pools
+        );
+    }
+    let all: BTreeSet<u64> = k.asids.keys().chain(s.asids.keys()).copied().collect();
+    for asid in all {
+        let (a, b) = (k.asids.get(&asid), s.asids.get(&asid));
+        if a != b {
+            let _ = writeln!(d, "- ASID {asid}: {a:x?}\n+ ASID {asid}: {b:x?}");
+        }
+    }
+    let all: BTreeSet<u64> = k.tables.keys().chain(s.tables.keys()).copied().collect();
+    for t in all {
+        match (k.tables.get(&t), s.tables.get(&t)) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) if a.level == b.level => {
+                let idx: BTreeSet<u64> =
+                    a.entries.keys().chain(b.entries.keys()).copied().collect();
+                for i in idx {
+                    let (x, y) = (a.entries.get(&i), b.entries.get(&i));
+                    if x != y {
+                        let _ = writeln!(
+                            d,
+                            "- table {t:#x} (level {}) entry {i}: {x:x?}\n+ table {t:#x} (level {}) entry {i}: {y:x?}",
+                            a.level, b.level
+                        );
+                    }
+                }
+            }
+            (a, b) => {
+                let show = |x: Option<&TableProj>| {
+                    x.map_or("none".to_owned(), |x| {
+                        format!("level {}, {} entries", x.level, x.entries.len())
+                    })
+                };
+                let _ = writeln!(
+                    d,
+                    "- table {t:#x}: {}\n+ table {t:#x}: {}",
+                    show(a),
+                    show(b)
+                );
+            }
+        }
+    }
     if d.is_empty() { Ok(()) } else { Err(d) }
 }
 
@@ -547,6 +683,7 @@ fn thread_diff(d: &mut String, a: &ThreadProj, b: &ThreadProj) {
             b.bound_notification,
         ),
         ("restart pc", a.fault_ip, b.fault_ip),
+        ("time slice", a.time_slice, b.time_slice),
     ];
     for (name, x, y) in fields {
         if x != y {

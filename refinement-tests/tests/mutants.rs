@@ -15,8 +15,13 @@ fn generated(cases: u32, seed: u64) -> Option<String> {
     Some(format!("a generated program: {failure}"))
 }
 
-/// Runs the fixed programs; the first that diverges (or panics the kernel) is named.
+/// Runs the fixed programs, each compared step by step and its trace replayed (the replay
+/// compares what the side-by-side check does not: translation tables, ASIDs, the
+/// scheduler's action, time slices); the first that diverges (or panics the kernel) is
+/// named.
 fn fixed() -> Option<String> {
+    refinement_tests::host::TRACING.set(true);
+    let _off = Off;
     for (name, _) in fixed_programs(1, 0, 0) {
         let r = catch_unwind(AssertUnwindSafe(|| {
             check(|_, u1, e, b| {
@@ -36,11 +41,20 @@ fn fixed() -> Option<String> {
     None
 }
 
+/// Turns the recording off again when dropped.
+struct Off;
+
+impl Drop for Off {
+    fn drop(&mut self) {
+        refinement_tests::host::TRACING.set(false);
+    }
+}
+
 #[test]
 fn every_mutant_is_caught() {
     let cases = env_number("REFINE_MUTANT_CASES").unwrap_or(300) as u32;
-    // The side-by-side comparison alone (tests/trace_replay.rs checks that replaying the
-    // trace catches them too); recording and replaying here would multiply the time.
+    // The generated programs by the side-by-side comparison alone (recording and
+    // replaying their traces would multiply the time); the fixed programs by both.
     refinement_tests::host::TRACING.set(false);
     let seed = env_number("REFINE_SEED").unwrap_or(1);
     // Mutant kernels may panic; the runner records that as a divergence.

@@ -67,6 +67,95 @@ fn a_tampered_trace_diverges_at_the_tampered_step() {
     assert!(d.diff.contains("thread entering the kernel"), "{d}");
 }
 
+/// The address spaces are in every exit (the ASID table, each ASID's VSpace, every table
+/// reachable from them, decoded from the raw descriptors), and so are the scheduler's
+/// action and every thread's time slice; a change to any of them is a divergence.
+#[test]
+fn address_spaces_and_the_scheduler_are_compared() {
+    use trace_format::pte::PteProj;
+    const FRAMES: &str = "frames mapped and unmapped";
+    let t = record_fixed(FRAMES);
+    // After the prelude the program's VSpace has an ASID and its four levels of tables,
+    // and a frame is mapped at the fourth level (in a table the boot did not make).
+    let boot_tables = &t.initial.tables;
+    assert!(
+        boot_tables.values().any(|tb| tb.level == 3),
+        "{boot_tables:?}"
+    );
+    let new_page = |tb: &trace_format::TableProj| {
+        tb.level == 3
+            && tb
+                .entries
+                .values()
+                .any(|p| matches!(p, PteProj::Page { .. }))
+    };
+    let mapped = t.steps.iter().position(|s| {
+        s.exit.as_ref().is_some_and(|e| {
+            e.tables
+                .iter()
+                .any(|(b, tb)| !boot_tables.contains_key(b) && new_page(tb))
+        })
+    });
+    let step = mapped.expect("a step that maps a frame") + 1;
+    let exit = t.steps[step - 1].exit.as_ref().unwrap();
+    assert!(exit.asids.len() >= 2, "{:?}", exit.asids);
+    assert!(!exit.asid_pools.is_empty());
+    assert!(exit.tables.values().any(|tb| tb.level == 0));
+    assert!(exit.threads.values().any(|th| th.time_slice != 0));
+
+    // A page's rights, its executability, a table entry that is not a descriptor the kernel
+    // writes: each is caught at that step, in that entry.
+    let tamper = |f: &dyn Fn(&mut PteProj)| {
+        let mut t = t.clone();
+        let exit = t.steps[step - 1].exit.as_mut().unwrap();
+        let (&base, tb) = exit
+            .tables
+            .iter_mut()
+            .find(|(b, tb)| !boot_tables.contains_key(*b) && new_page(tb))
+            .unwrap();
+        let (&i, p) = tb
+            .entries
+            .iter_mut()
+            .find(|(_, p)| matches!(p, PteProj::Page { .. }))
+            .unwrap();
+        f(p);
+        let d = replay(&t).unwrap_err();
+        assert_eq!(d.step, step, "{d}");
+        assert!(
+            d.diff
+                .contains(&format!("table {base:#x} (level 3) entry {i}")),
+            "{d}"
+        );
+    };
+    tamper(&|p| {
+        if let PteProj::Page { rights, .. } = p {
+            *rights = 2;
+        }
+    });
+    tamper(&|p| {
+        if let PteProj::Page { executable, .. } = p {
+            *executable = !*executable;
+        }
+    });
+    tamper(&|p| *p = PteProj::Other { descriptor: 1 });
+
+    // An ASID that names another VSpace; the scheduler's action; a time slice.
+    let mut t2 = t.clone();
+    let e = t2.steps[step - 1].exit.as_mut().unwrap();
+    *e.asids.values_mut().last().unwrap() ^= 0x1000;
+    let d = replay(&t2).unwrap_err();
+    assert!(d.step == step && d.diff.contains("ASID"), "{d}");
+    let mut t2 = t.clone();
+    t2.steps[step - 1].exit.as_mut().unwrap().sched_action = 1;
+    let d = replay(&t2).unwrap_err();
+    assert!(d.step == step && d.diff.contains("scheduler action"), "{d}");
+    let mut t2 = t.clone();
+    let e = t2.steps[step - 1].exit.as_mut().unwrap();
+    e.threads.values_mut().next().unwrap().time_slice += 1;
+    let d = replay(&t2).unwrap_err();
+    assert!(d.step == step && d.diff.contains("time slice"), "{d}");
+}
+
 /// A long deletion stopped by a pending interrupt: the kernel (on the simulated machine,
 /// with an interrupt pending) leaves a zombie after its first check; the trace says which
 /// check stopped it, and the spec, given that, must stop at the same place with the same

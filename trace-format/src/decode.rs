@@ -1,6 +1,7 @@
 //! Reading a trace back: the records as Rust values, with errors that say where the
 //! stream went wrong.
 
+use crate::pte::PteProj;
 use crate::{
     BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, MAGIC, MAX_QUEUE, SlotProj,
     THREAD_WORDS, ThreadProj, VERSION, tag,
@@ -55,6 +56,24 @@ pub struct Exit {
     pub ready: BTreeMap<u64, Vec<u64>>,
     /// The interrupt lines that are not inactive, with their states.
     pub irqs: BTreeMap<u64, u64>,
+    /// The scheduler's action ([`crate::sched`], or the thread to switch to).
+    pub sched_action: u64,
+    /// The ASID table: each pool by the ASIDs' high bits.
+    pub asid_pools: BTreeMap<u64, u64>,
+    /// Every assigned ASID and its VSpace.
+    pub asids: BTreeMap<u64, u64>,
+    /// Every translation table reachable from an assigned VSpace, by address: its level
+    /// and its non-zero entries by index, read as [`crate::pte`] says.
+    pub tables: BTreeMap<u64, TableProj>,
+}
+
+/// A translation table in the projection.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TableProj {
+    /// 0 for a VSpace root, 3 for the last level.
+    pub level: u64,
+    /// The non-zero entries by index.
+    pub entries: BTreeMap<u64, PteProj>,
 }
 
 /// An endpoint or notification in the projection.
@@ -308,6 +327,10 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
         objects: BTreeMap::new(),
         ready: BTreeMap::new(),
         irqs: BTreeMap::new(),
+        sched_action: 0,
+        asid_pools: BTreeMap::new(),
+        asids: BTreeMap::new(),
+        tables: BTreeMap::new(),
     };
     let queue = |r: &mut Reader, what: &str| -> Result<Vec<u64>, DecodeError> {
         let n = r.word(what)? as usize;
@@ -401,6 +424,41 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
             tag::IRQ => {
                 let [line, state] = r.array::<2>("an IRQ")?;
                 exit.irqs.insert(line, state);
+            }
+            tag::SCHED => exit.sched_action = r.word("the scheduler's action")?,
+            tag::ASID_POOL => {
+                let [high, pool, n] = r.array::<3>("an ASID pool")?;
+                if n > crate::TABLE_ENTRIES {
+                    return r.err(alloc::format!("an ASID pool with {n} ASIDs"));
+                }
+                exit.asid_pools.insert(high, pool);
+                for _ in 0..n {
+                    let [low, vspace] = r.array::<2>("an ASID pool's entries")?;
+                    exit.asids.insert(high << 9 | low, vspace);
+                }
+            }
+            tag::PAGE_TABLE => {
+                let [table, level, n] = r.array::<3>("a translation table")?;
+                if n > crate::TABLE_ENTRIES {
+                    return r.err(alloc::format!("a translation table with {n} entries"));
+                }
+                let mut entries = BTreeMap::new();
+                for _ in 0..n {
+                    let [index, descriptor] = r.array::<2>("a translation table's entries")?;
+                    entries.insert(index, crate::pte::decode_pte(descriptor, level));
+                }
+                exit.tables.insert(table, TableProj { level, entries });
+            }
+            tag::SAME_TABLE => {
+                let [table, level] = r.array::<2>("a translation table")?;
+                match prev.and_then(|p| p.tables.get(&table)) {
+                    Some(t) if t.level == level => exit.tables.insert(table, t.clone()),
+                    _ => {
+                        return r.err(alloc::format!(
+                            "table {table:#x} unchanged, but the previous exit has no such table at level {level}"
+                        ));
+                    }
+                };
             }
             t => {
                 r.at -= 1;

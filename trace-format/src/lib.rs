@@ -12,7 +12,7 @@
 //! entry  := ENTRY kind a b c thread context[36] fault_ip work_units n (index word){n}
 //! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
-//!           bound_notification fault_ip context[36]
+//!           bound_notification fault_ip time_slice context[36]
 //!         | CAP cnode index cap[5] mdb_next mdb_flags
 //!         | SAME_THREAD tcb
 //!         | SAME_CAPS cnode chunk count
@@ -21,6 +21,10 @@
 //!         | SAME_OBJECT ptr
 //!         | READY priority n tcb{n}
 //!         | IRQ line state
+//!         | SCHED action
+//!         | ASID_POOL high pool n (low vspace){n}
+//!         | PAGE_TABLE table level n (index descriptor){n}
+//!         | SAME_TABLE table level
 //! ```
 //!
 //! The exit after the boot record is the state the root task starts in. An entry is what the kernel read from user level: the event (`kind` and its arguments
@@ -37,7 +41,10 @@
 //! seL4's list, and the revocable and first-badged flags, [`mdb`]); every endpoint and
 //! notification a cap names or a thread waits on or is bound to, with its state and queue
 //! in order; the ready queues by priority, each in order; and every interrupt line that is
-//! not inactive with its state ([`irq`]). A
+//! not inactive with its state ([`irq`]); the scheduler's action ([`sched`]); every ASID
+//! pool of the ASID table with the VSpace of each assigned ASID; and every translation
+//! table reachable from those VSpaces, level by level, as the raw descriptors the MMU reads
+//! (every non-zero entry; [`pte`] says what one means). A
 //! trace may end with an entry without exit: the machine halted during it.
 //!
 //! An exit lists every thread and every non-empty slot, except what has not changed since
@@ -58,18 +65,22 @@ extern crate alloc;
 
 mod cache;
 mod project;
+pub mod pte;
 pub use cache::{Cache, MAX_CONTAINERS, MAX_OBJECTS};
 
 #[cfg(feature = "decode")]
 mod decode;
 #[cfg(feature = "decode")]
-pub use decode::{Boot, DecodeError, Entry, Exit, ObjectProj, Step, Trace, decode, decode_prefix};
+pub use decode::{
+    Boot, DecodeError, Entry, Exit, ObjectProj, Step, TableProj, Trace, decode, decode_prefix,
+};
 
 /// The first word of every trace ("KTRACE" and two zero bytes, little-endian).
 pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// The format version this crate writes and reads (2: the derivation tree, endpoints,
-/// notifications, ready queues and IRQ states joined the projection).
-pub const VERSION: u64 = 2;
+/// notifications, ready queues and IRQ states joined the projection; 3: threads' time
+/// slices, the scheduler's action, the ASID table and the translation tables).
+pub const VERSION: u64 = 3;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -106,7 +117,59 @@ pub mod tag {
     pub const READY: u64 = 12;
     /// An interrupt line that is not inactive.
     pub const IRQ: u64 = 13;
+    /// The scheduler's action.
+    pub const SCHED: u64 = 14;
+    /// An ASID pool of the ASID table and its assigned ASIDs.
+    pub const ASID_POOL: u64 = 15;
+    /// A translation table's non-zero entries.
+    pub const PAGE_TABLE: u64 = 16;
+    /// A translation table unchanged since the previous exit.
+    pub const SAME_TABLE: u64 = 17;
 }
+
+/// The scheduler's action (seL4's ksSchedulerAction) as a SCHED item writes it: one of
+/// these, or the address of the thread to switch to.
+pub mod sched {
+    /// ResumeCurrentThread.
+    pub const RESUME_CURRENT: u64 = 0;
+    /// ChooseNewThread.
+    pub const CHOOSE_NEW: u64 = 1;
+}
+
+/// Writes a SCHED item.
+pub fn encode_sched(s: &mut impl Sink, action: u64) {
+    s.words(&[tag::SCHED, action]);
+}
+
+/// Writes the head of an ASID_POOL item: the pool at `pool` holds ASIDs `high << 9 | low`;
+/// `n` (low, VSpace) pairs follow, written with [`encode_asid`].
+pub fn encode_asid_pool(s: &mut impl Sink, high: u64, pool: u64, n: u64) {
+    s.words(&[tag::ASID_POOL, high, pool, n]);
+}
+
+/// Writes one assigned ASID of an ASID_POOL item: its low bits and its VSpace.
+pub fn encode_asid(s: &mut impl Sink, low: u64, vspace: u64) {
+    s.words(&[low, vspace]);
+}
+
+/// Writes the head of a PAGE_TABLE item; `n` (index, descriptor) pairs follow, written
+/// with [`encode_pte`].
+pub fn encode_page_table(s: &mut impl Sink, table: u64, level: u64, n: u64) {
+    s.words(&[tag::PAGE_TABLE, table, level, n]);
+}
+
+/// Writes one entry of a PAGE_TABLE item.
+pub fn encode_pte(s: &mut impl Sink, index: u64, descriptor: u64) {
+    s.words(&[index, descriptor]);
+}
+
+/// Writes a SAME_TABLE item.
+pub fn encode_same_table(s: &mut impl Sink, table: u64, level: u64) {
+    s.words(&[tag::SAME_TABLE, table, level]);
+}
+
+/// Entries in a translation table.
+pub const TABLE_ENTRIES: u64 = 512;
 
 /// The derivation-tree flags of a CAP item.
 pub mod mdb {
@@ -580,12 +643,14 @@ pub struct ThreadProj {
     pub bound_notification: u64,
     /// The restart pc.
     pub fault_ip: u64,
+    /// Timer ticks left of its time slice (seL4's tcbTimeSlice).
+    pub time_slice: u64,
     /// Registers, seL4_UserContext order, `context[0]` the pc it resumes at.
     pub context: [u64; CONTEXT_WORDS],
 }
 
 /// Words in an encoded thread, after its tag.
-pub const THREAD_WORDS: usize = 11 + CONTEXT_WORDS;
+pub const THREAD_WORDS: usize = 12 + CONTEXT_WORDS;
 
 impl ThreadProj {
     /// Writes the THREAD item.
@@ -603,14 +668,36 @@ impl ThreadProj {
             self.ipc_buffer,
             self.bound_notification,
             self.fault_ip,
+            self.time_slice,
         ]);
         s.words(&self.context);
+    }
+
+    /// The words after the THREAD tag (what the kernel hashes to see a change).
+    pub fn to_words(&self) -> [u64; THREAD_WORDS] {
+        let mut w = [0; THREAD_WORDS];
+        w[..12].copy_from_slice(&[
+            self.tcb,
+            self.state,
+            self.object,
+            self.badge,
+            self.flags,
+            self.priority,
+            self.mcp,
+            self.fault_handler,
+            self.ipc_buffer,
+            self.bound_notification,
+            self.fault_ip,
+            self.time_slice,
+        ]);
+        w[12..].copy_from_slice(&self.context);
+        w
     }
 
     /// Reads the words after a THREAD tag.
     pub fn from_words(w: &[u64; THREAD_WORDS]) -> ThreadProj {
         let mut context = [0; CONTEXT_WORDS];
-        context.copy_from_slice(&w[11..]);
+        context.copy_from_slice(&w[12..]);
         ThreadProj {
             tcb: w[0],
             state: w[1],
@@ -623,6 +710,7 @@ impl ThreadProj {
             ipc_buffer: w[8],
             bound_notification: w[9],
             fault_ip: w[10],
+            time_slice: w[11],
             context,
         }
     }

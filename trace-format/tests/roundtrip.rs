@@ -1,6 +1,7 @@
 //! Encoding then decoding gives back every record; damaged traces are refused with the
 //! place and the reason.
 
+use trace_format::pte::PteProj;
 use trace_format::*;
 
 #[derive(Default)]
@@ -156,6 +157,7 @@ fn sample() -> (Words, Trace) {
         ipc_buffer: 0x7000_0000,
         bound_notification: 0x2000,
         fault_ip: 0x40_0010,
+        time_slice: 3,
         context,
     };
     thread.encode(&mut w);
@@ -186,6 +188,17 @@ fn sample() -> (Words, Trace) {
     encode_ready(&mut w, 100, &[0x7000, 0x8000]);
     encode_irq(&mut w, 27, irq::TIMER);
     encode_irq(&mut w, 33, irq::SIGNAL);
+    encode_sched(&mut w, 0x6000);
+    // An ASID pool with ASID 1's VSpace, whose root points to a level-1 table that maps a
+    // 1 GiB block read-only and executable, and holds one descriptor no kernel writes.
+    let block = 0x4000_0000 | 0b01 | 3 << 6 | 2 << 2 | 3 << 8 | 1 << 10 | 1 << 11 | 1 << 53;
+    encode_asid_pool(&mut w, 0, 0x9000, 1);
+    encode_asid(&mut w, 1, 0xa000);
+    encode_page_table(&mut w, 0xa000, 0, 1);
+    encode_pte(&mut w, 0, 0xb000 | 0b11);
+    encode_page_table(&mut w, 0xb000, 1, 2);
+    encode_pte(&mut w, 1, block);
+    encode_pte(&mut w, 7, 0x10);
     encode_end(&mut w);
     let kinds = [
         EventKind::UserException { esr: 0x0200_0000 },
@@ -206,6 +219,10 @@ fn sample() -> (Words, Trace) {
         encode_same_caps(&mut w, 0x4000, 0, 1);
         encode_same_object(&mut w, 0x1000);
         encode_same_object(&mut w, 0x2000);
+        encode_asid_pool(&mut w, 0, 0x9000, 1);
+        encode_asid(&mut w, 1, 0xa000);
+        encode_same_table(&mut w, 0xa000, 0);
+        encode_same_table(&mut w, 0xb000, 1);
         encode_end(&mut w);
     }
     // The machine halted in the last entry: no exit.
@@ -227,6 +244,39 @@ fn sample() -> (Words, Trace) {
         objects: Default::default(),
         ready: Default::default(),
         irqs: Default::default(),
+        sched_action: 0,
+        asid_pools: [(0, 0x9000)].into(),
+        asids: [(1, 0xa000)].into(),
+        tables: [
+            (
+                0xa000,
+                TableProj {
+                    level: 0,
+                    entries: [(0, PteProj::Table { table: 0xb000 })].into(),
+                },
+            ),
+            (
+                0xb000,
+                TableProj {
+                    level: 1,
+                    entries: [
+                        (
+                            1,
+                            PteProj::Page {
+                                frame: 0x4000_0000,
+                                size_bits: 30,
+                                rights: 2,
+                                executable: true,
+                                cacheable: true,
+                            },
+                        ),
+                        (7, PteProj::Other { descriptor: 0x10 }),
+                    ]
+                    .into(),
+                },
+            ),
+        ]
+        .into(),
     };
     exit.threads.insert(0x5000, thread);
     for (i, c) in every_cap().into_iter().enumerate() {
@@ -261,6 +311,7 @@ fn sample() -> (Words, Trace) {
     exit.ready.insert(100, vec![0x7000, 0x8000]);
     exit.irqs.insert(27, irq::TIMER);
     exit.irqs.insert(33, irq::SIGNAL);
+    exit.sched_action = 0x6000;
     let mut steps = vec![Step {
         entry: Entry {
             kind: EventKind::Syscall,
@@ -308,6 +359,10 @@ fn sample() -> (Words, Trace) {
                 objects: Default::default(),
                 ready: Default::default(),
                 irqs: Default::default(),
+                sched_action: 0,
+                asid_pools: Default::default(),
+                asids: Default::default(),
+                tables: Default::default(),
             },
             steps,
         },

@@ -191,7 +191,12 @@ pub fn schedule(ks: &mut KernelState, m: &mut impl Machine) {
         // Defensive: a current thread that stopped without the action saying so.
         choose_thread(ks, m);
     }
-    ks.action = SchedulerAction::ResumeCurrent;
+    ks.action =
+        if action == SchedulerAction::ChooseNew && mutant::on(Mutant::SchedulerActionNotReset) {
+            SchedulerAction::ChooseNew
+        } else {
+            SchedulerAction::ResumeCurrent
+        };
 }
 
 /// seL4's timerTick (non-MCS): a running thread whose timeslice ends moves to the back of
@@ -205,7 +210,12 @@ pub fn timer_tick(ks: &mut KernelState, m: &mut impl Machine) {
     if left > 1 {
         c.set(m, field::TIME_SLICE, left - 1);
     } else {
-        c.set(m, field::TIME_SLICE, TIME_SLICE);
+        let refill = if mutant::on(Mutant::TimeSliceRefilledShort) {
+            TIME_SLICE - 1
+        } else {
+            TIME_SLICE
+        };
+        c.set(m, field::TIME_SLICE, refill);
         sched_append(ks, m, c);
         reschedule_required(ks, m);
     }

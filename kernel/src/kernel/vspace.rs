@@ -4,6 +4,7 @@
 use crate::machine::{Machine, Memory};
 use crate::model::pte::{entry_bits, index, is_table, is_valid, output_address, table_desc};
 use crate::model::{Cap, FrameSize, KernelState, LookupFailure, Mapping, SyscallError};
+use crate::mutant::{self, Mutant};
 use sel4_abi::ASID_POOL_INDEX_BITS;
 
 /// The entry of ASID `asid` in its pool (the pool's word holding the VSpace's address).
@@ -83,7 +84,9 @@ pub fn unmap_page<M: Machine>(
     let (slot, bits) = lookup_pt_slot(m, root, map.vaddr);
     let desc = m.read_word(slot);
     if bits == size.bits() && is_valid(desc) && output_address(desc) == base {
-        m.write_word(slot, 0);
+        if !mutant::on(Mutant::UnmapLeavesPte) {
+            m.write_word(slot, 0);
+        }
         m.flush_tlb(map.asid, (size == FrameSize::Small).then_some(map.vaddr));
     }
 }
@@ -101,7 +104,9 @@ pub fn unmap_page_table<M: Machine>(ks: &KernelState, m: &mut M, pt: u64, map: M
             return;
         }
         if output_address(desc) == pt {
-            m.write_word(slot, 0);
+            if !mutant::on(Mutant::PageTableUnmapLeavesEntry) {
+                m.write_word(slot, 0);
+            }
             m.flush_tlb(map.asid, None);
             return;
         }
@@ -114,7 +119,9 @@ pub fn delete_asid<M: Machine>(ks: &KernelState, m: &mut M, asid: u16, vspace: u
     if find_vspace_for_asid(ks, m, asid) == Some(vspace)
         && let Some(pool) = asid_pool_of(ks, asid)
     {
-        m.write_word(asid_entry(pool, asid), 0);
+        if !mutant::on(Mutant::DeleteAsidLeavesEntry) {
+            m.write_word(asid_entry(pool, asid), 0);
+        }
         m.flush_tlb(asid, None);
     }
 }

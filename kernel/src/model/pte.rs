@@ -89,7 +89,13 @@ pub const fn output_address(desc: u64) -> u64 {
 /// The user descriptor for a frame of `size` (seL4's makeUserPagePTE): a page at level 3,
 /// a block (a page descriptor with bit 1 clear) at levels 1 and 2.
 pub fn frame_pte(pa: u64, size: FrameSize, rights: VmRights, attr: VmAttributes) -> u64 {
-    let exec = !attr.contains(VmAttributes::EXECUTE_NEVER);
+    use crate::mutant::{self, Mutant};
+    let exec =
+        !attr.contains(VmAttributes::EXECUTE_NEVER) || mutant::on(Mutant::PteExecuteNeverIgnored);
+    let rights = match rights {
+        VmRights::ReadOnly if mutant::on(Mutant::PteReadOnlyWritable) => VmRights::ReadWrite,
+        r => r,
+    };
     let cacheable = attr.contains(VmAttributes::PAGE_CACHEABLE);
     let page = page_desc(pa, rights, exec, cacheable);
     match size {

@@ -343,6 +343,45 @@ fn other_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<St
             },
         ),
         (
+            // Mappings with every rights mask and attribute: read-write cacheable
+            // execute-never, read-only, kernel-only uncached; the time slice running out
+            // (the scheduler chooses again); a page unmapped, its page table unmapped, the
+            // address space deleted (its ASID freed). The tables, the ASIDs, the scheduler's
+            // action and the time slices are compared through the replay of the trace.
+            "mappings' rights and attributes",
+            {
+                let vs = e + PRELUDE_SLOTS + 4;
+                let map = |f: u64, off: u64, rights: u64, attr: u64| {
+                    call(
+                        f,
+                        L::ArmPageMap,
+                        vec![PRELUDE_VADDR + off, rights, attr],
+                        vec![vs],
+                    )
+                };
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    call(
+                        ut,
+                        L::UntypedRetype,
+                        vec![ObjectType::SmallPage as u64, 0, 0, 0, e, 4],
+                        vec![cn],
+                    ),
+                    map(e, 0, 3, 5),
+                    map(e + 1, 0x1000, 2, 1),
+                    map(e + 2, 0x2000, 0, 0),
+                    map(e + 3, 0x3000, 1, 3),
+                    Step::Ticks(6),
+                    call(e + 1, L::ArmPageUnmap, vec![], vec![]),
+                    Step::Ticks(1),
+                    call(vs + 3, L::ArmPageTableUnmap, vec![], vec![]),
+                    call(cn, L::CNodeDelete, vec![vs, DEPTH], vec![cn]),
+                    Step::Ticks(5),
+                ]);
+                p
+            },
+        ),
+        (
             // SGI signal caps: every refusal of IssueSGISignal in seL4's order, a cap issued,
             // identified, copied, invoked with two labels, then revoked with IRQControl.
             "SGI signal caps",

@@ -76,7 +76,13 @@ impl Default for BootConfig {
 /// makes them top down); then each frame cap with a mapping (the image's, the IPC
 /// buffer's, the BootInfo's) is entered where a table of its size is. Without image
 /// tables (the spec's own boots) no frame finds a table, and the VSpace stays empty.
-fn boot_mappings(s: &mut State, vspace: PAddr, image: &[Cap], initial: &[(u64, Cap)]) {
+fn boot_mappings(
+    s: &mut State,
+    vspace: PAddr,
+    image: &[Cap],
+    initial: &[(u64, Cap)],
+    ipc_buffer_vaddr: u64,
+) {
     use super::vspace::{lookup_pt_slot, table_mut};
     use crate::model::Pte;
     for cap in image {
@@ -102,12 +108,16 @@ fn boot_mappings(s: &mut State, vspace: PAddr, image: &[Cap], initial: &[(u64, C
         {
             let (t, i, bits) = lookup_pt_slot(s, vspace, m.vaddr);
             if let Some(table) = table_mut(s, t).filter(|_| bits == u64::from(size_bits)) {
+                // seL4's map_it_frame_cap: the image's frames are executable; the IPC
+                // buffer, BootInfo and extra BootInfo frames above it are not.
                 table.entries.insert(
                     i,
                     Pte::Page {
                         frame: base,
                         size_bits,
                         rights,
+                        executable: m.vaddr < ipc_buffer_vaddr,
+                        cacheable: true,
                     },
                 );
             }
@@ -203,7 +213,13 @@ pub fn boot(cfg: &BootConfig) -> State {
         s.set_cte(slot_at(l.cnode, i), root_cte(cap));
     }
     create_image_caps(&mut s, cfg, &l);
-    boot_mappings(&mut s, l.vspace, &cfg.image_caps, &caps);
+    boot_mappings(
+        &mut s,
+        l.vspace,
+        &cfg.image_caps,
+        &caps,
+        cfg.ipc_buffer_vaddr,
+    );
     create_untypeds(&mut s, cfg, &l);
     install_initial_thread_caps(&mut s, &l);
     setup_reply_master(&mut s, l.tcb);

@@ -215,11 +215,15 @@ pub struct Notification {
 pub enum Pte {
     /// The next-level table.
     Table(PAddr),
-    /// A frame mapping.
+    /// A frame mapping, with what user level may do through it and the memory type.
     Page {
         frame: PAddr,
         size_bits: u8,
         rights: super::VmRights,
+        /// User level may execute from it (the mapping's ExecuteNever attribute is clear).
+        executable: bool,
+        /// Normal cacheable memory (else device memory).
+        cacheable: bool,
     },
 }
 

@@ -1,7 +1,7 @@
 //! Frames: Map and Unmap them in a VSpace, read their physical address, and the cache
 //! operations on their mapping (validated; the model has no caches).
 
-use sel4_abi::{CapRights, FrameLabel, USER_TOP};
+use sel4_abi::{CapRights, FrameLabel, USER_TOP, VmAttributes};
 
 use crate::kernel::vspace::{
     entry, find_vspace_for_asid, lookup_pt_slot, table_mut, unmap_page, vspace_arg,
@@ -75,7 +75,7 @@ fn decode_frame_map(s: &State, a: &Args) -> Result<FrameInvocation, SyscallError
     else {
         return Err(SyscallError::IllegalOperation);
     };
-    let (Some(vaddr), Some(mask), Some(_attr), Some((vspace, _))) =
+    let (Some(vaddr), Some(mask), Some(attr), Some((vspace, _))) =
         (a.mr(0), a.mr(1), a.mr(2), a.excap(0))
     else {
         return Err(SyscallError::TruncatedMessage);
@@ -122,10 +122,14 @@ fn decode_frame_map(s: &State, a: &Args) -> Result<FrameInvocation, SyscallError
         },
         table,
         index,
+        // seL4's makeUserPTE: the attributes give the memory type and execute-never;
+        // device memory is never mapped cacheable.
         pte: Pte::Page {
             frame: base,
             size_bits,
             rights: new_rights,
+            executable: attr & VmAttributes::EXECUTE_NEVER.word() == 0,
+            cacheable: attr & VmAttributes::PAGE_CACHEABLE.word() != 0 && !is_device,
         },
     })
 }
