@@ -53,11 +53,13 @@ pub enum Mutant {
     TimeSliceRefilledShort,
     /// The scheduler leaves ChooseNewThread as its action after choosing.
     SchedulerActionNotReset,
+    /// The exception decoding takes a data abort for an instruction abort and back.
+    AbortKindSwapped,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 22] = [
+    pub const ALL: [Mutant; 23] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -80,6 +82,7 @@ impl Mutant {
         Mutant::DeleteAsidLeavesEntry,
         Mutant::TimeSliceRefilledShort,
         Mutant::SchedulerActionNotReset,
+        Mutant::AbortKindSwapped,
     ];
 
     /// The mutant's name, as written in the source (how a QEMU run chooses one:
@@ -108,6 +111,7 @@ impl Mutant {
             Mutant::DeleteAsidLeavesEntry => "DeleteAsidLeavesEntry",
             Mutant::TimeSliceRefilledShort => "TimeSliceRefilledShort",
             Mutant::SchedulerActionNotReset => "SchedulerActionNotReset",
+            Mutant::AbortKindSwapped => "AbortKindSwapped",
         }
     }
 

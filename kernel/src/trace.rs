@@ -138,6 +138,12 @@ fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
             n += 1;
         }
     }
+    // A syscall or exception: the registers the arch layer decoded it from, for the spec
+    // to decode again.
+    let exception = match event {
+        Event::Syscall | Event::Fault(_) => m.exception_registers(),
+        Event::TimerTick | Event::Interrupt(_) => (0, 0),
+    };
     trace_format::encode_entry(
         &mut Out(m),
         kind,
@@ -145,6 +151,7 @@ fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
         &context,
         fault_ip,
         ks.work_units,
+        exception,
         &buffer[..n],
     );
     m.trace_flush();

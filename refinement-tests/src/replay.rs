@@ -5,7 +5,7 @@
 //! readable report.
 
 use sel4_abi::context::index;
-use spec::api::event::{Event, handle_event};
+use spec::api::event::{Event, decode_exception, handle_event};
 use spec::kernel::boot::{BootConfig, BootLayout};
 use spec::model::cap::{Cap, VmRights};
 use spec::model::{
@@ -380,32 +380,41 @@ pub fn cap_proj(c: &Cap) -> CapProj {
     vm_rights: rights => vm_rights(rights))
 }
 
-/// The spec event for a recorded entry.
-fn event(e: &trace_format::Entry) -> Event {
-    match e.kind {
-        EventKind::Syscall => {
-            let mut regs = [0; 8];
-            for (i, r) in regs.iter_mut().enumerate() {
-                *r = e.context[index::X0 + i];
-            }
-            Event::Syscall {
-                regs,
-                buffer: e.buffer.clone(),
-            }
-        }
-        EventKind::UserException { esr } => Event::UserException { esr },
-        EventKind::VmFault {
+/// The spec event for a recorded entry: for a syscall or an exception, the spec's own
+/// decoding of the syndrome and fault address the kernel read (`decode_exception`), which
+/// must be the event the kernel's arch layer decoded; an interrupt as recorded.
+fn event(e: &trace_format::Entry) -> Result<Event, String> {
+    let mut regs = [0; 8];
+    for (i, r) in regs.iter_mut().enumerate() {
+        *r = e.context[index::X0 + i];
+    }
+    let (esr, far) = e.exception;
+    let spec_event = match e.kind {
+        EventKind::Timer => return Ok(Event::TimerTick),
+        EventKind::Interrupt { irq } => return Ok(Event::Interrupt { irq }),
+        _ => decode_exception(esr, far, regs, e.buffer.clone()),
+    };
+    let spec_kind = match spec_event {
+        Event::Syscall { .. } => EventKind::Syscall,
+        Event::VmFault {
             addr,
             fsr,
             instruction,
-        } => Event::VmFault {
+        } => EventKind::VmFault {
             addr,
             fsr,
             instruction,
         },
-        EventKind::Timer => Event::TimerTick,
-        EventKind::Interrupt { irq } => Event::Interrupt { irq },
+        Event::UserException { esr } => EventKind::UserException { esr },
+        _ => return Err(format!("the spec decoded ESR {esr:#x} as {spec_event:?}\n")),
+    };
+    if spec_kind != e.kind {
+        return Err(format!(
+            "- the kernel's decoding of ESR {esr:#x}, FAR {far:#x}: {:x?}\n+ the spec's: {spec_kind:x?}\n",
+            e.kind
+        ));
     }
+    Ok(spec_event)
 }
 
 /// A replay that went all the way.
@@ -478,7 +487,12 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
             .exit
             .as_ref()
             .and_then(|x| (x.preempted_at != 0).then_some(x.preempted_at));
-        handle_event(&mut s, event(e));
+        let ev = event(e).map_err(|diff| Divergence {
+            step: i + 1,
+            event: describe(),
+            diff,
+        })?;
+        handle_event(&mut s, ev);
         let Some(exit) = &step.exit else {
             return Ok(Replayed {
                 entries: i + 1,

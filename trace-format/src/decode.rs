@@ -33,6 +33,9 @@ pub struct Entry {
     pub fault_ip: u64,
     /// Work units towards the kernel's next interrupt check.
     pub work_units: u64,
+    /// For a syscall or an exception: the syndrome and fault address the kernel read
+    /// (ESR_EL1, FAR_EL1), which the spec decodes itself; (0, 0) for an interrupt.
+    pub exception: (u64, u64),
     /// IPC-buffer words the kernel may read, as (word index, value) (syscalls with a
     /// buffer only).
     pub buffer: Vec<(usize, u64)>,
@@ -276,6 +279,7 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
     let context = r.array::<CONTEXT_WORDS>("an entry")?;
     let fault_ip = r.word("an entry")?;
     let work_units = r.word("an entry")?;
+    let [esr, far] = r.array::<2>("an entry")?;
     let n = r.word("an entry")? as usize;
     if n > crate::BUFFER_WORDS {
         return r.err(alloc::format!(
@@ -297,6 +301,7 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
         context,
         fault_ip,
         work_units,
+        exception: (esr, far),
         buffer,
     };
     let exit = match r.peek() {

@@ -9,7 +9,7 @@
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
 //!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
 //!           n (paddr size_bits is_device){n}
-//! entry  := ENTRY kind a b c thread context[36] fault_ip work_units n (index word){n}
+//! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far n (index word){n}
 //! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
 //!           bound_notification fault_ip time_slice context[36]
@@ -79,8 +79,9 @@ pub use decode::{
 pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// The format version this crate writes and reads (2: the derivation tree, endpoints,
 /// notifications, ready queues and IRQ states joined the projection; 3: threads' time
-/// slices, the scheduler's action, the ASID table and the translation tables).
-pub const VERSION: u64 = 3;
+/// slices, the scheduler's action, the ASID table and the translation tables; 4: the raw
+/// syndrome and fault address of a synchronous exception in its entry).
+pub const VERSION: u64 = 4;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -766,6 +767,8 @@ pub fn encode_untyped(s: &mut impl Sink, paddr: u64, size_bits: u8, is_device: b
 }
 
 /// Writes an ENTRY record.
+// One argument per field of the record, in its order: a struct would only restate them.
+#[allow(clippy::too_many_arguments)]
 pub fn encode_entry(
     s: &mut impl Sink,
     kind: EventKind,
@@ -773,6 +776,7 @@ pub fn encode_entry(
     context: &[u64; CONTEXT_WORDS],
     fault_ip: u64,
     work_units: u64,
+    exception: (u64, u64),
     buffer: &[(u64, u64)],
 ) {
     s.word(tag::ENTRY);
@@ -781,6 +785,7 @@ pub fn encode_entry(
     s.words(context);
     s.word(fault_ip);
     s.word(work_units);
+    s.words(&[exception.0, exception.1]);
     s.word(buffer.len() as u64);
     for &(i, w) in buffer {
         s.words(&[i, w]);

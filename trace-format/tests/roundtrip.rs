@@ -142,6 +142,7 @@ fn sample() -> (Words, Trace) {
         &context,
         0x40_0010,
         42,
+        (0x5600_0000, 0),
         &encoded,
     );
     encode_exit(&mut w, 0x5000, 2);
@@ -213,7 +214,16 @@ fn sample() -> (Words, Trace) {
     // The exits after it keep everything but the running thread: SAME items carry the
     // thread, the chunk of caps and both objects from one exit to the next.
     for k in kinds {
-        encode_entry(&mut w, k, 0, &[0; CONTEXT_WORDS], 0, 0, &[]);
+        encode_entry(
+            &mut w,
+            k,
+            0,
+            &[0; CONTEXT_WORDS],
+            0,
+            0,
+            (0x9200_0007, 0xdead_0000),
+            &[],
+        );
         encode_exit(&mut w, 0, 0);
         encode_same_thread(&mut w, 0x5000);
         encode_same_caps(&mut w, 0x4000, 0, 1);
@@ -233,6 +243,7 @@ fn sample() -> (Words, Trace) {
         &context,
         4,
         99,
+        (0x5600_0000, 0),
         &[(1, 2)],
     );
 
@@ -319,6 +330,7 @@ fn sample() -> (Words, Trace) {
             context,
             fault_ip: 0x40_0010,
             work_units: 42,
+            exception: (0x5600_0000, 0),
             buffer,
         },
         exit: Some(exit),
@@ -331,6 +343,7 @@ fn sample() -> (Words, Trace) {
                 context: [0; CONTEXT_WORDS],
                 fault_ip: 0,
                 work_units: 0,
+                exception: (0x9200_0007, 0xdead_0000),
                 buffer: vec![],
             },
             exit: Some(carried.clone()),
@@ -343,6 +356,7 @@ fn sample() -> (Words, Trace) {
             context,
             fault_ip: 4,
             work_units: 99,
+            exception: (0x5600_0000, 0),
             buffer: vec![(1, 2)],
         },
         exit: None,

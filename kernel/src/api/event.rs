@@ -21,12 +21,51 @@ pub enum Event {
     Interrupt(u64),
 }
 
+/// The event of a synchronous exception from user level, from its syndrome (ESR_EL1) and
+/// fault address (FAR_EL1), as seL4's el0_sync vector sorts them: `svc` is a syscall, an
+/// instruction or data abort from EL0 a VM fault at `far`, anything else a user exception
+/// carrying the syndrome. (FP/SIMD traps never get here: the arch layer gives the thread
+/// the FPU and returns.)
+pub fn decode_exception(esr: u64, far: u64) -> Event {
+    use crate::machine::esr::{EC_DABT_LOWER, EC_IABT_LOWER, EC_SVC64, class};
+    use crate::mutant::{self, Mutant};
+    match class(esr) {
+        EC_SVC64 => Event::Syscall,
+        c @ (EC_DABT_LOWER | EC_IABT_LOWER) => Event::Fault(Fault::VmFault {
+            addr: far,
+            fsr: esr,
+            instruction: (c == EC_IABT_LOWER) != mutant::on(Mutant::AbortKindSwapped),
+        }),
+        _ => Event::Fault(Fault::UserException {
+            number: esr,
+            code: 0,
+        }),
+    }
+}
+
+/// seL4's handleVMFault: an instruction abort reports the thread's restart pc as its
+/// address (the fetch that faulted), a data abort the fault address register.
+fn vm_fault_address<M: Machine>(m: &M, t: crate::model::Tcb, f: Fault) -> Fault {
+    match f {
+        Fault::VmFault {
+            fsr,
+            instruction: true,
+            ..
+        } => Fault::VmFault {
+            addr: t.get(m, crate::model::tcb::field::FAULT_IP),
+            fsr,
+            instruction: true,
+        },
+        f => f,
+    }
+}
+
 /// seL4's handleEvent: performs `event` for the current thread, then schedules and
 /// activates the thread to run. Afterwards `ks.current` is that thread, or None to idle.
 pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     match (event, ks.current) {
         (Event::Syscall, Some(t)) => handle_syscall(ks, m, t),
-        (Event::Fault(f), Some(t)) => handle_fault(ks, m, t, f),
+        (Event::Fault(f), Some(t)) => handle_fault(ks, m, t, vm_fault_address(m, t, f)),
         (Event::TimerTick, _) => timer_tick(ks, m),
         (Event::Interrupt(irq), _) => handle_interrupt(ks, m, irq),
         _ => {}

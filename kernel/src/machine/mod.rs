@@ -71,6 +71,12 @@ pub trait Machine: Memory {
     /// Sends what [`Machine::trace_words`] buffered on (the end of a record).
     #[cfg(feature = "trace")]
     fn trace_flush(&mut self) {}
+    /// The syndrome and fault address of the synchronous exception being handled (ESR_EL1
+    /// and FAR_EL1), as the trace records them for the spec to decode (feature `trace`).
+    #[cfg(feature = "trace")]
+    fn exception_registers(&self) -> (u64, u64) {
+        (0, 0)
+    }
 }
 
 /// Cache maintenance a user level may ask for on its memory.

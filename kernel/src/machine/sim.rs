@@ -18,6 +18,9 @@ pub struct SimMachine {
     pub edge_irqs: std::collections::BTreeSet<u64>,
     /// Software-generated interrupts sent, as (SGI, target), oldest first.
     pub sgis: Vec<(u64, u64)>,
+    /// The syndrome and fault address of the exception being handled (ESR_EL1, FAR_EL1),
+    /// set by whoever makes the exception.
+    pub exception: (u64, u64),
     /// The trace recorded so far (feature `trace`), if recording is on.
     #[cfg(feature = "trace")]
     pub trace: Option<Vec<u64>>,
@@ -34,6 +37,7 @@ impl SimMachine {
             pending: false,
             edge_irqs: Default::default(),
             sgis: Vec::new(),
+            exception: (0, 0),
             #[cfg(feature = "trace")]
             trace: None,
         }
@@ -128,4 +132,8 @@ impl Machine for SimMachine {
     }
     #[cfg(feature = "trace")]
     fn trace_flush(&mut self) {}
+    #[cfg(feature = "trace")]
+    fn exception_registers(&self) -> (u64, u64) {
+        self.exception
+    }
 }

@@ -382,6 +382,48 @@ fn other_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<St
             },
         ),
         (
+            // Exceptions, decoded on both sides from their syndromes: an instruction abort
+            // by the thread with a fault handler (the second prelude thread runs first
+            // once the root task blocks), whose VMFault message gives the restart pc as the
+            // address, not the fault address register (seL4's handleVMFault; the kernel
+            // once gave FAR); a reply that restarts it; then a breakpoint and a data abort,
+            // each a fault message or a stopped thread as the thread's handler says.
+            "exceptions and their fault messages",
+            {
+                let ep = e + PRELUDE_SLOTS;
+                let ipc = |sys: Syscall, words: Vec<u64>| Step::Ipc {
+                    sys,
+                    cptr: ep,
+                    label: 0,
+                    words,
+                    caps: vec![],
+                };
+                let il = 1 << 25;
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    ipc(Syscall::Recv, vec![]),
+                    Step::Exception {
+                        esr: 0x20 << 26 | il | 0x06,
+                        far: 0xdead_beef,
+                    },
+                    ipc(Syscall::Reply, vec![]),
+                    ipc(Syscall::Recv, vec![]),
+                    Step::Exception {
+                        esr: 0x3c << 26 | il | 0x42,
+                        far: 0,
+                    },
+                    ipc(Syscall::ReplyRecv, vec![0x40_1000, 0x7000, 0]),
+                    Step::Exception {
+                        esr: 0x24 << 26 | il | 1 << 6 | 0x07,
+                        far: PRELUDE_VADDR + 0x18,
+                    },
+                    Step::Exception { esr: il, far: 0 },
+                    Step::Identify { cptr: ep },
+                ]);
+                p
+            },
+        ),
+        (
             // SGI signal caps: every refusal of IssueSGISignal in seL4's order, a cap issued,
             // identified, copied, invoked with two labels, then revoked with IRQControl.
             "SGI signal caps",

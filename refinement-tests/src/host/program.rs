@@ -19,6 +19,12 @@ pub enum Step {
     Identify { cptr: u64 },
     /// `n` timer ticks (5 end a timeslice): round robin among equal priorities.
     Ticks(u8),
+    /// The running thread takes a synchronous exception with this syndrome (ESR_EL1) and
+    /// fault address (FAR_EL1): an abort, an undefined instruction, a breakpoint, or any
+    /// syndrome at all. Both sides decode it (the kernel's arch decoding against the
+    /// spec's); a thread with a fault handler sends it a fault message, one without stops.
+    /// (Host only: a program on QEMU skips it.)
+    Exception { esr: u64, far: u64 },
     /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
     /// compared.
     NBRecv { cptr: u64 },
@@ -55,7 +61,7 @@ impl Step {
             } => Some((*sys, *cptr, *label, words, caps)),
             Step::Identify { cptr } => Some((Syscall::DebugCapIdentify, *cptr, 0, &[], &[])),
             Step::NBRecv { cptr } => Some((Syscall::NBRecv, *cptr, 0, &[], &[])),
-            Step::Ticks(_) => None,
+            Step::Ticks(_) | Step::Exception { .. } => None,
         }
     }
 }
@@ -109,7 +115,43 @@ pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Ste
         1 => slot(u, e).prop_map(|cptr| Step::Identify { cptr }),
         1 => window(e).prop_map(|cptr| Step::NBRecv { cptr }),
         1 => (1u8..8).prop_map(Step::Ticks),
+        1 => exception_step(),
     ]
+}
+
+/// A synchronous exception: data and instruction aborts from EL0 (a translation, access
+/// flag or permission fault, a read or a write) at an address near the program's mappings
+/// or anywhere, undefined instructions, breakpoints, and random syndromes (never the
+/// FP/SIMD trap, which the arch layer handles without an event, nor an svc).
+fn exception_step() -> impl Strategy<Value = Step> {
+    let il = 1u64 << 25;
+    let abort = (
+        prop::sample::select(vec![0x20u64, 0x24]),
+        prop::sample::select(vec![0x04u64, 0x05, 0x06, 0x07, 0x09, 0x0b, 0x0d, 0x0f]),
+        any::<bool>(),
+        prop_oneof![
+            Just(PRELUDE_VADDR),
+            (0u64..0x4000).prop_map(|o| PRELUDE_VADDR + o),
+            any::<u64>(),
+        ],
+    )
+        .prop_map(move |(class, fsc, write, far)| Step::Exception {
+            esr: class << 26 | il | u64::from(write && class == 0x24) << 6 | fsc,
+            far,
+        });
+    let other = prop_oneof![
+        Just(il),
+        (0u64..0x1_0000).prop_map(move |imm| 0x3c << 26 | il | imm),
+        any::<u32>()
+            // Not the FP/SIMD trap (the arch layer's own) nor an svc (a syscall step).
+            .prop_filter("not FP/SIMD or svc", |w| !matches!(
+                (w >> 26) & 0x3f,
+                0x07 | 0x15
+            ))
+            .prop_map(u64::from),
+    ]
+    .prop_map(|esr| Step::Exception { esr, far: 0 });
+    prop_oneof![2 => abort, 1 => other]
 }
 
 /// Steps of the kind `retype`.

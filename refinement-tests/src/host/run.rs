@@ -110,6 +110,11 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
                 prop_assert_eq!(kv, sv, "step {}: {:?}", n, st);
             }
         }
+        Step::Exception { esr, far } => {
+            k.exception(*esr, *far);
+            let regs = std::array::from_fn(|i| s.s.tcb(t.0).regs[gpr_index(i)]);
+            s.event(spec::api::event::decode_exception(*esr, *far, regs, vec![]));
+        }
         Step::Ticks(n) => {
             count(0, u64::from(*n) - 1);
             for _ in 0..*n {
@@ -248,6 +253,7 @@ pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
                     k.tick();
                 }
             }
+            (Step::Exception { esr, far }, _) => k.exception(*esr, *far),
             (_, Some((sys, cptr, label, words, caps))) => k.syscall(sys, cptr, label, words, caps),
             (_, None) => {}
         }

@@ -30,6 +30,8 @@ pub const WINDOW: u64 = 40;
 pub const DEPTH: u64 = 64;
 /// The highest interrupt line of the simulated interrupt controller (a GIC with 1024).
 pub const MAX_IRQ: u64 = 1023;
+/// ESR_EL1 for `svc #0` from AArch64: class 0x15, a 32-bit instruction.
+pub const SVC_SYNDROME: u64 = 0x15 << 26 | 1 << 25;
 
 /// The kernel's portable core on a simulated machine, and the root task's thread.
 pub struct Kernel {
@@ -165,7 +167,23 @@ impl Kernel {
         let pc = t.reg(&self.m, reg::PC);
         t.set_reg(&mut self.m, reg::PC, pc.wrapping_add(4));
         t.set(&mut self.m, field::FAULT_IP, pc);
-        handle_event(&mut self.ks, &mut self.m, Event::Syscall);
+        self.exception(SVC_SYNDROME, 0);
+    }
+
+    /// The current thread takes a synchronous exception with syndrome `esr` and fault
+    /// address `far` at its pc (an `svc` has advanced the pc already): the arch layer's
+    /// decoding, then the kernel.
+    pub fn exception(&mut self, esr: u64, far: u64) {
+        if let Some(t) = self.ks.current
+            && (esr >> 26) & 0x3f != kernel::machine::esr::EC_SVC64
+        {
+            // seL4's FaultIP for an exception: the instruction that took it.
+            let pc = t.reg(&self.m, reg::PC);
+            t.set(&mut self.m, field::FAULT_IP, pc);
+        }
+        self.m.exception = (esr, far);
+        let event = kernel::api::event::decode_exception(esr, far);
+        handle_event(&mut self.ks, &mut self.m, event);
     }
 
     /// The timer ticks while the current thread runs: the arch entry records where it was

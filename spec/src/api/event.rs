@@ -53,6 +53,27 @@ pub enum Event {
     },
 }
 
+/// seL4's el0_sync vector: the event a synchronous exception from user level is, from its
+/// syndrome (ESR_EL1, whose bits 31:26 are the exception class) and fault address
+/// (FAR_EL1). An `svc` from AArch64 (class 0x15) is a syscall with the registers and
+/// IPC-buffer words the thread left; an instruction abort (0x20) or a data abort (0x24)
+/// from EL0 a VM fault at `far`; anything else a user exception carrying the syndrome.
+/// (FP/SIMD traps, class 0x07, are the arch layer's own business and never an event.)
+pub fn decode_exception(esr: u64, far: u64, regs: [u64; 8], buffer: Vec<(usize, u64)>) -> Event {
+    const SVC_AARCH64: u64 = 0x15;
+    const INSTRUCTION_ABORT_LOWER_EL: u64 = 0x20;
+    const DATA_ABORT_LOWER_EL: u64 = 0x24;
+    match (esr >> 26) & 0x3f {
+        SVC_AARCH64 => Event::Syscall { regs, buffer },
+        class @ (INSTRUCTION_ABORT_LOWER_EL | DATA_ABORT_LOWER_EL) => Event::VmFault {
+            addr: far,
+            fsr: esr,
+            instruction: class == INSTRUCTION_ABORT_LOWER_EL,
+        },
+        _ => Event::UserException { esr },
+    }
+}
+
 impl Event {
     /// A syscall event with the given number and registers x0..x6.
     pub fn syscall(sys: sel4_abi::Syscall, x: [u64; 7]) -> Event {

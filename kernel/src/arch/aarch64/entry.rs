@@ -281,21 +281,7 @@ extern "C" fn el0_exception(kind: u64) -> ! {
                 Some(e) => e,
                 None => return_to_user(ks, m),
             },
-            esr::EC_SVC64 => Event::Syscall,
-            esr::EC_DABT_LOWER => Event::Fault(Fault::VmFault {
-                addr: cpu::far(),
-                fsr: syndrome,
-                instruction: false,
-            }),
-            esr::EC_IABT_LOWER => Event::Fault(Fault::VmFault {
-                addr: cpu::far(),
-                fsr: syndrome,
-                instruction: true,
-            }),
-            _ => Event::Fault(Fault::UserException {
-                number: syndrome,
-                code: 0,
-            }),
+            _ => crate::api::event::decode_exception(syndrome, cpu::far()),
         };
         handle_event(ks, m, event);
     } else if kind == 1 {

@@ -119,6 +119,10 @@ impl Machine for KernelMachine {
     fn trace_flush(&mut self) {
         self.trace.flush();
     }
+    #[cfg(feature = "trace")]
+    fn exception_registers(&self) -> (u64, u64) {
+        (cpu::esr(), cpu::far())
+    }
     fn interrupt_pending(&self) -> bool {
         cpu::irq_pending()
     }
