@@ -55,11 +55,17 @@ pub enum Mutant {
     SchedulerActionNotReset,
     /// The exception decoding takes a data abort for an instruction abort and back.
     AbortKindSwapped,
+    /// IRQHandler Ack leaves the line masked at the interrupt controller.
+    AckLeavesMasked,
+    /// IssueIRQHandlerTrigger does not configure the line's trigger.
+    IrqTriggerIgnored,
+    /// Deleting a line's last handler cap leaves the line enabled.
+    DeletedHandlerLeavesUnmasked,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 23] = [
+    pub const ALL: [Mutant; 26] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -83,6 +89,9 @@ impl Mutant {
         Mutant::TimeSliceRefilledShort,
         Mutant::SchedulerActionNotReset,
         Mutant::AbortKindSwapped,
+        Mutant::AckLeavesMasked,
+        Mutant::IrqTriggerIgnored,
+        Mutant::DeletedHandlerLeavesUnmasked,
     ];
 
     /// The mutant's name, as written in the source (how a QEMU run chooses one:
@@ -112,6 +121,9 @@ impl Mutant {
             Mutant::TimeSliceRefilledShort => "TimeSliceRefilledShort",
             Mutant::SchedulerActionNotReset => "SchedulerActionNotReset",
             Mutant::AbortKindSwapped => "AbortKindSwapped",
+            Mutant::AckLeavesMasked => "AckLeavesMasked",
+            Mutant::IrqTriggerIgnored => "IrqTriggerIgnored",
+            Mutant::DeletedHandlerLeavesUnmasked => "DeletedHandlerLeavesUnmasked",
         }
     }
 

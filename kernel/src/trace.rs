@@ -186,7 +186,8 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
     // Every line that is not inactive.
     for (line, &st) in ks.irq_state.iter().enumerate() {
         if st != IrqState::Inactive as u8 {
-            trace_format::encode_irq(&mut Out(m), line as u64, u64::from(st));
+            let (enabled, edge) = m.irq_line(line as u64);
+            trace_format::encode_irq(&mut Out(m), line as u64, u64::from(st), enabled, edge);
         }
     }
     let action = match ks.action {

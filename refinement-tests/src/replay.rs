@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use trace_format::pte::PteProj;
 use trace_format::{
-    CapProj, EventKind, Exit, ObjectProj, SlotProj, TableProj, ThreadProj, Trace, flags, irq, mdb,
-    object_state, sched, state,
+    CapProj, EventKind, Exit, IrqProj, ObjectProj, SlotProj, TableProj, ThreadProj, Trace, flags,
+    irq, mdb, object_state, sched, state,
 };
 
 /// Where the spec keeps its idle thread when the kernel's has no TCB (the trace names it
@@ -194,10 +194,23 @@ pub fn project(s: &State) -> Exit {
     let irqs = s
         .irq_states
         .iter()
-        .filter_map(|(&line, st)| match st {
-            IrqState::Inactive => None,
-            IrqState::Signal => Some((line, irq::SIGNAL)),
-            IrqState::Timer => Some((line, irq::TIMER)),
+        .filter_map(|(&line, st)| {
+            // The controller lets a line through while the kernel owns it (the timer) or a
+            // handler has it and has acknowledged its last interrupt.
+            let (state, enabled) = match st {
+                IrqState::Inactive => return None,
+                IrqState::Signal => (irq::SIGNAL, !s.masked_irqs.contains(&line)),
+                IrqState::Timer => (irq::TIMER, true),
+            };
+            let edge = s.edge_irqs.contains(&line);
+            Some((
+                line,
+                IrqProj {
+                    state,
+                    enabled,
+                    edge,
+                },
+            ))
         })
         .collect();
     let (asid_pools, asids, tables) = address_spaces(s);
@@ -621,7 +634,13 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
         );
     }
     if k.irqs != s.irqs {
-        let _ = writeln!(d, "- IRQ states: {:?}\n+ IRQ states: {:?}", k.irqs, s.irqs);
+        let lines: BTreeSet<u64> = k.irqs.keys().chain(s.irqs.keys()).copied().collect();
+        for line in lines {
+            let (a, b) = (k.irqs.get(&line), s.irqs.get(&line));
+            if a != b {
+                let _ = writeln!(d, "- IRQ {line}: {a:?}\n+ IRQ {line}: {b:?}");
+            }
+        }
     }
     if k.sched_action != s.sched_action {
         let _ = writeln!(

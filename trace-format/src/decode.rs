@@ -3,7 +3,7 @@
 
 use crate::pte::PteProj;
 use crate::{
-    BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, MAGIC, MAX_QUEUE, SlotProj,
+    BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, IrqProj, MAGIC, MAX_QUEUE, SlotProj,
     THREAD_WORDS, ThreadProj, VERSION, tag,
 };
 use alloc::collections::BTreeMap;
@@ -57,8 +57,9 @@ pub struct Exit {
     pub objects: BTreeMap<u64, ObjectProj>,
     /// The non-empty ready queues, by priority.
     pub ready: BTreeMap<u64, Vec<u64>>,
-    /// The interrupt lines that are not inactive, with their states.
-    pub irqs: BTreeMap<u64, u64>,
+    /// The interrupt lines that are not inactive: their states, and the interrupt
+    /// controller's view of them.
+    pub irqs: BTreeMap<u64, IrqProj>,
     /// The scheduler's action ([`crate::sched`], or the thread to switch to).
     pub sched_action: u64,
     /// The ASID table: each pool by the ASIDs' high bits.
@@ -427,8 +428,15 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
                 exit.ready.insert(prio, q);
             }
             tag::IRQ => {
-                let [line, state] = r.array::<2>("an IRQ")?;
-                exit.irqs.insert(line, state);
+                let [line, state, enabled, edge] = r.array::<4>("an IRQ")?;
+                exit.irqs.insert(
+                    line,
+                    IrqProj {
+                        state,
+                        enabled: enabled != 0,
+                        edge: edge != 0,
+                    },
+                );
             }
             tag::SCHED => exit.sched_action = r.word("the scheduler's action")?,
             tag::ASID_POOL => {

@@ -20,7 +20,7 @@
 //!         | NOTIFICATION ntfn state badge bound_tcb n tcb{n}
 //!         | SAME_OBJECT ptr
 //!         | READY priority n tcb{n}
-//!         | IRQ line state
+//!         | IRQ line state enabled edge
 //!         | SCHED action
 //!         | ASID_POOL high pool n (low vspace){n}
 //!         | PAGE_TABLE table level n (index descriptor){n}
@@ -41,7 +41,8 @@
 //! seL4's list, and the revocable and first-badged flags, [`mdb`]); every endpoint and
 //! notification a cap names or a thread waits on or is bound to, with its state and queue
 //! in order; the ready queues by priority, each in order; and every interrupt line that is
-//! not inactive with its state ([`irq`]); the scheduler's action ([`sched`]); every ASID
+//! not inactive with its state ([`irq`]) and what the interrupt controller holds for it
+//! (enabled, edge-triggered); the scheduler's action ([`sched`]); every ASID
 //! pool of the ASID table with the VSpace of each assigned ASID; and every translation
 //! table reachable from those VSpaces, level by level, as the raw descriptors the MMU reads
 //! (every non-zero entry; [`pte`] says what one means). A
@@ -80,8 +81,9 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// The format version this crate writes and reads (2: the derivation tree, endpoints,
 /// notifications, ready queues and IRQ states joined the projection; 3: threads' time
 /// slices, the scheduler's action, the ASID table and the translation tables; 4: the raw
-/// syndrome and fault address of a synchronous exception in its entry).
-pub const VERSION: u64 = 4;
+/// syndrome and fault address of a synchronous exception in its entry; 5: an IRQ item's
+/// line as the interrupt controller holds it, enabled and edge-triggered or not).
+pub const VERSION: u64 = 5;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -237,9 +239,21 @@ pub fn encode_ready(s: &mut impl Sink, priority: u64, queue: &[u64]) {
     s.words(queue);
 }
 
-/// Writes an IRQ item.
-pub fn encode_irq(s: &mut impl Sink, line: u64, state: u64) {
-    s.words(&[tag::IRQ, line, state]);
+/// Writes an IRQ item: the line's seL4 state, and whether the interrupt controller has it
+/// enabled and edge-triggered.
+pub fn encode_irq(s: &mut impl Sink, line: u64, state: u64, enabled: bool, edge: bool) {
+    s.words(&[tag::IRQ, line, state, enabled as u64, edge as u64]);
+}
+
+/// An interrupt line in the projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrqProj {
+    /// An [`irq`] state.
+    pub state: u64,
+    /// The interrupt controller lets it through (unmasked).
+    pub enabled: bool,
+    /// Configured edge-triggered (else level-sensitive).
+    pub edge: bool,
 }
 
 /// Slots per chunk of a [`tag::SAME_CAPS`] item.

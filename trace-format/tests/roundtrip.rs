@@ -187,8 +187,8 @@ fn sample() -> (Words, Trace) {
         &[],
     );
     encode_ready(&mut w, 100, &[0x7000, 0x8000]);
-    encode_irq(&mut w, 27, irq::TIMER);
-    encode_irq(&mut w, 33, irq::SIGNAL);
+    encode_irq(&mut w, 27, irq::TIMER, true, false);
+    encode_irq(&mut w, 33, irq::SIGNAL, false, true);
     encode_sched(&mut w, 0x6000);
     // An ASID pool with ASID 1's VSpace, whose root points to a level-1 table that maps a
     // 1 GiB block read-only and executable, and holds one descriptor no kernel writes.
@@ -320,8 +320,22 @@ fn sample() -> (Words, Trace) {
     carried.current = 0;
     carried.preempted_at = 0;
     exit.ready.insert(100, vec![0x7000, 0x8000]);
-    exit.irqs.insert(27, irq::TIMER);
-    exit.irqs.insert(33, irq::SIGNAL);
+    exit.irqs.insert(
+        27,
+        IrqProj {
+            state: irq::TIMER,
+            enabled: true,
+            edge: false,
+        },
+    );
+    exit.irqs.insert(
+        33,
+        IrqProj {
+            state: irq::SIGNAL,
+            enabled: false,
+            edge: true,
+        },
+    );
     exit.sched_action = 0x6000;
     let mut steps = vec![Step {
         entry: Entry {

@@ -7,6 +7,7 @@ use super::cte::cte_delete_one;
 use super::notification::send_signal;
 use crate::machine::Machine;
 use crate::model::{Cap, IrqState, KernelState, Slot};
+use crate::mutant::{self, Mutant};
 use sel4_abi::CapRights;
 
 /// The state of line `irq` (seL4's intStateIRQTable entry).
@@ -54,7 +55,7 @@ pub fn deleting_irq_handler<M: Machine>(ks: &mut KernelState, m: &mut M, irq: u6
     let node = irq_node_slot(ks, irq);
     cte_delete_one(ks, m, node);
     set_irq_state(ks, irq, IrqState::Inactive);
-    m.mask_irq(irq, true);
+    m.mask_irq(irq, !mutant::on(Mutant::DeletedHandlerLeavesUnmasked));
 }
 
 /// seL4's handleInterrupt for a line other than the timer: signal the handler's

@@ -77,6 +77,12 @@ pub trait Machine: Memory {
     fn exception_registers(&self) -> (u64, u64) {
         (0, 0)
     }
+    /// What the interrupt controller holds for line `irq`: whether it is enabled (unmasked)
+    /// and whether it is edge-triggered, read back from the controller (feature `trace`).
+    #[cfg(feature = "trace")]
+    fn irq_line(&self, _irq: u64) -> (bool, bool) {
+        (false, false)
+    }
 }
 
 /// Cache maintenance a user level may ask for on its memory.

@@ -100,6 +100,10 @@ impl Machine for SimMachine {
         self.pending
     }
     fn set_irq_trigger(&mut self, irq: u64, edge: bool) {
+        // As a GIC: a private line's trigger is fixed.
+        if irq < 32 {
+            return;
+        }
         if edge {
             self.edge_irqs.insert(irq);
         } else {
@@ -135,5 +139,12 @@ impl Machine for SimMachine {
     #[cfg(feature = "trace")]
     fn exception_registers(&self) -> (u64, u64) {
         self.exception
+    }
+    #[cfg(feature = "trace")]
+    fn irq_line(&self, irq: u64) -> (bool, bool) {
+        (
+            self.unmasked_irqs.contains(&irq),
+            self.edge_irqs.contains(&irq),
+        )
     }
 }

@@ -8,6 +8,7 @@ use crate::kernel::cte::{cte_delete_one, cte_insert, ensure_empty_slot};
 use crate::kernel::interrupt::{irq_node_slot, irq_state, set_irq_state};
 use crate::machine::{Machine, Memory};
 use crate::model::{Cap, IrqState, KernelState, Slot, SyscallError};
+use crate::mutant::{self, Mutant};
 use sel4_abi::config::NUM_SGIS;
 use sel4_abi::{CapRights, IrqControlLabel, IrqHandlerLabel};
 
@@ -133,7 +134,9 @@ pub fn invoke_irq_control(ks: &mut KernelState, m: &mut impl Machine, inv: IrqCo
             src,
             dest,
         } => {
-            if let Some(edge) = trigger {
+            if let Some(edge) = trigger
+                && !mutant::on(Mutant::IrqTriggerIgnored)
+            {
                 m.set_irq_trigger(irq, edge);
             }
             set_irq_state(ks, irq, IrqState::Signal);
@@ -180,7 +183,7 @@ pub fn decode_irq_handler(
 /// Performs a decoded IRQHandler invocation.
 pub fn invoke_irq_handler(ks: &mut KernelState, m: &mut impl Machine, inv: IrqHandlerInvocation) {
     match inv {
-        IrqHandlerInvocation::Ack(irq) => m.mask_irq(irq, false),
+        IrqHandlerInvocation::Ack(irq) => m.mask_irq(irq, mutant::on(Mutant::AckLeavesMasked)),
         IrqHandlerInvocation::SetNotification { irq, cap, slot } => {
             let node = irq_node_slot(ks, irq);
             cte_delete_one(ks, m, node);

@@ -424,6 +424,50 @@ fn other_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<St
             },
         ),
         (
+            // Interrupt lines as the controller holds them: a handler issued edge-triggered
+            // (enabled), an interrupt (signalled, masked), a poll, Ack (enabled again), a
+            // second interrupt; a level-triggered line; the first handler deleted (masked,
+            // inactive) and issued again without a trigger (the line keeps its trigger);
+            // an interrupt on a masked line, which the controller does not deliver.
+            "interrupt lines",
+            {
+                let ntfn = e + PRELUDE_SLOTS + 1;
+                let (h40, h33) = (e, e + 1);
+                let issue = |irq: u64, trigger: Option<u64>, slot: u64| match trigger {
+                    Some(t) => call(
+                        init_cap::IRQ_CONTROL,
+                        L::ArmIrqIssueIrqHandlerTrigger,
+                        vec![irq, t, slot, DEPTH],
+                        vec![cn],
+                    ),
+                    None => call(
+                        init_cap::IRQ_CONTROL,
+                        L::IrqIssueIrqHandler,
+                        vec![irq, slot, DEPTH],
+                        vec![cn],
+                    ),
+                };
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    issue(40, Some(1), h40),
+                    call(h40, L::IrqSetIrqHandler, vec![], vec![ntfn]),
+                    Step::Interrupt { irq: 40 },
+                    Step::NBRecv { cptr: ntfn },
+                    Step::Interrupt { irq: 40 },
+                    call(h40, L::IrqAckIrq, vec![], vec![]),
+                    Step::Interrupt { irq: 40 },
+                    issue(33, Some(0), h33),
+                    Step::Interrupt { irq: 33 },
+                    call(cn, L::CNodeDelete, vec![h40, DEPTH], vec![cn]),
+                    Step::Interrupt { irq: 40 },
+                    issue(40, None, h40),
+                    Step::NBRecv { cptr: ntfn },
+                    Step::Identify { cptr: h40 },
+                ]);
+                p
+            },
+        ),
+        (
             // SGI signal caps: every refusal of IssueSGISignal in seL4's order, a cap issued,
             // identified, copied, invoked with two labels, then revoked with IRQControl.
             "SGI signal caps",

@@ -25,6 +25,10 @@ pub enum Step {
     /// spec's); a thread with a fault handler sends it a fault message, one without stops.
     /// (Host only: a program on QEMU skips it.)
     Exception { esr: u64, far: u64 },
+    /// Interrupt line `irq` fires: the kernel takes it if the interrupt controller has it
+    /// enabled (as the hardware would), and the spec is given the same interrupt. (Host
+    /// only.)
+    Interrupt { irq: u64 },
     /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
     /// compared.
     NBRecv { cptr: u64 },
@@ -61,7 +65,7 @@ impl Step {
             } => Some((*sys, *cptr, *label, words, caps)),
             Step::Identify { cptr } => Some((Syscall::DebugCapIdentify, *cptr, 0, &[], &[])),
             Step::NBRecv { cptr } => Some((Syscall::NBRecv, *cptr, 0, &[], &[])),
-            Step::Ticks(_) | Step::Exception { .. } => None,
+            Step::Ticks(_) | Step::Exception { .. } | Step::Interrupt { .. } => None,
         }
     }
 }
@@ -116,6 +120,55 @@ pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Ste
         1 => window(e).prop_map(|cptr| Step::NBRecv { cptr }),
         1 => (1u8..8).prop_map(Step::Ticks),
         1 => exception_step(),
+        3 => irq_step(e),
+    ]
+}
+
+/// Interrupt lines the programs use: two shared peripheral lines, a private one, the
+/// timer's (IRQControl refuses it), the last line and one past it.
+const IRQ_LINES: [u64; 6] = [33, 40, 20, sel4_abi::config::KERNEL_TIMER_IRQ, 1023, 1024];
+
+/// IRQ handlers: issued (with and without a trigger) into the window, acknowledged, given
+/// the prelude's notification or another cap, cleared; and interrupts on those lines.
+fn irq_step(e: u64) -> impl Strategy<Value = Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let line = prop::sample::select(IRQ_LINES.to_vec());
+    let issue = (line.clone(), window(e), prop::option::of(0u64..3)).prop_map(
+        move |(irq, slot, trigger)| match trigger {
+            None => call(
+                init_cap::IRQ_CONTROL,
+                L::IrqIssueIrqHandler,
+                vec![irq, slot, DEPTH],
+                vec![cn],
+            ),
+            Some(t) => call(
+                init_cap::IRQ_CONTROL,
+                L::ArmIrqIssueIrqHandlerTrigger,
+                vec![irq, t, slot, DEPTH],
+                vec![cn],
+            ),
+        },
+    );
+    let ntfn = e + PRELUDE_SLOTS + 1;
+    let handler = (
+        prop_oneof![2 => Just(e + IRQ_HANDLER_SLOT), 1 => window(e)],
+        prop::sample::select(vec![
+            L::IrqAckIrq,
+            L::IrqSetIrqHandler,
+            L::IrqClearIrqHandler,
+        ]),
+        prop_oneof![3 => Just(ntfn), 1 => window(e)],
+    )
+        .prop_map(|(cptr, label, cap)| match label {
+            L::IrqSetIrqHandler => call(cptr, label, vec![], vec![cap]),
+            _ => call(cptr, label, vec![], vec![]),
+        });
+    prop_oneof![
+        2 => issue,
+        3 => handler,
+        // Mostly the lines a handler is likeliest to hold.
+        3 => prop_oneof![4 => prop::sample::select(vec![33u64, 40]), 1 => line]
+            .prop_map(|irq| Step::Interrupt { irq }),
     ]
 }
 
@@ -412,11 +465,43 @@ pub fn program() -> impl Strategy<Value = Vec<Step>> {
     let (k, _, u0, u1, e) = boot_both();
     let ipc_buffer = k.root.ipc_buffer(&k.m);
     let prelude = prelude(u1, e, ipc_buffer);
-    prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40).prop_map(move |random| {
-        let mut p = prelude.clone();
-        p.extend(random);
-        p
-    })
+    let irq = irq_prelude(e);
+    (
+        any::<bool>(),
+        prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40),
+    )
+        .prop_map(move |(with_irq, random)| {
+            let mut p = prelude.clone();
+            if with_irq {
+                p.extend(irq.clone());
+            }
+            p.extend(random);
+            p
+        })
+}
+
+/// Where half the host programs keep an IRQ handler (after the prelude's objects).
+pub const IRQ_HANDLER_SLOT: u64 = PRELUDE_SLOTS + 8;
+
+/// Half the host programs start with an IRQ handler for line 40, edge-triggered, signalling
+/// the prelude's notification, so interrupts, acknowledgements and bound notifications
+/// meet a live line.
+fn irq_prelude(e: u64) -> Vec<Step> {
+    let handler = e + IRQ_HANDLER_SLOT;
+    vec![
+        call(
+            init_cap::IRQ_CONTROL,
+            L::ArmIrqIssueIrqHandlerTrigger,
+            vec![40, 1, handler, DEPTH],
+            vec![init_cap::INIT_THREAD_CNODE],
+        ),
+        call(
+            handler,
+            L::IrqSetIrqHandler,
+            vec![],
+            vec![e + PRELUDE_SLOTS + 1],
+        ),
+    ]
 }
 
 /// Where the prelude puts its endpoint, notification, two threads and address space (after

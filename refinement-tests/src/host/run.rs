@@ -115,6 +115,16 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
             let regs = std::array::from_fn(|i| s.s.tcb(t.0).regs[gpr_index(i)]);
             s.event(spec::api::event::decode_exception(*esr, *far, regs, vec![]));
         }
+        Step::Interrupt { irq } => {
+            if k.interrupt(*irq) {
+                let event = if *irq == sel4_abi::config::KERNEL_TIMER_IRQ {
+                    spec::api::event::Event::TimerTick
+                } else {
+                    spec::api::event::Event::Interrupt { irq: *irq }
+                };
+                s.event(event);
+            }
+        }
         Step::Ticks(n) => {
             count(0, u64::from(*n) - 1);
             for _ in 0..*n {
@@ -254,6 +264,9 @@ pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
                 }
             }
             (Step::Exception { esr, far }, _) => k.exception(*esr, *far),
+            (Step::Interrupt { irq }, _) => {
+                k.interrupt(*irq);
+            }
             (_, Some((sys, cptr, label, words, caps))) => k.syscall(sys, cptr, label, words, caps),
             (_, None) => {}
         }

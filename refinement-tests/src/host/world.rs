@@ -5,8 +5,8 @@
 use kernel::api::Event;
 use kernel::kernel::boot::{self, BootParams, elf::testelf, regions::Region, regions::RegionList};
 use kernel::kernel::thread::lookup_ipc_buffer;
-use kernel::machine::Memory;
 use kernel::machine::sim::SimMachine;
+use kernel::machine::{Machine, Memory};
 use kernel::model::KernelState;
 use kernel::model::tcb::{field, reg};
 use kernel::model::{Cap as KCap, Slot, Tcb};
@@ -77,6 +77,7 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
     let r = boot::init(&mut ks, &mut m, &params).expect("boot");
     // The kernel's IRQ node and timer, as the arch layer sets them, inside the kernel image.
     kernel::kernel::interrupt::init_irqs(&mut ks, MAX_IRQ, KERNEL.start + 0x1_0000);
+    m.mask_irq(sel4_abi::config::KERNEL_TIMER_IRQ, false);
     // The trace starts here, as on the target: every entry the programs make is recorded
     // and replayed on a spec booted from the trace alone (`check`).
     if TRACING.get() {
@@ -184,6 +185,25 @@ impl Kernel {
         self.m.exception = (esr, far);
         let event = kernel::api::event::decode_exception(esr, far);
         handle_event(&mut self.ks, &mut self.m, event);
+    }
+
+    /// Line `irq` fires: if the interrupt controller lets it through, the kernel takes it
+    /// (the interrupted thread's restart pc is where it was). Returns whether it did.
+    pub fn interrupt(&mut self, irq: u64) -> bool {
+        if !self.m.unmasked_irqs.contains(&irq) {
+            return false;
+        }
+        if let Some(t) = self.ks.current {
+            let pc = t.reg(&self.m, reg::PC);
+            t.set(&mut self.m, field::FAULT_IP, pc);
+        }
+        let event = if irq == sel4_abi::config::KERNEL_TIMER_IRQ {
+            Event::TimerTick
+        } else {
+            Event::Interrupt(irq)
+        };
+        handle_event(&mut self.ks, &mut self.m, event);
+        true
     }
 
     /// The timer ticks while the current thread runs: the arch entry records where it was

@@ -242,6 +242,7 @@ fn initial_state(cfg: &BootConfig, l: &BootLayout) -> State {
         irq_node: l.irq_node,
         max_irq: cfg.max_irq,
         masked_irqs: BTreeSet::new(),
+        edge_irqs: BTreeSet::new(),
         boot_objects: BTreeSet::new(),
         console: String::new(),
         halted: false,

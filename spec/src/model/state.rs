@@ -44,6 +44,9 @@ pub struct State {
     pub max_irq: u64,
     /// IRQs raised but not yet acknowledged (masked until IRQHandler Ack).
     pub masked_irqs: BTreeSet<u64>,
+    /// Lines the interrupt controller has configured edge-triggered (the rest are
+    /// level-sensitive).
+    pub edge_irqs: BTreeSet<u64>,
     /// Objects the kernel made at boot (not carved from an untyped cap user level holds).
     pub boot_objects: BTreeSet<PAddr>,
     /// Characters printed by DebugPutChar.

@@ -18,6 +18,8 @@ pub enum IrqControlInvocation {
     /// (IssueIRQHandler and IssueIRQHandlerTrigger).
     IssueIrqHandler {
         irq: u64,
+        /// IssueIRQHandlerTrigger's trigger: edge (true) or level; None keeps the line's.
+        trigger: Option<bool>,
         src: SlotRef,
         dest: SlotRef,
     },
@@ -62,15 +64,17 @@ pub fn decode_irq_control(s: &State, a: &Args) -> Result<IrqControlInvocation, S
             else {
                 return Err(trunc);
             };
-            decode_issue_irq_handler(s, a, irq, index, depth, root)
+            decode_issue_irq_handler(s, a, irq, None, index, depth, root)
         }
         IrqControlLabel::IssueIrqHandlerTrigger => {
-            let (Some(irq), Some(_trigger), Some(index), Some(depth), Some((root, _))) =
+            let (Some(irq), Some(trigger), Some(index), Some(depth), Some((root, _))) =
                 (a.mr(0), a.mr(1), a.mr(2), a.mr(3), a.excap(0))
             else {
                 return Err(trunc);
             };
-            decode_issue_irq_handler(s, a, irq, index, depth, root)
+            // Word 1's low bit: 1 edge-triggered, 0 level-sensitive.
+            let edge = Some(trigger & 1 == 1);
+            decode_issue_irq_handler(s, a, irq, edge, index, depth, root)
         }
         IrqControlLabel::IssueSgiSignal => {
             let (Some(irq), Some(target), Some(index), Some(depth), Some((root, _))) =
@@ -89,6 +93,7 @@ fn decode_issue_irq_handler(
     s: &State,
     a: &Args,
     irq: u64,
+    trigger: Option<bool>,
     index: u64,
     depth: u64,
     root: Cap,
@@ -108,6 +113,7 @@ fn decode_issue_irq_handler(
     ensure_empty_slot(s, dest)?;
     Ok(IrqControlInvocation::IssueIrqHandler {
         irq,
+        trigger,
         src: a.slot,
         dest,
     })
@@ -181,7 +187,23 @@ pub fn decode_sgi_signal(a: &Args) -> Result<SgiSignalInvocation, SyscallError> 
 /// `Arch_invokeIssueSGISignal`.
 pub fn invoke_irq_control(s: &mut State, inv: IrqControlInvocation) {
     match inv {
-        IrqControlInvocation::IssueIrqHandler { irq, src, dest } => {
+        IrqControlInvocation::IssueIrqHandler {
+            irq,
+            trigger,
+            src,
+            dest,
+        } => {
+            // seL4's setIRQTrigger: the interrupt controller keeps a shared peripheral
+            // interrupt's trigger (lines 32 and up; a private line's is fixed).
+            if let Some(edge) = trigger
+                && irq >= 32
+            {
+                if edge {
+                    s.edge_irqs.insert(irq);
+                } else {
+                    s.edge_irqs.remove(&irq);
+                }
+            }
             s.irq_states.insert(irq, IrqState::Signal);
             s.cte_insert(Cap::IrqHandler { irq }, src, dest);
         }

@@ -163,6 +163,21 @@ impl Gic {
         dist.icfgr[reg].set(if edge { v | 1 << bit } else { v & !(1 << bit) });
     }
 
+    /// Whether line `irq` is enabled, and whether it is edge-triggered (a private line's
+    /// trigger is reported as level: the kernel never sets it).
+    #[cfg(feature = "trace")]
+    pub fn line_state(&self, irq: u32) -> (bool, bool) {
+        let (i, bit) = ((irq / 32) as usize, 1 << (irq % 32));
+        let enabled = match self {
+            Gic::V3 { redist, .. } if irq < 32 => redist.isenabler0.get() & bit != 0,
+            Gic::V2 { dist, .. } | Gic::V3 { dist, .. } => dist.isenabler[i].get() & bit != 0,
+        };
+        let (Gic::V2 { dist, .. } | Gic::V3 { dist, .. }) = self;
+        let edge =
+            irq >= 32 && dist.icfgr[(irq / 16) as usize].get() & 1 << (2 * (irq % 16) + 1) != 0;
+        (enabled, edge)
+    }
+
     /// Stops interrupt `irq`.
     pub fn disable(&self, irq: u32) {
         let (i, bit) = ((irq / 32) as usize, 1 << (irq % 32));

@@ -123,6 +123,12 @@ impl Machine for KernelMachine {
     fn exception_registers(&self) -> (u64, u64) {
         (cpu::esr(), cpu::far())
     }
+    #[cfg(feature = "trace")]
+    fn irq_line(&self, irq: u64) -> (bool, bool) {
+        self.gic
+            .as_ref()
+            .map_or((false, false), |g| g.line_state(irq as u32))
+    }
     fn interrupt_pending(&self) -> bool {
         cpu::irq_pending()
     }
