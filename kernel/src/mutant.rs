@@ -61,11 +61,13 @@ pub enum Mutant {
     IrqTriggerIgnored,
     /// Deleting a line's last handler cap leaves the line enabled.
     DeletedHandlerLeavesUnmasked,
+    /// PageTableUnmap leaves the table's entries in place (seL4 clears the table).
+    PageTableUnmapKeepsEntries,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 26] = [
+    pub const ALL: [Mutant; 27] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -92,6 +94,7 @@ impl Mutant {
         Mutant::AckLeavesMasked,
         Mutant::IrqTriggerIgnored,
         Mutant::DeletedHandlerLeavesUnmasked,
+        Mutant::PageTableUnmapKeepsEntries,
     ];
 
     /// The mutant's name, as written in the source (how a QEMU run chooses one:
@@ -124,6 +127,7 @@ impl Mutant {
             Mutant::AckLeavesMasked => "AckLeavesMasked",
             Mutant::IrqTriggerIgnored => "IrqTriggerIgnored",
             Mutant::DeletedHandlerLeavesUnmasked => "DeletedHandlerLeavesUnmasked",
+            Mutant::PageTableUnmapKeepsEntries => "PageTableUnmapKeepsEntries",
         }
     }
 

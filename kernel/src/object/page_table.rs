@@ -6,6 +6,7 @@ use crate::kernel::vspace::{lookup_pt_slot, unmap_page_table, vspace_arg};
 use crate::machine::{Machine, Memory};
 use crate::model::pte::{is_valid, table_desc};
 use crate::model::{Cap, KernelState, Mapping, Slot, SyscallError};
+use crate::mutant::{self, Mutant};
 use sel4_abi::PageTableLabel;
 
 /// A validated page-table invocation on the cap in `slot`.
@@ -119,7 +120,9 @@ pub fn invoke_page_table(ks: &mut KernelState, m: &mut impl Machine, inv: PageTa
         } => {
             if let Some(map) = mapping {
                 unmap_page_table(ks, m, base, map);
-                m.zero(base, 1 << sel4_abi::PAGE_TABLE_BITS);
+                if !mutant::on(Mutant::PageTableUnmapKeepsEntries) {
+                    m.zero(base, 1 << sel4_abi::PAGE_TABLE_BITS);
+                }
             }
             slot.set_cap(
                 m,

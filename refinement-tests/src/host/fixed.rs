@@ -347,7 +347,8 @@ fn other_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<St
             // execute-never, read-only, kernel-only uncached; the time slice running out
             // (the scheduler chooses again); a page unmapped, its page table unmapped, the
             // address space deleted (its ASID freed). The tables, the ASIDs, the scheduler's
-            // action and the time slices are compared through the replay of the trace.
+            // action and the time slices are compared through the replay of the trace. The
+            // table is mapped again after its unmap: it comes back empty.
             "mappings' rights and attributes",
             {
                 let vs = e + PRELUDE_SLOTS + 4;
@@ -375,6 +376,8 @@ fn other_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<St
                     call(e + 1, L::ArmPageUnmap, vec![], vec![]),
                     Step::Ticks(1),
                     call(vs + 3, L::ArmPageTableUnmap, vec![], vec![]),
+                    // Mapped again, the table is empty (seL4 clears it on unmap).
+                    call(vs + 3, L::ArmPageTableMap, vec![PRELUDE_VADDR, 0], vec![vs]),
                     call(cn, L::CNodeDelete, vec![vs, DEPTH], vec![cn]),
                     Step::Ticks(5),
                 ]);
