@@ -23,6 +23,7 @@ fn kernel_and_spec_agree_on_random_programs() {
         "refine: {programs} programs, {steps} kernel entries, the states compared after every step (seed {})",
         run.seed
     );
+    println!("{}", refinement_tests::host::coverage().report());
     if let Some(why) = run.failure {
         panic!(
             "the kernel and the spec diverge (reproduce: cargo xtask refine --cases {cases} --seed {}):\n{why}",

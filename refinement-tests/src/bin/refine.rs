@@ -92,6 +92,7 @@ fn main() -> ExitCode {
         println!(
             "refine on the host: {programs} programs, {steps} kernel entries, the states compared after every step (seed {seed})"
         );
+        println!("{}", host::coverage().report());
         return match run.failure {
             None => ExitCode::SUCCESS,
             Some(why) => {

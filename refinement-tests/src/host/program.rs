@@ -277,9 +277,16 @@ fn cnode_step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
 /// Steps of the kind `tcb_op`.
 fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
     let cn = init_cap::INIT_THREAD_CNODE;
+    let threads = [e + PRELUDE_SLOTS + 2, e + PRELUDE_SLOTS + 3];
+    let ntfn = e + PRELUDE_SLOTS + 1;
     (
-        // The root task's own TCB too: lowering its MCP then bounds its later requests.
-        prop_oneof![5 => window(e), 1 => Just(init_cap::INIT_THREAD_TCB)],
+        // The root task's own TCB too: lowering its MCP then bounds its later requests;
+        // and the prelude's threads, which hold a live thread's state.
+        prop_oneof![
+            4 => window(e),
+            2 => prop::sample::select(threads.to_vec()),
+            1 => Just(init_cap::INIT_THREAD_TCB),
+        ],
         prop::sample::select(vec![
             L::TcbSetPriority,
             L::TcbSetMcPriority,
@@ -287,17 +294,29 @@ fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
             L::TcbSetTlsBase,
             L::TcbSetFlags,
             L::TcbBindNotification,
+            L::TcbBindNotification,
             L::TcbUnbindNotification,
             L::TcbReadRegisters,
+            L::TcbWriteRegisters,
+            L::TcbCopyRegisters,
+            L::TcbSetIpcBuffer,
+            L::TcbSetSpace,
             L::TcbConfigure,
             L::TcbConfigure,
             L::TcbResume,
             L::TcbResume,
         ]),
         0u64..300,
-        window(e),
+        prop_oneof![2 => Just(ntfn), 3 => window(e)],
     )
         .prop_map(move |(t, op, v, other)| {
+            // Never the root task's registers: on QEMU it runs the program.
+            let t = match op {
+                L::TcbWriteRegisters | L::TcbCopyRegisters if t == init_cap::INIT_THREAD_TCB => {
+                    threads[0]
+                }
+                _ => t,
+            };
             let (words, caps) = match op {
                 // A thread in the root task's CSpace and VSpace, sharing its IPC buffer
                 // frame (the programs' threads run no code of their own: each step is a
@@ -316,6 +335,16 @@ fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
                 }
                 L::TcbBindNotification => (vec![], vec![other]),
                 L::TcbReadRegisters => (vec![0, v % 40], vec![]),
+                // No resume, no arch flags, a few registers (the pc first).
+                L::TcbWriteRegisters => (vec![0, 0, v % 5, v << 2, 0x10_0000, v, v ^ 1], vec![]),
+                // From the other prelude thread: suspend source and resume target as v says,
+                // the frame and integer registers.
+                L::TcbCopyRegisters => (vec![v & 3 | 0xc], vec![threads[1]]),
+                L::TcbSetIpcBuffer => (vec![ipc_buffer], vec![init_cap::INIT_THREAD_IPC_BUFFER]),
+                L::TcbSetSpace => (
+                    vec![if v & 1 == 0 { 0 } else { other }, 0, 0],
+                    vec![cn, init_cap::INIT_THREAD_VSPACE],
+                ),
                 L::TcbSetFlags => (vec![0, v & 1], vec![]),
                 _ => (vec![v], vec![]),
             };

@@ -37,6 +37,72 @@ pub fn skipped(k: &Kernel, s: &Step) -> bool {
 
 thread_local! {
     static COUNTS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
+    static COVERAGE: std::cell::RefCell<Coverage> = std::cell::RefCell::new(Coverage::default());
+}
+
+/// What the programs run so far on this thread reached: for each invocation label, the
+/// reply labels it got (0 success, else seL4's error code).
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    /// Invocation label → reply labels seen.
+    pub replies: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>>,
+}
+
+impl Coverage {
+    /// Labels that succeeded at least once, error codes seen, and what was never reached,
+    /// against seL4's totals.
+    pub fn report(&self) -> String {
+        use sel4_abi::{Error, InvocationLabel};
+        let labels = &InvocationLabel::ALL[1..];
+        let succeeded: Vec<_> = labels
+            .iter()
+            .filter(|&&l| {
+                self.replies
+                    .get(&(l as u64))
+                    .is_some_and(|r| r.contains(&0))
+            })
+            .collect();
+        let never: Vec<String> = labels
+            .iter()
+            .filter(|l| !succeeded.contains(l))
+            .map(|l| format!("{l:?}"))
+            .collect();
+        let errors: std::collections::BTreeSet<u64> = self
+            .replies
+            .values()
+            .flatten()
+            .copied()
+            .filter(|&e| e != 0)
+            .collect();
+        let codes = &Error::ALL[1..];
+        let unseen: Vec<String> = codes
+            .iter()
+            .filter(|e| !errors.contains(&e.word()))
+            .map(|e| format!("{e:?}"))
+            .collect();
+        format!(
+            "coverage: {}/{} labels succeeded (never: {}); {}/{} error codes replied (never: {})",
+            succeeded.len(),
+            labels.len(),
+            if never.is_empty() {
+                "none".to_owned()
+            } else {
+                never.join(", ")
+            },
+            codes.len() - unseen.len(),
+            codes.len(),
+            if unseen.is_empty() {
+                "none".to_owned()
+            } else {
+                unseen.join(", ")
+            },
+        )
+    }
+}
+
+/// The coverage of the programs run so far on this thread.
+pub fn coverage() -> Coverage {
+    COVERAGE.with(|c| c.borrow().clone())
 }
 
 /// Programs run and steps compared so far on this thread (each test has its own).
@@ -104,10 +170,25 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
             words,
             caps,
         } => {
+            // An invocation of a kernel object (not an IPC through an endpoint or a
+            // notification, whose reply is another thread's message or none).
+            let invocation = !matches!(
+                kernel::kernel::cspace::lookup_cap(&k.m, t, *cptr),
+                Ok(KCap::Endpoint { .. } | KCap::Notification { .. })
+            );
             k.syscall(Syscall::Call, *cptr, *label, words, caps);
             s.syscall(Syscall::Call, *cptr, *label, words, caps);
             if let Some((kv, sv)) = view(k, s, t) {
-                prop_assert_eq!(kv, sv, "step {}: {:?}", n, st);
+                prop_assert_eq!(&kv, &sv, "step {}: {:?}", n, st);
+                if invocation {
+                    COVERAGE.with(|c| {
+                        c.borrow_mut()
+                            .replies
+                            .entry(*label)
+                            .or_default()
+                            .insert(kv.0);
+                    });
+                }
             }
         }
         Step::Exception { esr, far } => {
