@@ -6,3 +6,4 @@ pub mod host;
 pub mod progress;
 pub mod qemu;
 pub mod replay;
+pub mod soak;

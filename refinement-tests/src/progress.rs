@@ -40,6 +40,21 @@ impl Progress {
         }
     }
 
+    /// `syscalls` made (of the run's total) by `programs`, `entries` compared; prints a line
+    /// if one is due (the soak counts syscalls, not programs).
+    pub fn update_syscalls(&mut self, programs: u64, syscalls: u64, entries: u64) {
+        if self.print && self.printed.elapsed() >= EVERY {
+            self.printed = Instant::now();
+            let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+            eprintln!(
+                "refine {}: {syscalls}/{} syscalls, {programs} programs, {entries} kernel entries, {:.0} syscalls/s",
+                self.what,
+                self.total,
+                syscalls as f64 / secs
+            );
+        }
+    }
+
     /// The progress line.
     pub fn line(&self, programs: u64, entries: u64) -> String {
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);

@@ -167,7 +167,7 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
 }
 
 /// Whether `s` asks IRQControl for a handler cap.
-fn issues_irq_handler(s: &Step) -> bool {
+pub fn issues_irq_handler(s: &Step) -> bool {
     matches!(s, Step::Call { cptr, label, .. }
         if *cptr == init_cap::IRQ_CONTROL
             && [L::IrqIssueIrqHandler as u64, L::ArmIrqIssueIrqHandlerTrigger as u64].contains(label))
@@ -341,6 +341,11 @@ pub fn setup(
 /// what went wrong (a hang, a kernel panic, a divergence). The patched ELF and the trace
 /// are deleted when all is well, kept otherwise.
 pub fn check(s: &Setup, program: &[Step], name: &str) -> Result<usize, String> {
+    check_counted(s, program, name).map(|(entries, _)| entries as usize)
+}
+
+/// [`check`], also counting the syscalls among the entries: (entries, syscalls).
+pub fn check_counted(s: &Setup, program: &[Step], name: &str) -> Result<(u64, u64), String> {
     let ran = run(s, &encode(program), name)?;
     // 0: the program ran out of steps (DebugHalt); 4: every thread stopped.
     if !matches!(ran.status, Some(0) | Some(4)) {
@@ -357,7 +362,12 @@ pub fn check(s: &Setup, program: &[Step], name: &str) -> Result<usize, String> {
         .map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
     let _ = std::fs::remove_file(&ran.trace);
     let _ = std::fs::remove_file(s.work.join(format!("{name}.elf")));
-    Ok(r.entries)
+    let syscalls = t
+        .steps
+        .iter()
+        .filter(|s| s.entry.kind == trace_format::EventKind::Syscall)
+        .count();
+    Ok((r.entries as u64, syscalls as u64))
 }
 
 /// The outcome of a run of generated programs on QEMU.

@@ -105,6 +105,20 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         mutant: Option<String>,
     },
+    /// Run random syscalls on the QEMU kernel (long generated programs, every label,
+    /// garbage arguments, several threads), each entry checked against the spec, until N
+    /// syscalls; a failure is shrunk and written out as a reproducer.
+    Soak {
+        /// Syscalls to make; at least 1.
+        #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+        syscalls: u64,
+        /// Seed of the programs (a fresh one, printed, if not given).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Plant this kernel bug (a name from kernel/src/mutant.rs), to see the soak catch it.
+        #[arg(long, value_name = "NAME")]
+        mutant: Option<String>,
+    },
     /// Run a scenario on the executable specification: `spec FILE [--dot OUT]`.
     Spec {
         /// The scenario file (see spec/src/scenario.rs), then `--dot OUT` if wanted.
@@ -173,6 +187,11 @@ fn main() -> ExitCode {
         Command::Test { filter, timeout } => suite::run(&root, filter.as_deref(), timeout),
         Command::Bench => bench::run(&root),
         Command::Spec { args } => run_spec(&root, &args),
+        Command::Soak {
+            syscalls,
+            seed,
+            mutant,
+        } => refine::soak(&root, syscalls, seed, mutant.as_deref()),
         Command::Refine {
             cases,
             seed,

@@ -141,6 +141,60 @@ fn on_qemu(root: &Path, r: &Refine, seed: u64) -> Result<u8> {
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
 }
 
+/// `cargo xtask soak`: the trace kernel (with the mutants feature if one is planted), the
+/// fuzzing root task and the runner built, then the runner's soak.
+pub fn soak(root: &Path, syscalls: u64, seed: Option<u64>, mutant: Option<&str>) -> Result<u8> {
+    if let Some(name) = mutant
+        && !name.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        bail!("--mutant {name}: a mutant's name is one word, as in kernel/src/mutant.rs");
+    }
+    let seed = seed.unwrap_or_else(fresh_seed);
+    eprintln!(
+        "soak: seed {seed} (reproduce: cargo xtask soak --syscalls {syscalls} --seed {seed})"
+    );
+    let mut command = soak_command(root, syscalls, seed, mutant.is_some())?;
+    if let Some(m) = mutant {
+        command.args(["--mutant", m]);
+    }
+    let status = command.status().context("running the soak")?;
+    Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+/// The runner's soak of `syscalls` from `seed`, with everything it needs built.
+pub fn soak_command(root: &Path, syscalls: u64, seed: u64, mutants: bool) -> Result<Command> {
+    install::require_qemu()?;
+    install::require_targets(root)?;
+    let kernel = cargo_build::kernel(
+        root,
+        cargo_build::KernelVariant {
+            cnode_bits: None,
+            trace: true,
+            mutants,
+        },
+    )
+    .run_inherited()?;
+    let programs = programs::discover(root)?;
+    let fuzz = cargo_build::program(root, programs::find(&programs, FUZZ_ROOT)?).run_inherited()?;
+    let tool = cargo_build::refine_tool(root).run_inherited()?;
+    let mut command = Command::new(&tool);
+    command
+        .arg("soak")
+        .args([
+            "--syscalls",
+            &syscalls.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .arg("--kernel")
+        .arg(&kernel)
+        .arg("--root")
+        .arg(&fuzz)
+        .arg("--work")
+        .arg(trace_folder(root).join("soak"));
+    Ok(command)
+}
+
 /// The fuzzing root task's program name.
 pub const FUZZ_ROOT: &str = "fuzz-root";
 

@@ -25,6 +25,10 @@ const FORMAT: &str = "format";
 const QEMU_PROGRAMS: &str = "qemu-programs";
 /// Generated programs the suite runs on QEMU.
 const QEMU_PROGRAM_CASES: u32 = 200;
+/// The name of the soak step, as `test FILTER` matches it.
+const SOAK: &str = "soak";
+/// Syscalls the suite's soak makes on QEMU.
+const SOAK_SYSCALLS: u64 = 100_000;
 
 /// Runs the suite; returns xtask's exit status (0 if every step passed).
 pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
@@ -33,19 +37,21 @@ pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
     let run_host_tests = filter.is_none_or(|f| HOST_TESTS.contains(f));
     let run_format = filter.is_none_or(|f| FORMAT.contains(f));
     let run_qemu_programs = filter.is_none_or(|f| QEMU_PROGRAMS.contains(f));
+    let run_soak = filter.is_none_or(|f| SOAK.contains(f));
     if let Some(filter) = filter
         && cases.is_empty()
         && !run_host_tests
         && !run_format
         && !run_qemu_programs
+        && !run_soak
     {
         bail!("no test case's name contains `{filter}`");
     }
-    if !cases.is_empty() || run_qemu_programs {
+    if !cases.is_empty() || run_qemu_programs || run_soak {
         install::require_qemu()?;
         install::require_targets(root)?;
     }
-    let qemu_steps = cases.len() + usize::from(run_qemu_programs);
+    let qemu_steps = cases.len() + usize::from(run_qemu_programs) + usize::from(run_soak);
     let steps = usize::from(run_format)
         + usize::from(run_host_tests)
         + if qemu_steps == 0 { 0 } else { 1 + qemu_steps };
@@ -69,17 +75,20 @@ pub fn run(root: &Path, filter: Option<&str>, timeout_secs: u64) -> Result<u8> {
                 .iter()
                 .filter(|p| {
                     cases.iter().any(|c| c.program_name() == Some(&p.name))
-                        || run_qemu_programs && p.name == refine::FUZZ_ROOT
+                        || (run_qemu_programs || run_soak) && p.name == refine::FUZZ_ROOT
                 })
                 .collect(),
         };
-        let built = suite.build(&to_build, &cases, run_qemu_programs)?;
+        let built = suite.build(&to_build, &cases, run_qemu_programs || run_soak)?;
         let timeout = (timeout_secs > 0).then(|| Duration::from_secs(timeout_secs));
         for case in &cases {
             suite.case(case, &programs, &built, timeout)?;
         }
         if run_qemu_programs {
             suite.qemu_programs(&built)?;
+        }
+        if run_soak {
+            suite.soak()?;
         }
     }
     Ok(suite.finish())
@@ -374,6 +383,42 @@ impl Suite<'_> {
             }
         })();
         self.record(QEMU_PROGRAMS, started, result);
+        Ok(())
+    }
+
+    /// The soak: random syscalls on the QEMU kernel from a fresh seed, each entry checked
+    /// against the spec.
+    fn soak(&mut self) -> Result<()> {
+        let started = Instant::now();
+        self.progress.begin(SOAK);
+        let result = (|| {
+            let seed = {
+                use std::hash::{BuildHasher, Hasher};
+                std::collections::hash_map::RandomState::new()
+                    .build_hasher()
+                    .finish()
+            };
+            let command = refine::soak_command(self.root, SOAK_SYSCALLS, seed, false)
+                .map_err(|e| Failure::new(format!("building the soak: {e:#}")))?;
+            let line = process::render(&command);
+            let run = process::run_captured(command, None).map_err(failure)?;
+            if run.ending == Ending::Exited(0) {
+                if let Some(summary) = run.output.lines().find(|l| l.starts_with("soak:")) {
+                    self.progress.note(summary);
+                }
+                Ok(())
+            } else {
+                Err(Failure {
+                    command: Some(line),
+                    ending: Some(run.ending),
+                    output: Some(run.output),
+                    ..Failure::new(
+                        "the soak found a crash, a hang or a divergence (the output below has the reproducer and the seed)",
+                    )
+                })
+            }
+        })();
+        self.record(SOAK, started, result);
         Ok(())
     }
 

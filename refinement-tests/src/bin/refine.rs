@@ -4,12 +4,13 @@
 //! ```text
 //! refine host --cases N --seed S
 //! refine qemu --cases N --seed S --kernel ELF --root ELF --work DIR [--mutant NAME]
+//! refine soak --syscalls N --seed S --kernel ELF --root ELF --work DIR
 //! ```
 //!
 //! Exit status: 0 all agree, 1 a divergence (its minimal program printed), 2 bad usage,
 //! 3 no progress for too long (the watchdog, naming the seed and the last step).
 
-use refinement_tests::{host, progress, qemu};
+use refinement_tests::{host, progress, qemu, soak};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -20,8 +21,16 @@ const HOST_STALL: Duration = Duration::from_secs(60);
 /// and shrinking a hang takes one timeout per attempt).
 const QEMU_STALL: Duration = Duration::from_secs(180);
 
+#[derive(PartialEq)]
+enum Mode {
+    Host,
+    Qemu,
+    Soak,
+}
+
 struct Args {
-    on_qemu: bool,
+    mode: Mode,
+    syscalls: u64,
     cases: u32,
     seed: u64,
     kernel: Option<PathBuf>,
@@ -33,21 +42,23 @@ struct Args {
 fn usage(why: &str) -> ExitCode {
     eprintln!("refine: {why}");
     eprintln!(
-        "usage: refine host --cases N --seed S\n       refine qemu --cases N --seed S --kernel ELF --root ELF --work DIR [--mutant NAME]\n(cargo xtask refine runs it with everything built)"
+        "usage: refine host --cases N --seed S\n       refine qemu --cases N --seed S --kernel ELF --root ELF --work DIR [--mutant NAME]\n       refine soak --syscalls N --seed S --kernel ELF --root ELF --work DIR\n(cargo xtask refine and cargo xtask soak run it with everything built)"
     );
     ExitCode::from(2)
 }
 
 fn parse() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
-    let on_qemu = match it.next().as_deref() {
-        Some("host") => false,
-        Some("qemu") => true,
-        Some(other) => return Err(format!("{other}: expected host or qemu")),
-        None => return Err("expected host or qemu".to_owned()),
+    let mode = match it.next().as_deref() {
+        Some("host") => Mode::Host,
+        Some("qemu") => Mode::Qemu,
+        Some("soak") => Mode::Soak,
+        Some(other) => return Err(format!("{other}: expected host, qemu or soak")),
+        None => return Err("expected host, qemu or soak".to_owned()),
     };
     let mut a = Args {
-        on_qemu,
+        mode,
+        syscalls: 100_000,
         cases: 200,
         seed: host::fresh_seed(),
         kernel: None,
@@ -65,6 +76,7 @@ fn parse() -> Result<Args, String> {
         match flag.as_str() {
             "--cases" => a.cases = u32::try_from(number()?).map_err(|_| "--cases: too many")?,
             "--seed" => a.seed = number()?,
+            "--syscalls" => a.syscalls = number()?,
             "--kernel" => a.kernel = Some(value.into()),
             "--root" => a.root = Some(value.into()),
             "--work" => a.work = Some(value.into()),
@@ -81,11 +93,12 @@ fn main() -> ExitCode {
         Err(why) => return usage(&why),
     };
     let (cases, seed) = (a.cases, a.seed);
-    let reproduce = format!(
-        "cargo xtask refine {}--cases {cases} --seed {seed}",
-        if a.on_qemu { "--qemu " } else { "" }
-    );
-    if !a.on_qemu {
+    let reproduce = match a.mode {
+        Mode::Host => format!("cargo xtask refine --cases {cases} --seed {seed}"),
+        Mode::Qemu => format!("cargo xtask refine --qemu --cases {cases} --seed {seed}"),
+        Mode::Soak => format!("cargo xtask soak --syscalls {} --seed {seed}", a.syscalls),
+    };
+    if a.mode == Mode::Host {
         progress::arm(seed, HOST_STALL, reproduce.clone());
         let run = host::run_generated(cases, Some(seed), true);
         let (programs, steps) = host::counts();
@@ -114,6 +127,9 @@ fn main() -> ExitCode {
         }
     };
     progress::arm(seed, QEMU_STALL, reproduce.clone());
+    if a.mode == Mode::Soak {
+        return run_soak(&setup, a.syscalls, seed, &reproduce);
+    }
     let run = qemu::run_generated(&setup, cases, seed, true);
     println!(
         "refine on QEMU: {} programs, {} kernel entries replayed on the spec (seed {seed})",
@@ -126,6 +142,41 @@ fn main() -> ExitCode {
         }
         Some(why) => {
             println!("the kernel on QEMU and the spec diverge (reproduce: {reproduce}):\n{why}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The soak: long programs until `syscalls` syscalls; a failure writes its reproducer beside
+/// the work folder.
+fn run_soak(setup: &qemu::Setup, syscalls: u64, seed: u64, reproduce: &str) -> ExitCode {
+    let started = std::time::Instant::now();
+    let done = soak::soak(setup, syscalls, seed, true);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "soak: {} syscalls in {} programs, {} kernel entries replayed on the spec, in {secs:.0} s ({:.0} syscalls/s; seed {seed})",
+        done.syscalls,
+        done.programs,
+        done.entries,
+        done.syscalls as f64 / secs.max(1e-3)
+    );
+    match done.failure {
+        None => {
+            let _ = std::fs::remove_dir_all(&setup.work);
+            ExitCode::SUCCESS
+        }
+        Some((why, program)) => {
+            let file = setup
+                .work
+                .with_file_name(format!("soak-failure-{seed}.txt"));
+            let text = soak::reproducer(seed, syscalls, &why, &program);
+            match std::fs::write(&file, &text) {
+                Ok(()) => println!(
+                    "the kernel on QEMU and the spec diverge (reproduce: {reproduce}); reproducer in {}:\n{text}",
+                    file.display()
+                ),
+                Err(e) => println!("{text}\n(could not write {}: {e})", file.display()),
+            }
             ExitCode::FAILURE
         }
     }
