@@ -16,7 +16,7 @@ pub struct Progress {
     started: Instant,
     printed: Instant,
     /// Whether to print at all (a test run stays quiet).
-    pub print: bool,
+    print: bool,
 }
 
 impl Progress {
@@ -34,17 +34,24 @@ impl Progress {
 
     /// `programs` done and `entries` compared so far; prints a line if one is due.
     pub fn update(&mut self, programs: u64, entries: u64) {
-        if self.print && self.printed.elapsed() >= EVERY {
-            self.printed = Instant::now();
+        if self.due() {
             eprintln!("{}", self.line(programs, entries));
         }
+    }
+
+    /// Whether a line is due now (and, if so, the next one is due in [`EVERY`]).
+    fn due(&mut self) -> bool {
+        let due = self.print && self.printed.elapsed() >= EVERY;
+        if due {
+            self.printed = Instant::now();
+        }
+        due
     }
 
     /// `syscalls` made (of the run's total) by `programs`, `entries` compared; prints a line
     /// if one is due (the soak counts syscalls, not programs).
     pub fn update_syscalls(&mut self, programs: u64, syscalls: u64, entries: u64) {
-        if self.print && self.printed.elapsed() >= EVERY {
-            self.printed = Instant::now();
+        if self.due() {
             let secs = self.started.elapsed().as_secs_f64().max(1e-3);
             eprintln!(
                 "refine {}: {syscalls}/{} syscalls, {programs} programs, {entries} kernel entries, {:.0} syscalls/s",

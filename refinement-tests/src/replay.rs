@@ -633,15 +633,7 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
             k.ready, s.ready
         );
     }
-    if k.irqs != s.irqs {
-        let lines: BTreeSet<u64> = k.irqs.keys().chain(s.irqs.keys()).copied().collect();
-        for line in lines {
-            let (a, b) = (k.irqs.get(&line), s.irqs.get(&line));
-            if a != b {
-                let _ = writeln!(d, "- IRQ {line}: {a:?}\n+ IRQ {line}: {b:?}");
-            }
-        }
-    }
+    diff_entries(&mut d, "IRQ", &k.irqs, &s.irqs);
     if k.sched_action != s.sched_action {
         let _ = writeln!(
             d,
@@ -656,30 +648,14 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
             k.asid_pools, s.asid_pools
         );
     }
-    let all: BTreeSet<u64> = k.asids.keys().chain(s.asids.keys()).copied().collect();
-    for asid in all {
-        let (a, b) = (k.asids.get(&asid), s.asids.get(&asid));
-        if a != b {
-            let _ = writeln!(d, "- ASID {asid}: {a:x?}\n+ ASID {asid}: {b:x?}");
-        }
-    }
+    diff_entries(&mut d, "ASID", &k.asids, &s.asids);
     let all: BTreeSet<u64> = k.tables.keys().chain(s.tables.keys()).copied().collect();
     for t in all {
         match (k.tables.get(&t), s.tables.get(&t)) {
             (Some(a), Some(b)) if a == b => {}
             (Some(a), Some(b)) if a.level == b.level => {
-                let idx: BTreeSet<u64> =
-                    a.entries.keys().chain(b.entries.keys()).copied().collect();
-                for i in idx {
-                    let (x, y) = (a.entries.get(&i), b.entries.get(&i));
-                    if x != y {
-                        let _ = writeln!(
-                            d,
-                            "- table {t:#x} (level {}) entry {i}: {x:x?}\n+ table {t:#x} (level {}) entry {i}: {y:x?}",
-                            a.level, b.level
-                        );
-                    }
-                }
+                let what = format!("table {t:#x} (level {}) entry", a.level);
+                diff_entries(&mut d, &what, &a.entries, &b.entries);
             }
             (a, b) => {
                 let show = |x: Option<&TableProj>| {
@@ -697,6 +673,23 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
         }
     }
     if d.is_empty() { Ok(()) } else { Err(d) }
+}
+
+/// One line pair for every key whose entry differs between the kernel's map and the spec's
+/// (`what KEY: kernel's` / `what KEY: spec's`, None where one side has none).
+fn diff_entries<V: PartialEq + std::fmt::Debug>(
+    d: &mut String,
+    what: &str,
+    k: &BTreeMap<u64, V>,
+    s: &BTreeMap<u64, V>,
+) {
+    let keys: BTreeSet<u64> = k.keys().chain(s.keys()).copied().collect();
+    for key in keys {
+        let (a, b) = (k.get(&key), s.get(&key));
+        if a != b {
+            let _ = writeln!(d, "- {what} {key}: {a:x?}\n+ {what} {key}: {b:x?}");
+        }
+    }
 }
 
 fn thread_diff(d: &mut String, a: &ThreadProj, b: &ThreadProj) {

@@ -49,8 +49,7 @@ pub fn soak(s: &Setup, syscalls: u64, seed: u64, print: bool) -> Soaked {
     };
     let mut runner = runner_with(config, seed);
     let strategy = soak_program(s);
-    let mut progress = crate::progress::Progress::new("soak", syscalls, false);
-    progress.print = print;
+    let mut progress = crate::progress::Progress::new("soak", syscalls, print);
     let mut done = Soaked {
         programs: 0,
         syscalls: 0,

@@ -670,22 +670,8 @@ pub const THREAD_WORDS: usize = 12 + CONTEXT_WORDS;
 impl ThreadProj {
     /// Writes the THREAD item.
     pub fn encode(&self, s: &mut impl Sink) {
-        s.words(&[
-            tag::THREAD,
-            self.tcb,
-            self.state,
-            self.object,
-            self.badge,
-            self.flags,
-            self.priority,
-            self.mcp,
-            self.fault_handler,
-            self.ipc_buffer,
-            self.bound_notification,
-            self.fault_ip,
-            self.time_slice,
-        ]);
-        s.words(&self.context);
+        s.word(tag::THREAD);
+        s.words(&self.to_words());
     }
 
     /// The words after the THREAD tag (what the kernel hashes to see a change).

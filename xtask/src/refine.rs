@@ -31,10 +31,8 @@ pub struct Refine {
 
 /// Runs the chosen refinement test and returns its exit status.
 pub fn run(root: &Path, r: &Refine) -> Result<u8> {
-    if let Some(name) = &r.mutant
-        && !name.chars().all(|c| c.is_ascii_alphanumeric())
-    {
-        bail!("--mutant {name}: a mutant's name is one word, as in kernel/src/mutant.rs");
+    if let Some(name) = &r.mutant {
+        check_mutant_name(name)?;
     }
     if let Some(program) = &r.record {
         return record(root, program, r.out.as_deref(), r.mutant.as_deref());
@@ -96,18 +94,33 @@ fn mutant_run(root: &Path, r: &Refine) -> Result<u8> {
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
 }
 
-/// A seed nobody chose.
-fn fresh_seed() -> u64 {
+/// A seed nobody chose (every run prints the one it used).
+pub fn fresh_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     std::collections::hash_map::RandomState::new()
         .build_hasher()
         .finish()
 }
 
-/// Generated programs on QEMU: the trace kernel (with the mutants feature if one is to be
-/// planted), the fuzzing root task and the runner built, then the runner boots and replays
-/// them.
-fn on_qemu(root: &Path, r: &Refine, seed: u64) -> Result<u8> {
+/// A mutant's name must be one word, as `kernel/src/mutant.rs` spells it.
+fn check_mutant_name(name: &str) -> Result<()> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        bail!("--mutant {name}: a mutant's name is one word, as in kernel/src/mutant.rs");
+    }
+    Ok(())
+}
+
+/// The runner (`refinement-tests/src/bin/refine.rs`) in `mode` (`qemu` or `soak`) with
+/// everything it boots built first: the trace kernel (with the mutants feature if a mutant
+/// is planted), the fuzzing root task; `args` are the mode's own, `work` its folder under
+/// the trace folder.
+fn qemu_runner(
+    root: &Path,
+    mode: &str,
+    args: &[String],
+    work: &str,
+    mutant: Option<&str>,
+) -> Result<Command> {
     install::require_qemu()?;
     install::require_targets(root)?;
     let kernel = cargo_build::kernel(
@@ -115,7 +128,7 @@ fn on_qemu(root: &Path, r: &Refine, seed: u64) -> Result<u8> {
         cargo_build::KernelVariant {
             cnode_bits: None,
             trace: true,
-            mutants: r.mutant.is_some(),
+            mutants: mutant.is_some(),
         },
     )
     .run_inherited()?;
@@ -124,75 +137,71 @@ fn on_qemu(root: &Path, r: &Refine, seed: u64) -> Result<u8> {
     let tool = cargo_build::refine_tool(root).run_inherited()?;
     let mut command = Command::new(&tool);
     command
-        .arg("qemu")
-        .args(["--cases", &r.cases.to_string(), "--seed", &seed.to_string()])
+        .arg(mode)
+        .args(args)
         .arg("--kernel")
         .arg(&kernel)
         .arg("--root")
         .arg(&fuzz)
         .arg("--work")
-        .arg(trace_folder(root).join("qemu-programs"));
-    if let Some(m) = &r.mutant {
+        .arg(trace_folder(root).join(work));
+    if let Some(m) = mutant {
         command.args(["--mutant", m]);
     }
+    Ok(command)
+}
+
+/// Runs `command` with the terminal as its output; its exit status.
+fn status_of(mut command: Command) -> Result<u8> {
     let status = command
         .status()
-        .with_context(|| format!("running {}", tool.display()))?;
+        .with_context(|| format!("running {}", command.get_program().to_string_lossy()))?;
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
 }
 
-/// `cargo xtask soak`: the trace kernel (with the mutants feature if one is planted), the
-/// fuzzing root task and the runner built, then the runner's soak.
+/// Generated programs on QEMU, booted and replayed by the runner.
+fn on_qemu(root: &Path, r: &Refine, seed: u64) -> Result<u8> {
+    let args = [
+        "--cases".to_owned(),
+        r.cases.to_string(),
+        "--seed".to_owned(),
+        seed.to_string(),
+    ];
+    status_of(qemu_runner(
+        root,
+        "qemu",
+        &args,
+        "qemu-programs",
+        r.mutant.as_deref(),
+    )?)
+}
+
+/// `cargo xtask soak`: the runner's soak of `syscalls` from `seed` (a fresh one, printed).
 pub fn soak(root: &Path, syscalls: u64, seed: Option<u64>, mutant: Option<&str>) -> Result<u8> {
-    if let Some(name) = mutant
-        && !name.chars().all(|c| c.is_ascii_alphanumeric())
-    {
-        bail!("--mutant {name}: a mutant's name is one word, as in kernel/src/mutant.rs");
+    if let Some(name) = mutant {
+        check_mutant_name(name)?;
     }
     let seed = seed.unwrap_or_else(fresh_seed);
     eprintln!(
         "soak: seed {seed} (reproduce: cargo xtask soak --syscalls {syscalls} --seed {seed})"
     );
-    let mut command = soak_command(root, syscalls, seed, mutant.is_some())?;
-    if let Some(m) = mutant {
-        command.args(["--mutant", m]);
-    }
-    let status = command.status().context("running the soak")?;
-    Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+    status_of(soak_command(root, syscalls, seed, mutant)?)
 }
 
 /// The runner's soak of `syscalls` from `seed`, with everything it needs built.
-pub fn soak_command(root: &Path, syscalls: u64, seed: u64, mutants: bool) -> Result<Command> {
-    install::require_qemu()?;
-    install::require_targets(root)?;
-    let kernel = cargo_build::kernel(
-        root,
-        cargo_build::KernelVariant {
-            cnode_bits: None,
-            trace: true,
-            mutants,
-        },
-    )
-    .run_inherited()?;
-    let programs = programs::discover(root)?;
-    let fuzz = cargo_build::program(root, programs::find(&programs, FUZZ_ROOT)?).run_inherited()?;
-    let tool = cargo_build::refine_tool(root).run_inherited()?;
-    let mut command = Command::new(&tool);
-    command
-        .arg("soak")
-        .args([
-            "--syscalls",
-            &syscalls.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ])
-        .arg("--kernel")
-        .arg(&kernel)
-        .arg("--root")
-        .arg(&fuzz)
-        .arg("--work")
-        .arg(trace_folder(root).join("soak"));
-    Ok(command)
+pub fn soak_command(
+    root: &Path,
+    syscalls: u64,
+    seed: u64,
+    mutant: Option<&str>,
+) -> Result<Command> {
+    let args = [
+        "--syscalls".to_owned(),
+        syscalls.to_string(),
+        "--seed".to_owned(),
+        seed.to_string(),
+    ];
+    qemu_runner(root, "soak", &args, "soak", mutant)
 }
 
 /// The fuzzing root task's program name.

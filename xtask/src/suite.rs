@@ -363,24 +363,11 @@ impl Suite<'_> {
             let fuzz = lookup(&built.programs, &refine::FUZZ_ROOT.to_owned())?;
             let command =
                 refine::qemu_programs(self.root, &kernel, &fuzz, QEMU_PROGRAM_CASES, None);
-            let line = process::render(&command);
-            let run = process::run_captured(command, None).map_err(failure)?;
-            if run.ending == Ending::Exited(0) {
-                if let Some(summary) = run.output.lines().find(|l| l.starts_with("refine on QEMU"))
-                {
-                    self.progress.note(&format!("{QEMU_PROGRAMS}: {summary}"));
-                }
-                Ok(())
-            } else {
-                Err(Failure {
-                    command: Some(line),
-                    ending: Some(run.ending),
-                    output: Some(run.output),
-                    ..Failure::new(
-                        "a generated program on QEMU and the spec diverge (the output below has the report and the seed that reproduces it)",
-                    )
-                })
-            }
+            self.run_reporting(
+                command,
+                "refine on QEMU",
+                "a generated program on QEMU and the spec diverge (the output below has the report and the seed that reproduces it)",
+            )
         })();
         self.record(QEMU_PROGRAMS, started, result);
         Ok(())
@@ -392,34 +379,42 @@ impl Suite<'_> {
         let started = Instant::now();
         self.progress.begin(SOAK);
         let result = (|| {
-            let seed = {
-                use std::hash::{BuildHasher, Hasher};
-                std::collections::hash_map::RandomState::new()
-                    .build_hasher()
-                    .finish()
-            };
-            let command = refine::soak_command(self.root, SOAK_SYSCALLS, seed, false)
-                .map_err(|e| Failure::new(format!("building the soak: {e:#}")))?;
-            let line = process::render(&command);
-            let run = process::run_captured(command, None).map_err(failure)?;
-            if run.ending == Ending::Exited(0) {
-                if let Some(summary) = run.output.lines().find(|l| l.starts_with("soak:")) {
-                    self.progress.note(summary);
-                }
-                Ok(())
-            } else {
-                Err(Failure {
-                    command: Some(line),
-                    ending: Some(run.ending),
-                    output: Some(run.output),
-                    ..Failure::new(
-                        "the soak found a crash, a hang or a divergence (the output below has the reproducer and the seed)",
-                    )
-                })
-            }
+            let command =
+                refine::soak_command(self.root, SOAK_SYSCALLS, refine::fresh_seed(), None)
+                    .map_err(|e| Failure::new(format!("building the soak: {e:#}")))?;
+            self.run_reporting(
+                command,
+                "soak:",
+                "the soak found a crash, a hang or a divergence (the output below has the reproducer and the seed)",
+            )
         })();
         self.record(SOAK, started, result);
         Ok(())
+    }
+
+    /// Runs `command`, capturing its output: on success the line starting with `summary`
+    /// is noted; otherwise the failure says `why` and carries the output.
+    fn run_reporting(
+        &self,
+        command: std::process::Command,
+        summary: &str,
+        why: &str,
+    ) -> Result<(), Failure> {
+        let line = process::render(&command);
+        let run = process::run_captured(command, None).map_err(failure)?;
+        if run.ending == Ending::Exited(0) {
+            if let Some(s) = run.output.lines().find(|l| l.starts_with(summary)) {
+                self.progress.note(s);
+            }
+            Ok(())
+        } else {
+            Err(Failure {
+                command: Some(line),
+                ending: Some(run.ending),
+                output: Some(run.output),
+                ..Failure::new(why)
+            })
+        }
     }
 
     /// Prints the summary and returns the exit status.

@@ -193,27 +193,28 @@ impl Kernel {
         if !self.m.unmasked_irqs.contains(&irq) {
             return false;
         }
-        if let Some(t) = self.ks.current {
-            let pc = t.reg(&self.m, reg::PC);
-            t.set(&mut self.m, field::FAULT_IP, pc);
-        }
-        let event = if irq == sel4_abi::config::KERNEL_TIMER_IRQ {
-            Event::TimerTick
+        if irq == sel4_abi::config::KERNEL_TIMER_IRQ {
+            self.tick();
         } else {
-            Event::Interrupt(irq)
-        };
-        handle_event(&mut self.ks, &mut self.m, event);
+            self.interrupted();
+            handle_event(&mut self.ks, &mut self.m, Event::Interrupt(irq));
+        }
         true
     }
 
-    /// The timer ticks while the current thread runs: the arch entry records where it was
-    /// as its restart pc (seL4's FaultIP), then the kernel handles the tick.
+    /// The timer ticks while the current thread runs, then the kernel handles the tick.
     pub fn tick(&mut self) {
+        self.interrupted();
+        handle_event(&mut self.ks, &mut self.m, Event::TimerTick);
+    }
+
+    /// An interrupt arrives: the arch entry records where the running thread was as its
+    /// restart pc (seL4's FaultIP).
+    fn interrupted(&mut self) {
         if let Some(t) = self.ks.current {
             let pc = t.reg(&self.m, reg::PC);
             t.set(&mut self.m, field::FAULT_IP, pc);
         }
-        handle_event(&mut self.ks, &mut self.m, Event::TimerTick);
     }
 
     /// What thread `t` sees: the message label and words in its registers and buffer.
