@@ -63,11 +63,18 @@ pub enum Mutant {
     DeletedHandlerLeavesUnmasked,
     /// PageTableUnmap leaves the table's entries in place (seL4 clears the table).
     PageTableUnmapKeepsEntries,
+    /// A cap unwrapped to its badge sets the message's unwrapped bit but does not write
+    /// the badge into the receiver's IPC buffer.
+    UnwrappedBadgeNotWritten,
+    /// A message copied between IPC buffers loses its last buffer word.
+    LastMessageWordNotCopied,
+    /// An untyped reset lowers the watermark without clearing the memory.
+    ResetLeavesMemory,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 27] = [
+    pub const ALL: [Mutant; 30] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -95,6 +102,9 @@ impl Mutant {
         Mutant::IrqTriggerIgnored,
         Mutant::DeletedHandlerLeavesUnmasked,
         Mutant::PageTableUnmapKeepsEntries,
+        Mutant::UnwrappedBadgeNotWritten,
+        Mutant::LastMessageWordNotCopied,
+        Mutant::ResetLeavesMemory,
     ];
 
     /// The mutant's name, as written in the source (how a QEMU run chooses one:
@@ -128,6 +138,9 @@ impl Mutant {
             Mutant::IrqTriggerIgnored => "IrqTriggerIgnored",
             Mutant::DeletedHandlerLeavesUnmasked => "DeletedHandlerLeavesUnmasked",
             Mutant::PageTableUnmapKeepsEntries => "PageTableUnmapKeepsEntries",
+            Mutant::UnwrappedBadgeNotWritten => "UnwrappedBadgeNotWritten",
+            Mutant::LastMessageWordNotCopied => "LastMessageWordNotCopied",
+            Mutant::ResetLeavesMemory => "ResetLeavesMemory",
         }
     }
 

@@ -18,23 +18,14 @@ use crate::model::queue::Queue;
 use crate::model::tcb::{DEBUG_LINKS_OFFSET, USER_CONTEXT, UserReg, field};
 use crate::model::{Cap, Fault, IrqState, KernelState, SchedulerAction, Slot, Tcb, ThreadState};
 use trace_format::{
-    BUFFER_WORDS, BootFacts, CONTEXT_WORDS, Cache, CapProj, EventKind, MAX_CONTAINERS, Sink,
-    ThreadProj, flags, mdb,
+    BUFFER_WORDS, BootFacts, CONTEXT_WORDS, Cache, CapProj, EventKind, MAX_CONTAINERS, ThreadProj,
+    flags, mdb,
 };
 
 /// Slots of the TCB's own CNode.
 const TCB_SLOTS: u64 = crate::model::tcb::TCB_CNODE_ENTRIES;
 
-struct Out<'a, M: Machine>(&'a mut M);
-
-impl<M: Machine> Sink for Out<'_, M> {
-    fn word(&mut self, w: u64) {
-        self.0.trace_words(&[w]);
-    }
-    fn words(&mut self, ws: &[u64]) {
-        self.0.trace_words(ws);
-    }
-}
+use crate::machine::journal::TraceSink as Out;
 
 /// Writes the trace header, the BOOT record and the initial state, once the root task is
 /// ready to run.

@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use trace_format::pte::PteProj;
 use trace_format::{
-    CapProj, EventKind, Exit, IrqProj, ObjectProj, SlotProj, TableProj, ThreadProj, Trace, flags,
-    irq, mdb, object_state, sched, state,
+    CapProj, EventKind, Exit, IrqProj, MemoryEffect, ObjectProj, SlotProj, TableProj, ThreadProj,
+    Trace, flags, irq, mdb, object_state, sched, state,
 };
 
 /// Where the spec keeps its idle thread when the kernel's has no TCB (the trace names it
@@ -506,6 +506,11 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
             diff,
         })?;
         handle_event(&mut s, ev);
+        compare_writes(&step.writes, &s.writes).map_err(|diff| Divergence {
+            step: i + 1,
+            event: describe(),
+            diff,
+        })?;
         let Some(exit) = &step.exit else {
             return Ok(Replayed {
                 entries: i + 1,
@@ -673,6 +678,57 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
         }
     }
     if d.is_empty() { Ok(()) } else { Err(d) }
+}
+
+/// The memory an entry wrote, by its effect ([`MemoryEffect`]): the ranges each side
+/// cleared and the words it wrote, kernel's against spec's.
+pub fn compare_writes(
+    k: &[trace_format::MemoryWrite],
+    s: &[spec::model::MemoryWrite],
+) -> Result<(), String> {
+    use spec::model::MemoryWrite as W;
+    let spec: Vec<trace_format::MemoryWrite> = s
+        .iter()
+        .map(|w| match *w {
+            W::Word { pa, value } => trace_format::MemoryWrite::Word { pa, value },
+            W::Zero { pa, len } => trace_format::MemoryWrite::Zero { pa, len },
+        })
+        .collect();
+    let (a, b) = (MemoryEffect::of(k), MemoryEffect::of(&spec));
+    if a == b {
+        return Ok(());
+    }
+    let mut d = String::new();
+    if a.cleared != b.cleared {
+        let ranges = |r: &[(u64, u64)]| {
+            let v: Vec<String> = r.iter().map(|(s, e)| format!("{s:#x}..{e:#x}")).collect();
+            if v.is_empty() {
+                "none".to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        let _ = writeln!(
+            d,
+            "- memory cleared: {}\n+ memory cleared: {}",
+            ranges(&a.cleared),
+            ranges(&b.cleared)
+        );
+    }
+    let addrs: BTreeSet<u64> = a.words.keys().chain(b.words.keys()).copied().collect();
+    let show = |v: Option<&u64>| v.map_or("not written".to_owned(), |v| format!("{v:#x}"));
+    for pa in addrs {
+        let (x, y) = (a.words.get(&pa), b.words.get(&pa));
+        if x != y {
+            let _ = writeln!(
+                d,
+                "- memory word {pa:#x}: {}\n+ memory word {pa:#x}: {}",
+                show(x),
+                show(y)
+            );
+        }
+    }
+    Err(d)
 }
 
 /// One line pair for every key whose entry differs between the kernel's map and the spec's

@@ -67,6 +67,55 @@ fn a_tampered_trace_diverges_at_the_tampered_step() {
     assert!(d.diff.contains("thread entering the kernel"), "{d}");
 }
 
+/// Every word the kernel writes into memory user level reads (message words, an unwrapped
+/// badge) and every range it clears (an untyped reset) is in the trace, between an entry
+/// and its exit, and the spec must write the same: a changed, missing or extra write is a
+/// divergence at that step.
+#[test]
+fn memory_the_kernel_writes_is_compared() {
+    use trace_format::MemoryWrite;
+    const MEMORY: &str = "memory the kernel writes";
+    let t = record_fixed(MEMORY);
+    replay(&t).unwrap_or_else(|d| panic!("{d}"));
+    let find = |want: &dyn Fn(&MemoryWrite) -> bool| {
+        t.steps
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| s.writes.iter().position(want).map(|j| (i, j)))
+    };
+    // The badge 7 of the unwrapped cap, message word 8 (the fourth in the buffer), and the
+    // reset's clearing.
+    let badge = find(&|w| matches!(w, MemoryWrite::Word { value: 7, .. })).expect("the badge");
+    let word = find(&|w| matches!(w, MemoryWrite::Word { value: 8, .. })).expect("word 8");
+    let zero = find(&|w| matches!(w, MemoryWrite::Zero { .. })).expect("a reset");
+    assert_eq!(
+        badge.0, word.0,
+        "the badge and the message arrive in one entry"
+    );
+
+    let mut bad = t.clone();
+    if let MemoryWrite::Word { value, .. } = &mut bad.steps[badge.0].writes[badge.1] {
+        *value = 9;
+    }
+    let d = replay(&bad).unwrap_err();
+    assert_eq!(d.step, badge.0 + 1, "{d}");
+    assert!(
+        d.diff.contains("- memory word") && d.diff.contains(": 0x9"),
+        "{d}"
+    );
+
+    let mut bad = t.clone();
+    bad.steps[word.0].writes.remove(word.1);
+    let d = replay(&bad).unwrap_err();
+    assert!(d.diff.contains("not written"), "{d}");
+
+    let mut bad = t.clone();
+    bad.steps[zero.0].writes.remove(zero.1);
+    let d = replay(&bad).unwrap_err();
+    assert_eq!(d.step, zero.0 + 1, "{d}");
+    assert!(d.diff.contains("- memory cleared"), "{d}");
+}
+
 /// The address spaces are in every exit (the ASID table, each ASID's VSpace, every table
 /// reachable from them, decoded from the raw descriptors), and so are the scheduler's
 /// action and every thread's time slice; a change to any of them is a divergence.

@@ -3,8 +3,8 @@
 
 use crate::pte::PteProj;
 use crate::{
-    BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, IrqProj, MAGIC, MAX_QUEUE, SlotProj,
-    THREAD_WORDS, ThreadProj, VERSION, tag,
+    BootFacts, CAP_WORDS, CONTEXT_WORDS, CapProj, EventKind, IrqProj, MAGIC, MAX_QUEUE,
+    MemoryWrite, SlotProj, THREAD_WORDS, ThreadProj, VERSION, tag,
 };
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -108,6 +108,8 @@ pub enum ObjectProj {
 pub struct Step {
     /// What happened.
     pub entry: Entry,
+    /// The memory it wrote, in order.
+    pub writes: Vec<MemoryWrite>,
     /// The state after it.
     pub exit: Option<Exit>,
 }
@@ -305,6 +307,16 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
         exception: (esr, far),
         buffer,
     };
+    let mut writes = Vec::new();
+    while let Some(t @ (tag::WRITE | tag::ZERO)) = r.peek() {
+        r.at += 1;
+        let [pa, v] = r.array::<2>("a memory write")?;
+        writes.push(if t == tag::WRITE {
+            MemoryWrite::Word { pa, value: v }
+        } else {
+            MemoryWrite::Zero { pa, len: v }
+        });
+    }
     let exit = match r.peek() {
         None => None,
         Some(tag::EXIT) => {
@@ -318,7 +330,11 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
         }
         Some(t) => return r.err(alloc::format!("expected an exit record, found tag {t}")),
     };
-    Ok(Step { entry, exit })
+    Ok(Step {
+        entry,
+        writes,
+        exit,
+    })
 }
 
 /// Reads an exit; `prev` is the exit before it, which SAME items refer to.
@@ -478,5 +494,49 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
                 return r.err(alloc::format!("unknown item tag {t} in an exit"));
             }
         }
+    }
+}
+
+/// What a run of [`MemoryWrite`]s leaves behind, whatever the order of steps that made
+/// it: the byte ranges cleared (merged) and the last value of every word written after
+/// any clear that covers it. Two entries whose writes have the same effect leave memory
+/// the same.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemoryEffect {
+    /// Cleared ranges, `[start, end)`, in order, neither overlapping nor touching.
+    pub cleared: Vec<(u64, u64)>,
+    /// Words written, by address.
+    pub words: BTreeMap<u64, u64>,
+}
+
+impl MemoryEffect {
+    /// The effect of `writes`, made in order.
+    pub fn of(writes: &[MemoryWrite]) -> MemoryEffect {
+        let mut e = MemoryEffect::default();
+        for w in writes {
+            match *w {
+                MemoryWrite::Word { pa, value } => {
+                    e.words.insert(pa, value);
+                }
+                MemoryWrite::Zero { pa, len } => {
+                    let end = pa.saturating_add(len);
+                    let covered: Vec<u64> = e.words.range(pa..end).map(|(a, _)| *a).collect();
+                    for a in covered {
+                        e.words.remove(&a);
+                    }
+                    e.cleared.push((pa, end));
+                }
+            }
+        }
+        e.cleared.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(e.cleared.len());
+        for (s, t) in e.cleared.drain(..) {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(t),
+                _ => merged.push((s, t)),
+            }
+        }
+        e.cleared = merged;
+        e
     }
 }

@@ -5,11 +5,12 @@
 //! A trace is a stream of 64-bit little-endian words:
 //!
 //! ```text
-//! trace  := MAGIC VERSION boot exit (entry exit)* [entry]
+//! trace  := MAGIC VERSION boot exit (entry write* exit)* [entry write*]
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
 //!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
 //!           n (paddr size_bits is_device){n}
 //! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far n (index word){n}
+//! write  := WRITE pa value | ZERO pa len
 //! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
 //!           bound_notification fault_ip time_slice context[36]
@@ -48,6 +49,13 @@
 //! (every non-zero entry; [`pte`] says what one means). A
 //! trace may end with an entry without exit: the machine halted during it.
 //!
+//! Between an entry and its exit come the entry's writes to memory that is not a kernel
+//! object's own ([`MemoryWrite`]), in the order the kernel made them: a message word, an
+//! unwrapped cap's badge, a fault message word in a thread's IPC buffer (`WRITE`, one word
+//! at a physical address), or memory cleared when an untyped is reset or an ASID pool is
+//! made (`ZERO`, a byte range). The projection compares kernel objects by their meaning;
+//! these records are how the memory user level reads is compared.
+//!
 //! An exit lists every thread and every non-empty slot, except what has not changed since
 //! the exit before: `SAME_THREAD tcb` stands for that thread as the previous exit gave it,
 //! and `SAME_CAPS cnode chunk count` for `count` chunks of [`CHUNK_SLOTS`] slots of a CNode
@@ -73,7 +81,8 @@ pub use cache::{Cache, MAX_CONTAINERS, MAX_OBJECTS};
 mod decode;
 #[cfg(feature = "decode")]
 pub use decode::{
-    Boot, DecodeError, Entry, Exit, ObjectProj, Step, TableProj, Trace, decode, decode_prefix,
+    Boot, DecodeError, Entry, Exit, MemoryEffect, ObjectProj, Step, TableProj, Trace, decode,
+    decode_prefix,
 };
 
 /// The first word of every trace ("KTRACE" and two zero bytes, little-endian).
@@ -82,8 +91,9 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// notifications, ready queues and IRQ states joined the projection; 3: threads' time
 /// slices, the scheduler's action, the ASID table and the translation tables; 4: the raw
 /// syndrome and fault address of a synchronous exception in its entry; 5: an IRQ item's
-/// line as the interrupt controller holds it, enabled and edge-triggered or not).
-pub const VERSION: u64 = 5;
+/// line as the interrupt controller holds it, enabled and edge-triggered or not; 6: the
+/// entry's memory writes).
+pub const VERSION: u64 = 6;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -128,6 +138,38 @@ pub mod tag {
     pub const PAGE_TABLE: u64 = 16;
     /// A translation table unchanged since the previous exit.
     pub const SAME_TABLE: u64 = 17;
+    /// A word of memory the entry wrote.
+    pub const WRITE: u64 = 18;
+    /// A range of memory the entry cleared.
+    pub const ZERO: u64 = 19;
+}
+
+/// A write the kernel made to memory during an entry (other than to its own objects'
+/// fields): what the spec must write too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryWrite {
+    /// The 64-bit word at physical address `pa` (8-byte aligned) was set to `value`.
+    Word {
+        /// Where.
+        pa: u64,
+        /// What.
+        value: u64,
+    },
+    /// `len` bytes from physical address `pa` were cleared.
+    Zero {
+        /// Where.
+        pa: u64,
+        /// How many bytes.
+        len: u64,
+    },
+}
+
+/// Writes a WRITE or ZERO record.
+pub fn encode_write(s: &mut impl Sink, w: MemoryWrite) {
+    match w {
+        MemoryWrite::Word { pa, value } => s.words(&[tag::WRITE, pa, value]),
+        MemoryWrite::Zero { pa, len } => s.words(&[tag::ZERO, pa, len]),
+    }
 }
 
 /// The scheduler's action (seL4's ksSchedulerAction) as a SCHED item writes it: one of

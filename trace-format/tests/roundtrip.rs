@@ -145,6 +145,24 @@ fn sample() -> (Words, Trace) {
         (0x5600_0000, 0),
         &encoded,
     );
+    // What the first entry wrote: a word, a cleared range, the word again.
+    let writes = vec![
+        MemoryWrite::Word {
+            pa: 0x4000_0040,
+            value: 9,
+        },
+        MemoryWrite::Zero {
+            pa: 0x4100_0000,
+            len: 0x1000,
+        },
+        MemoryWrite::Word {
+            pa: 0x4000_0040,
+            value: 10,
+        },
+    ];
+    for &x in &writes {
+        encode_write(&mut w, x);
+    }
     encode_exit(&mut w, 0x5000, 2);
     let thread = ThreadProj {
         tcb: 0x5000,
@@ -347,6 +365,7 @@ fn sample() -> (Words, Trace) {
             exception: (0x5600_0000, 0),
             buffer,
         },
+        writes,
         exit: Some(exit),
     }];
     for k in kinds {
@@ -360,6 +379,7 @@ fn sample() -> (Words, Trace) {
                 exception: (0x9200_0007, 0xdead_0000),
                 buffer: vec![],
             },
+            writes: vec![],
             exit: Some(carried.clone()),
         });
     }
@@ -373,6 +393,7 @@ fn sample() -> (Words, Trace) {
             exception: (0x5600_0000, 0),
             buffer: vec![(1, 2)],
         },
+        writes: vec![],
         exit: None,
     });
     (
@@ -486,4 +507,46 @@ fn a_cut_trace_reads_up_to_its_last_whole_step() {
     // Cut inside the first exit: the initial state is all there is.
     let (t, cut) = decode_prefix(&bytes[..8 * 250]).unwrap();
     assert!(t.steps.is_empty() && cut.is_some());
+}
+
+/// Writes reduce to their effect: cleared ranges merged, a word's last value kept, a word
+/// cleared after it was written gone.
+#[test]
+fn memory_writes_reduce_to_their_effect() {
+    use MemoryWrite::{Word, Zero};
+    let e = MemoryEffect::of(&[
+        Word {
+            pa: 0x100,
+            value: 1,
+        },
+        Word {
+            pa: 0x108,
+            value: 2,
+        },
+        Zero { pa: 0x100, len: 8 },
+        Zero { pa: 0x108, len: 8 },
+        Zero { pa: 0x200, len: 16 },
+        Word {
+            pa: 0x100,
+            value: 3,
+        },
+        Word {
+            pa: 0x300,
+            value: 4,
+        },
+        Word {
+            pa: 0x300,
+            value: 5,
+        },
+    ]);
+    assert_eq!(e.cleared, vec![(0x100, 0x110), (0x200, 0x210)]);
+    assert_eq!(
+        e.words.into_iter().collect::<Vec<_>>(),
+        vec![(0x100, 3), (0x300, 5)]
+    );
+    // The order of clears does not matter; a missing one does.
+    let a = MemoryEffect::of(&[Zero { pa: 0, len: 256 }, Zero { pa: 256, len: 256 }]);
+    let b = MemoryEffect::of(&[Zero { pa: 256, len: 256 }, Zero { pa: 0, len: 256 }]);
+    assert_eq!(a, b);
+    assert_ne!(a, MemoryEffect::of(&[Zero { pa: 0, len: 256 }]));
 }

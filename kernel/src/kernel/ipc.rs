@@ -6,6 +6,7 @@ use super::cspace;
 use super::cte::{cte_delete_one, cte_insert, derive_cap};
 use super::fault;
 use super::thread::{lookup_ipc_buffer, possible_switch_to, set_mr, set_thread_state};
+use crate::machine::journal;
 use crate::machine::{Machine, Memory};
 use crate::model::fault as pending_fault;
 use crate::model::tcb::slot as tcb_slot;
@@ -65,9 +66,14 @@ fn copy_mrs(
             regs
         };
     };
-    for i in regs..n {
+    let last = if mutant::on(Mutant::LastMessageWordNotCopied) {
+        n.saturating_sub(1).max(regs)
+    } else {
+        n
+    };
+    for i in regs..last {
         let v = m.read_word(fb + offset::msg(i));
-        m.write_word(tb + offset::msg(i), v);
+        journal::write_word(m, tb + offset::msg(i), v);
     }
     n
 }
@@ -106,7 +112,9 @@ fn transfer_caps(
         let cap = slot.cap(m);
         match cap {
             Cap::Endpoint { ptr, badge, .. } if Some(ptr) == ep => {
-                m.write_word(rb + offset::caps_or_badges(i), badge);
+                if !mutant::on(Mutant::UnwrappedBadgeNotWritten) {
+                    journal::write_word(m, rb + offset::caps_or_badges(i), badge);
+                }
                 info.caps_unwrapped |= 1 << i;
             }
             _ => {

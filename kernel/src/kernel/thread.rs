@@ -2,6 +2,7 @@
 //! thread states, and choosing what runs next.
 
 use super::endpoint::cancel_ipc;
+use crate::machine::journal;
 use crate::machine::{Machine, Memory};
 use crate::model::tcb::{field, slot as tcb_slot};
 use crate::model::{Cap, KernelState, SchedulerAction, Tcb, ThreadState, VmRights};
@@ -308,7 +309,7 @@ pub fn set_mr(m: &mut impl Machine, t: Tcb, buffer: Option<u64>, i: usize, v: u6
             i + 1
         }
         (None, Some(b)) => {
-            m.write_word(b + offset::msg(i), v);
+            journal::write_word(m, b + offset::msg(i), v);
             i + 1
         }
         (None, None) => MSG_REGISTERS.len(),

@@ -8,6 +8,7 @@
 
 pub mod console;
 pub mod esr;
+pub mod journal;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
 

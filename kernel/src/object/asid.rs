@@ -6,6 +6,7 @@ use super::Args;
 use crate::kernel::cspace::lookup_slot_for_cnode_op;
 use crate::kernel::cte::{cte_insert, ensure_empty_slot, ensure_no_children};
 use crate::kernel::vspace::assign_asid;
+use crate::machine::journal;
 use crate::machine::{Machine, Memory};
 use crate::model::{Cap, KernelState, LookupFailure, Slot, SyscallError};
 use sel4_abi::{ASID_POOL_INDEX_BITS, AsidControlLabel, AsidPoolLabel};
@@ -104,7 +105,7 @@ pub fn invoke_asid_control(ks: &mut KernelState, m: &mut impl Machine, inv: Asid
             free_index: 1 << size_bits,
         },
     );
-    m.zero(ptr, 1 << sel4_abi::ASID_POOL_BITS);
+    journal::zero(m, ptr, 1 << sel4_abi::ASID_POOL_BITS);
     let asid_base = ((index as u64) << ASID_POOL_INDEX_BITS) as u16;
     cte_insert(
         m,

@@ -5,6 +5,7 @@ use super::Args;
 use crate::kernel::cspace::lookup_slot_for_cnode_op;
 use crate::kernel::cte::{ensure_empty_slot, ensure_no_children, insert_new_cap};
 use crate::kernel::preemption::{Preempted, preemption_point};
+use crate::machine::journal;
 use crate::machine::{Machine, Memory};
 use crate::model::tcb::{NAME_LEN, field, reg, tcb_debug_append};
 use crate::model::{Cap, FrameSize, KernelState, LookupFailure, Slot, SyscallError, Tcb};
@@ -251,8 +252,8 @@ fn reset_untyped(
         return Ok(());
     }
     if is_device || (size_bits as u64) < RESET_CHUNK_BITS {
-        if !is_device {
-            m.zero(ptr, 1 << size_bits);
+        if !is_device && !mutant::on(Mutant::ResetLeavesMemory) {
+            journal::zero(m, ptr, 1 << size_bits);
         }
         slot.set_cap(m, untyped(0));
         return Ok(());
@@ -260,7 +261,9 @@ fn reset_untyped(
     let chunk = 1u64 << RESET_CHUNK_BITS;
     let mut offset = (free_index - 1) & !(chunk - 1);
     loop {
-        m.zero(ptr + offset, chunk);
+        if !mutant::on(Mutant::ResetLeavesMemory) {
+            journal::zero(m, ptr + offset, chunk);
+        }
         slot.set_cap(m, untyped(offset));
         if offset == 0 {
             return Ok(());

@@ -163,6 +163,36 @@ fn thread_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<S
             },
         ),
         (
+            // The kernel writes memory: an 8-word message (four words in the IPC buffer),
+            // an endpoint cap unwrapped to its badge in the receiver's buffer, and the
+            // untyped's memory cleared when it is reset for a retype after the revoke.
+            "memory the kernel writes",
+            {
+                let ep = e + PRELUDE_SLOTS;
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    mint(e + 1, ep, 15, 7),
+                    Step::Ipc {
+                        sys: Syscall::Send,
+                        cptr: e + 1,
+                        label: 2,
+                        words: (1..=8).collect(),
+                        caps: vec![e + 1],
+                    },
+                    Step::Ipc {
+                        sys: Syscall::Recv,
+                        cptr: ep,
+                        label: 0,
+                        words: vec![],
+                        caps: vec![],
+                    },
+                    call(cn, L::CNodeRevoke, vec![u1 - 1, DEPTH], vec![]),
+                    retype(u1, ObjectType::SmallPage, e + 2, 1),
+                ]);
+                p
+            },
+        ),
+        (
             // The root task stops (a cap fault, no handler); the second thread's cap fault
             // goes to its fault endpoint, which the first thread then deletes: non-MCS seL4
             // restarts the faulting thread (it faults again), it does not stop it.

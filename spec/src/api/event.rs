@@ -150,6 +150,7 @@ pub fn handle_event(s: &mut State, ev: Event) -> Outcome {
     let before = snapshot(s);
     let console_before = s.console.len();
     s.faults.clear();
+    s.writes.clear();
     s.checks = 0;
     s.preempted = false;
     let cur = s.current;
@@ -161,7 +162,7 @@ pub fn handle_event(s: &mut State, ev: Event) -> Outcome {
                 if let Some(b) = lookup_ipc_buffer(s, cur, false) {
                     for (i, w) in buffer {
                         // Word i of the buffer: word 0 is the tag, then the message.
-                        s.write_word(msg_word(b, 0) - 8 + 8 * i as u64, w);
+                        s.store_word(msg_word(b, 0) - 8 + 8 * i as u64, w);
                     }
                 }
                 let tcb = s.tcb_mut(cur);

@@ -233,6 +233,7 @@ fn initial_state(cfg: &BootConfig, l: &BootLayout) -> State {
         objects: BTreeMap::new(),
         slots: BTreeMap::new(),
         memory: BTreeMap::new(),
+        writes: Vec::new(),
         ready: BTreeMap::new(),
         current: l.tcb,
         idle: l.idle,

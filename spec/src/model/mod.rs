@@ -15,7 +15,7 @@ pub use objects::{
     Endpoint, Fault, IrqState, LookupFailure, Notification, NtfnState, Object, PageTable, Pte,
     TCB_BUFFER, TCB_CALLER, TCB_CNODE_ENTRIES, TCB_CTABLE, TCB_REPLY, TCB_VTABLE, Tcb, ThreadState,
 };
-pub use state::{SchedulerAction, State};
+pub use state::{MemoryWrite, SchedulerAction, State};
 
 /// A physical address: the identity of an object, a slot or a word of memory.
 pub type PAddr = u64;

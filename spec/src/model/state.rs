@@ -15,6 +15,26 @@ pub enum SchedulerAction {
     SwitchTo(PAddr),
 }
 
+/// A write the kernel makes to memory (not to an object's fields, which the state holds
+/// by meaning): a word, or a cleared range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryWrite {
+    /// The word at `pa` set to `value`.
+    Word {
+        /// Where (8-byte aligned).
+        pa: PAddr,
+        /// What.
+        value: u64,
+    },
+    /// `len` bytes from `pa` cleared.
+    Zero {
+        /// Where.
+        pa: PAddr,
+        /// How many bytes.
+        len: u64,
+    },
+}
+
 /// The state of the whole kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct State {
@@ -25,6 +45,9 @@ pub struct State {
     pub slots: BTreeMap<SlotRef, Cte>,
     /// Memory words (8-byte aligned physical addresses); absent words read as 0.
     pub memory: BTreeMap<PAddr, u64>,
+    /// The kernel's writes to memory during the current entry, in order (cleared at the
+    /// start of each entry): what a trace of the kernel must show it wrote.
+    pub writes: Vec<MemoryWrite>,
     /// Ready queues by priority, head first (only runnable threads, never the current one
     /// while it runs, never the idle thread).
     pub ready: BTreeMap<u8, VecDeque<PAddr>>,
@@ -137,8 +160,18 @@ impl State {
         self.memory.get(&(addr & !7)).copied().unwrap_or(0)
     }
 
-    /// Write the memory word at `addr`.
+    /// The kernel writes the memory word at `addr`.
     pub fn write_word(&mut self, addr: PAddr, value: u64) {
+        self.writes.push(MemoryWrite::Word {
+            pa: addr & !7,
+            value,
+        });
+        self.store_word(addr, value);
+    }
+
+    /// User level has written `value` at `addr` (an input of the entry, not a kernel
+    /// write).
+    pub fn store_word(&mut self, addr: PAddr, value: u64) {
         if value == 0 {
             self.memory.remove(&(addr & !7));
         } else {
@@ -148,6 +181,10 @@ impl State {
 
     /// Zero `[base, base + 2^bits)`.
     pub fn zero_memory(&mut self, base: PAddr, bits: u64) {
+        self.writes.push(MemoryWrite::Zero {
+            pa: base,
+            len: 1u64 << bits.min(63),
+        });
         let end = base.saturating_add((1u64 << bits.min(63)) - 1);
         let keys: Vec<u64> = self.memory.range(base..=end).map(|(k, _)| *k).collect();
         for k in keys {

@@ -286,10 +286,9 @@ pub fn create_object(
     user_size: u64,
     device: bool,
 ) -> Cap {
+    // Nothing is cleared here: the memory is zero already (an untyped's memory is cleared
+    // when it is reset, before it is used again), as in seL4's createObject.
     let bits = object_size_bits(t, user_size);
-    if !device {
-        s.zero_memory(addr, bits);
-    }
     match t {
         ObjectType::Untyped => Cap::Untyped {
             ptr: addr,

@@ -1,0 +1,45 @@
+//! Memory writes the trace records as they happen: the words the kernel writes into
+//! memory user level reads (message words, unwrapped badges, fault messages) and the
+//! memory it clears for reuse (untyped reset, a new ASID pool).
+//!
+//! The kernel's own objects are compared through the trace's projection; these writes are
+//! compared as they are, so a word written to the wrong place, or not at all, is seen.
+//! Without the `trace` feature each function is the plain [`super::Memory`] operation.
+#![forbid(unsafe_code)]
+
+use super::Machine as Target;
+
+/// Writes the word at `pa` (8-byte aligned), recorded in the trace.
+pub fn write_word(m: &mut impl Target, pa: u64, value: u64) {
+    m.write_word(pa, value);
+    #[cfg(feature = "trace")]
+    record(m, trace_format::MemoryWrite::Word { pa, value });
+}
+
+/// Clears `len` bytes at `pa`, recorded in the trace.
+pub fn zero(m: &mut impl Target, pa: u64, len: u64) {
+    m.zero(pa, len);
+    #[cfg(feature = "trace")]
+    record(m, trace_format::MemoryWrite::Zero { pa, len });
+}
+
+#[cfg(feature = "trace")]
+fn record(m: &mut impl Target, w: trace_format::MemoryWrite) {
+    if m.tracing() {
+        trace_format::encode_write(&mut TraceSink(m), w);
+    }
+}
+
+/// The trace as a [`trace_format::Sink`]: words go to [`super::Machine::trace_words`].
+#[cfg(feature = "trace")]
+pub struct TraceSink<'a, M: super::Machine>(pub &'a mut M);
+
+#[cfg(feature = "trace")]
+impl<M: super::Machine> trace_format::Sink for TraceSink<'_, M> {
+    fn word(&mut self, w: u64) {
+        self.0.trace_words(&[w]);
+    }
+    fn words(&mut self, ws: &[u64]) {
+        self.0.trace_words(ws);
+    }
+}
