@@ -84,6 +84,8 @@ pub fn encode(program: &[Step]) -> Vec<u64> {
         let mut step = [0u64; STEP_WORDS];
         let (kind, arg, cptr, label, words, caps) = match (s, s.syscall()) {
             (Step::Ticks(n), _) => (1, u64::from(*n), 0, 0, &[][..], &[][..]),
+            // The fuzzing root task makes the svc with the number in x7.
+            (Step::UnknownSyscall { number }, _) => (0, *number, 0, 0, &[][..], &[][..]),
             (_, Some((sys, cptr, label, words, caps))) => (0, sys.word(), cptr, label, words, caps),
             (_, None) => continue,
         };

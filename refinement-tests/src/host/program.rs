@@ -29,6 +29,10 @@ pub enum Step {
     /// enabled (as the hardware would), and the spec is given the same interrupt. (Host
     /// only.)
     Interrupt { irq: u64 },
+    /// An `svc` with a syscall number seL4 does not have (x7): an UnknownSyscall fault,
+    /// sent to the thread's fault handler or stopping it; the other registers are as the
+    /// thread left them.
+    UnknownSyscall { number: u64 },
     /// An NBRecv (a Poll on a notification): the badge (x0) and message info (x1) are
     /// compared.
     NBRecv { cptr: u64 },
@@ -65,7 +69,10 @@ impl Step {
             } => Some((*sys, *cptr, *label, words, caps)),
             Step::Identify { cptr } => Some((Syscall::DebugCapIdentify, *cptr, 0, &[], &[])),
             Step::NBRecv { cptr } => Some((Syscall::NBRecv, *cptr, 0, &[], &[])),
-            Step::Ticks(_) | Step::Exception { .. } | Step::Interrupt { .. } => None,
+            Step::Ticks(_)
+            | Step::Exception { .. }
+            | Step::Interrupt { .. }
+            | Step::UnknownSyscall { .. } => None,
         }
     }
 }
@@ -120,8 +127,79 @@ pub fn step(u: (u64, u64), e: u64, ipc_buffer: u64) -> impl Strategy<Value = Ste
         1 => window(e).prop_map(|cptr| Step::NBRecv { cptr }),
         1 => (1u8..8).prop_map(Step::Ticks),
         1 => exception_step(),
+        1 => prop_oneof![
+            Just(0u64),
+            1u64..64,
+            Just(-100i64 as u64),
+            Just(-15i64 as u64),
+            any::<u64>()
+        ]
+        .prop_map(|number| Step::UnknownSyscall { number }),
         3 => irq_step(e),
+        1 => domain_step(e),
+        1 => control_step(u, e),
     ]
+}
+
+/// The domain cap: a thread's domain set (this configuration has one domain, 0), the
+/// domain schedule's entries configured and its start chosen, in range or not.
+fn domain_step(e: u64) -> impl Strategy<Value = Step> {
+    let threads = [e + PRELUDE_SLOTS + 2, e + PRELUDE_SLOTS + 3];
+    (
+        prop::sample::select(vec![
+            L::DomainSetSet,
+            L::ScheduleConfigure,
+            L::ScheduleSetStart,
+        ]),
+        prop_oneof![3 => Just(0u64), 1 => 0u64..300],
+        prop_oneof![3 => prop::sample::select(threads.to_vec()), 1 => window(e)],
+        0u64..4,
+        prop_oneof![2 => 1u64..20, 1 => Just(0u64), 1 => any::<u64>()],
+    )
+        .prop_map(|(label, v, thread, index, duration)| {
+            let (words, caps) = match label {
+                L::DomainSetSet => (vec![v], vec![thread]),
+                // An entry: its index, its domain, its duration in ticks.
+                L::ScheduleConfigure => (vec![index, v, duration], vec![]),
+                _ => (vec![index], vec![]),
+            };
+            call(init_cap::DOMAIN, label, words, caps)
+        })
+}
+
+/// The other control caps: an ASID pool made from a 4 KiB untyped of the window, and an
+/// SGI signal cap issued for one of the sixteen SGIs and a target (valid or not).
+fn control_step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let small = prop_oneof![3 => Just(e + 5), 1 => window(e)];
+    let pool = (small.clone(), window(e), depth()).prop_map(move |(ut, dest, d)| {
+        call(
+            init_cap::ASID_CONTROL,
+            L::ArmAsidControlMakePool,
+            vec![dest, d],
+            vec![ut, cn],
+        )
+    });
+    let four_k = (u.0..u.1, small).prop_map(move |(ut, dest)| Step::Call {
+        cptr: ut,
+        label: L::UntypedRetype as u64,
+        words: vec![ObjectType::Untyped as u64, 12, 0, 0, dest, 1],
+        caps: vec![cn],
+    });
+    let sgi = (
+        prop_oneof![3 => 0u64..16, 1 => any::<u64>()],
+        prop_oneof![3 => 0u64..8, 1 => any::<u64>()],
+        window(e),
+    )
+        .prop_map(move |(irq, target, dest)| {
+            call(
+                init_cap::IRQ_CONTROL,
+                L::ArmIrqIssueSgiSignal,
+                vec![irq, target, dest, DEPTH],
+                vec![cn],
+            )
+        });
+    prop_oneof![2 => pool, 2 => four_k, 1 => sgi]
 }
 
 /// Interrupt lines the programs use: two shared peripheral lines, a private one, the
@@ -290,11 +368,13 @@ fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
         prop::sample::select(vec![
             L::TcbSetPriority,
             L::TcbSetMcPriority,
+            L::TcbSetSchedParams,
             L::TcbSuspend,
             L::TcbSetTlsBase,
             L::TcbSetFlags,
             L::TcbBindNotification,
             L::TcbBindNotification,
+            L::TcbUnbindNotification,
             L::TcbUnbindNotification,
             L::TcbReadRegisters,
             L::TcbWriteRegisters,
@@ -315,6 +395,9 @@ fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
                 L::TcbWriteRegisters | L::TcbCopyRegisters if t == init_cap::INIT_THREAD_TCB => {
                     threads[0]
                 }
+                // Binding and unbinding mostly meet the same thread (the first prelude
+                // thread), so that an unbind finds a notification bound.
+                L::TcbBindNotification | L::TcbUnbindNotification if v % 3 != 0 => threads[0],
                 _ => t,
             };
             let (words, caps) = match op {
@@ -333,6 +416,11 @@ fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
                 L::TcbSetPriority | L::TcbSetMcPriority => {
                     (vec![v.min(254)], vec![init_cap::INIT_THREAD_TCB])
                 }
+                // The MCP, then the priority.
+                L::TcbSetSchedParams => (
+                    vec![(v + 7).min(254), v.min(254)],
+                    vec![init_cap::INIT_THREAD_TCB],
+                ),
                 L::TcbBindNotification => (vec![], vec![other]),
                 L::TcbReadRegisters => (vec![0, v % 40], vec![]),
                 // No resume, no arch flags, a few registers (the pc first).
@@ -404,7 +492,7 @@ fn ipc_step(e: u64) -> impl Strategy<Value = Step> {
         prop_oneof![
             2 => window(e),
             3 => Just(e + PRELUDE_SLOTS),
-            1 => Just(e + PRELUDE_SLOTS + 1),
+            2 => Just(e + PRELUDE_SLOTS + 1),
         ],
         0u64..4,
         prop::collection::vec(small_word(), 0..7),
@@ -456,9 +544,15 @@ fn vm_step(e: u64) -> impl Strategy<Value = Step> {
             L::ArmPageUnmap,
             L::ArmPageGetAddress,
             L::ArmPageCleanData,
+            L::ArmPageInvalidateData,
+            L::ArmPageCleanInvalidateData,
+            L::ArmPageUnifyInstruction,
             L::ArmVSpaceCleanData,
+            L::ArmVSpaceInvalidateData,
+            L::ArmVSpaceCleanInvalidateData,
+            L::ArmVSpaceUnifyInstruction,
         ]),
-        window(e),
+        prop_oneof![3 => window(e), 1 => Just(e + FRAME_SLOT)],
         prop_oneof![2 => Just(e + PRELUDE_SLOTS + 4), 1 => window(e)],
         prop::sample::select(vec![
             0x1000_0000u64,
@@ -476,8 +570,16 @@ fn vm_step(e: u64) -> impl Strategy<Value = Step> {
                 L::ArmAsidPoolAssign => (init_cap::INIT_THREAD_ASID_POOL, vec![], vec![target]),
                 L::ArmPageTableMap => (target, vec![vaddr, 0], vec![vspace]),
                 L::ArmPageMap => (target, vec![vaddr, rights, 0], vec![vspace]),
-                L::ArmPageCleanData => (target, vec![0, 64], vec![]),
-                L::ArmVSpaceCleanData => (vspace, vec![vaddr, vaddr + 64], vec![]),
+                L::ArmPageCleanData
+                | L::ArmPageInvalidateData
+                | L::ArmPageCleanInvalidateData
+                | L::ArmPageUnifyInstruction => (target, vec![0, 64 << rights], vec![]),
+                L::ArmVSpaceCleanData
+                | L::ArmVSpaceInvalidateData
+                | L::ArmVSpaceCleanInvalidateData
+                | L::ArmVSpaceUnifyInstruction => {
+                    (vspace, vec![vaddr, vaddr + (64 << rights)], vec![])
+                }
                 _ => (target, vec![], vec![]),
             };
             Step::Call {
@@ -495,18 +597,46 @@ pub fn program() -> impl Strategy<Value = Vec<Step>> {
     let ipc_buffer = k.root.ipc_buffer(&k.m);
     let prelude = prelude(u1, e, ipc_buffer);
     let irq = irq_prelude(e);
+    let frame = frame_prelude(u1, e);
     (
+        any::<bool>(),
         any::<bool>(),
         prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40),
     )
-        .prop_map(move |(with_irq, random)| {
+        .prop_map(move |(with_irq, with_frame, random)| {
             let mut p = prelude.clone();
             if with_irq {
                 p.extend(irq.clone());
             }
+            if with_frame {
+                p.extend(frame.clone());
+            }
             p.extend(random);
             p
         })
+}
+
+/// Where half the generated programs keep a frame mapped read-write in the prelude's
+/// address space (the page operations' likeliest target).
+pub const FRAME_SLOT: u64 = PRELUDE_SLOTS + 9;
+
+/// A 4 KiB frame at [`FRAME_SLOT`], mapped read-write at `PRELUDE_VADDR + 0x3000`, so
+/// that cache maintenance on it, its unmap and its remap meet a live mapping.
+fn frame_prelude(u1: u64, e: u64) -> Vec<Step> {
+    vec![
+        call(
+            u1 - 1,
+            L::UntypedRetype,
+            vec![ObjectType::SmallPage as u64, 0, 0, 0, e + FRAME_SLOT, 1],
+            vec![init_cap::INIT_THREAD_CNODE],
+        ),
+        call(
+            e + FRAME_SLOT,
+            L::ArmPageMap,
+            vec![PRELUDE_VADDR + 0x3000, 3, 0],
+            vec![e + PRELUDE_SLOTS + 4],
+        ),
+    ]
 }
 
 /// Where half the host programs keep an IRQ handler (after the prelude's objects).
@@ -533,7 +663,8 @@ fn irq_prelude(e: u64) -> Vec<Step> {
     ]
 }
 
-/// Where the prelude puts its endpoint, notification, two threads and address space (after
+/// Where the prelude puts its endpoint, notification, two threads, address space and its
+/// three page tables (slots `PRELUDE_SLOTS` to `PRELUDE_SLOTS + 7`, after
 /// the dense slots most steps use).
 pub const PRELUDE_SLOTS: u64 = 6;
 /// Where the prelude's address space has its page tables.

@@ -41,61 +41,208 @@ thread_local! {
 }
 
 /// What the programs run so far on this thread reached: for each invocation label, the
-/// reply labels it got (0 success, else seL4's error code).
+/// reply labels it got (0 success, else seL4's error code); the fault types raised (and
+/// whether a handler got one); and the changes of thread state a step made.
 #[derive(Clone, Debug, Default)]
 pub struct Coverage {
     /// Invocation label → reply labels seen.
     pub replies: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>>,
+    /// Fault type names raised, each with whether a fault handler received it.
+    pub faults: std::collections::BTreeSet<(&'static str, bool)>,
+    /// (state before, state after) of a thread across one step, by [`STATES`] index.
+    pub transitions: std::collections::BTreeSet<(usize, usize)>,
+}
+
+/// The thread states a program's thread can be in (the idle thread's aside).
+pub const STATES: [&str; 7] = [
+    "Inactive",
+    "Running",
+    "Restart",
+    "BlockedOnReceive",
+    "BlockedOnSend",
+    "BlockedOnReply",
+    "BlockedOnNotification",
+];
+
+/// Whether seL4 can change a thread from state `from` to `to` (by [`STATES`] index) in
+/// one kernel entry: only the running thread blocks itself (a blocked, inactive or
+/// restarting thread makes no syscall), except that a caller whose message is received
+/// goes from waiting to send to waiting for the reply. Of the 42 ordered pairs, 23 can.
+pub fn possible_transition(from: usize, to: usize) -> bool {
+    const RUNNING: usize = 1;
+    const BLOCKED_ON_SEND: usize = 4;
+    const BLOCKED_ON_REPLY: usize = 5;
+    from != to && (to < 3 || from == RUNNING || (from, to) == (BLOCKED_ON_SEND, BLOCKED_ON_REPLY))
+}
+
+/// The fault types this configuration raises (no hardware debug faults, no timeouts).
+pub const FAULT_TYPES: [&str; 4] = ["CapFault", "UnknownSyscall", "UserException", "VMFault"];
+
+/// Labels that cannot succeed here: there is no SMC cap unless seL4 is configured to allow
+/// SMC calls (this configuration does not), so ArmSmcCall is only ever refused.
+pub const NEVER_SUCCEED: [sel4_abi::InvocationLabel; 1] = [sel4_abi::InvocationLabel::ArmSmcCall];
+
+fn state_index(st: &spec::model::ThreadState) -> Option<usize> {
+    use spec::model::ThreadState as S;
+    Some(match st {
+        S::Inactive => 0,
+        S::Running => 1,
+        S::Restart => 2,
+        S::BlockedOnReceive { .. } => 3,
+        S::BlockedOnSend { .. } => 4,
+        S::BlockedOnReply => 5,
+        S::BlockedOnNotification { .. } => 6,
+        S::Idle => return None,
+    })
+}
+
+fn fault_name(f: &spec::model::Fault) -> &'static str {
+    use spec::model::Fault as F;
+    match f {
+        F::Cap { .. } => "CapFault",
+        F::UnknownSyscall { .. } => "UnknownSyscall",
+        F::UserException { .. } => "UserException",
+        F::VmFault { .. } => "VMFault",
+    }
+}
+
+/// What one step reached: its faults and its threads' changes of state.
+fn cover_step(before: &[(u64, usize)], s: &Sim) {
+    COVERAGE.with(|c| {
+        let mut c = c.borrow_mut();
+        for (_, f, handled) in &s.s.faults {
+            c.faults.insert((fault_name(f), *handled));
+        }
+        for &(t, from) in before {
+            if s.s.is_tcb(t)
+                && let Some(to) = state_index(&s.s.tcb(t).state)
+                && to != from
+            {
+                c.transitions.insert((from, to));
+            }
+        }
+    });
+}
+
+fn thread_states(s: &Sim) -> Vec<(u64, usize)> {
+    s.s.threads()
+        .filter_map(|(a, t)| state_index(&t.state).map(|i| (a, i)))
+        .collect()
+}
+
+/// What a run has not reached yet, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// Labels never invoked on a cap of their object.
+    pub unreached: Vec<String>,
+    /// Labels that can succeed here but never did.
+    pub never_succeeded: Vec<String>,
+    /// Error codes never replied.
+    pub error_codes: Vec<String>,
+    /// Fault types never raised.
+    pub fault_types: Vec<String>,
+    /// Changes of thread state seL4 can make in one step ([`possible_transition`]) that
+    /// no step made.
+    pub transitions: Vec<String>,
 }
 
 impl Coverage {
-    /// Labels that succeeded at least once, error codes seen, and what was never reached,
-    /// against seL4's totals.
-    pub fn report(&self) -> String {
+    /// What was not reached, against seL4's totals.
+    pub fn gaps(&self) -> Gaps {
         use sel4_abi::{Error, InvocationLabel};
         let labels = &InvocationLabel::ALL[1..];
-        let succeeded: Vec<_> = labels
+        let name = |l: &InvocationLabel| format!("{l:?}");
+        let n = STATES.len();
+        Gaps {
+            unreached: labels
+                .iter()
+                .filter(|&&l| !self.replies.contains_key(&(l as u64)))
+                .map(name)
+                .collect(),
+            never_succeeded: labels
+                .iter()
+                .filter(|l| !NEVER_SUCCEED.contains(l))
+                .filter(|&&l| {
+                    !self
+                        .replies
+                        .get(&(l as u64))
+                        .is_some_and(|r| r.contains(&0))
+                })
+                .map(name)
+                .collect(),
+            error_codes: Error::ALL[1..]
+                .iter()
+                .filter(|e| !self.replies.values().any(|r| r.contains(&e.word())))
+                .map(|e| format!("{e:?}"))
+                .collect(),
+            fault_types: FAULT_TYPES
+                .iter()
+                .filter(|f| !self.faults.iter().any(|(n, _)| n == *f))
+                .map(|f| (*f).to_owned())
+                .collect(),
+            transitions: (0..n)
+                .flat_map(|a| (0..n).map(move |b| (a, b)))
+                .filter(|&(a, b)| possible_transition(a, b) && !self.transitions.contains(&(a, b)))
+                .map(|(a, b)| format!("{}→{}", STATES[a], STATES[b]))
+                .collect(),
+        }
+    }
+
+    /// Whether every label was reached, every one that can succeed here succeeded, and
+    /// every error code and fault type came back.
+    pub fn complete(&self) -> bool {
+        let g = self.gaps();
+        g.unreached.is_empty()
+            && g.never_succeeded.is_empty()
+            && g.error_codes.is_empty()
+            && g.fault_types.is_empty()
+    }
+
+    /// One line: each count against its total, and what was never reached.
+    pub fn report(&self) -> String {
+        use sel4_abi::{Error, InvocationLabel};
+        let g = self.gaps();
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_owned()
+            } else {
+                v.join(", ")
+            }
+        };
+        let labels = InvocationLabel::ALL.len() - 1;
+        let can_succeed = labels - NEVER_SUCCEED.len();
+        let codes = Error::ALL.len() - 1;
+        let handled = FAULT_TYPES
             .iter()
-            .filter(|&&l| {
-                self.replies
-                    .get(&(l as u64))
-                    .is_some_and(|r| r.contains(&0))
-            })
-            .collect();
-        let never: Vec<String> = labels
+            .filter(|f| self.faults.contains(&(**f, true)))
+            .count();
+        let n = (0..STATES.len())
+            .flat_map(|a| (0..STATES.len()).map(move |b| (a, b)))
+            .filter(|&(a, b)| possible_transition(a, b))
+            .count();
+        // A change seL4 cannot make would be a bug the comparison reports first; count
+        // only the possible ones.
+        let made = self
+            .transitions
             .iter()
-            .filter(|l| !succeeded.contains(l))
-            .map(|l| format!("{l:?}"))
-            .collect();
-        let errors: std::collections::BTreeSet<u64> = self
-            .replies
-            .values()
-            .flatten()
-            .copied()
-            .filter(|&e| e != 0)
-            .collect();
-        let codes = &Error::ALL[1..];
-        let unseen: Vec<String> = codes
-            .iter()
-            .filter(|e| !errors.contains(&e.word()))
-            .map(|e| format!("{e:?}"))
-            .collect();
+            .filter(|&&(a, b)| possible_transition(a, b))
+            .count();
         format!(
-            "coverage: {}/{} labels succeeded (never: {}); {}/{} error codes replied (never: {})",
-            succeeded.len(),
-            labels.len(),
-            if never.is_empty() {
-                "none".to_owned()
-            } else {
-                never.join(", ")
-            },
-            codes.len() - unseen.len(),
-            codes.len(),
-            if unseen.is_empty() {
-                "none".to_owned()
-            } else {
-                unseen.join(", ")
-            },
+            "coverage: {}/{labels} labels reached (never: {}); {}/{can_succeed} that can succeed \
+             here succeeded (never: {}; {} can only be refused); {}/{codes} error codes \
+             replied (never: {}); {}/{} fault types raised (never: {}), {handled} sent to a \
+             handler; {made}/{n} changes of thread state seL4 can make in one entry (never: {})",
+            labels - g.unreached.len(),
+            list(&g.unreached),
+            can_succeed - g.never_succeeded.len(),
+            list(&g.never_succeeded),
+            NEVER_SUCCEED.map(|l| format!("{l:?}")).join(", "),
+            codes - g.error_codes.len(),
+            list(&g.error_codes),
+            FAULT_TYPES.len() - g.fault_types.len(),
+            FAULT_TYPES.len(),
+            list(&g.fault_types),
+            list(&g.transitions),
         )
     }
 }
@@ -136,7 +283,9 @@ pub fn run(
         }
         count(0, 1);
         crate::progress::beat(|| format!("step {n}: {st:?}"));
+        let before = thread_states(s);
         run_step(k, s, n, st, t)?;
+        cover_step(&before, s);
         // The kernel runs no idle thread object: None is the spec's idle thread.
         prop_assert_eq!(
             k.ks.current.map_or(s.s.idle, |t| t.0),
@@ -195,6 +344,17 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
             k.exception(*esr, *far);
             let regs = std::array::from_fn(|i| s.s.tcb(t.0).regs[gpr_index(i)]);
             s.event(spec::api::event::decode_exception(*esr, *far, regs, vec![]));
+        }
+        Step::UnknownSyscall { number } => {
+            k.raw_syscall(*number);
+            let mut regs: [u64; 8] = std::array::from_fn(|i| s.s.tcb(t.0).regs[gpr_index(i)]);
+            regs[sel4_abi::registers::SYSCALL_REGISTER] = *number;
+            s.event(spec::api::event::decode_exception(
+                super::world::SVC_SYNDROME,
+                0,
+                regs,
+                vec![],
+            ));
         }
         Step::Interrupt { irq } => {
             if k.interrupt(*irq) {
@@ -345,6 +505,7 @@ pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
                 }
             }
             (Step::Exception { esr, far }, _) => k.exception(*esr, *far),
+            (Step::UnknownSyscall { number }, _) => k.raw_syscall(*number),
             (Step::Interrupt { irq }, _) => {
                 k.interrupt(*irq);
             }

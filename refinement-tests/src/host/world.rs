@@ -171,6 +171,17 @@ impl Kernel {
         self.exception(SVC_SYNDROME, 0);
     }
 
+    /// The current thread makes an `svc` with syscall number `number` in x7 and its other
+    /// registers as they are.
+    pub fn raw_syscall(&mut self, number: u64) {
+        let t = self.ks.current.expect("a thread to make the syscall");
+        t.set_reg(&mut self.m, SYSCALL_REGISTER, number);
+        let pc = t.reg(&self.m, reg::PC);
+        t.set_reg(&mut self.m, reg::PC, pc.wrapping_add(4));
+        t.set(&mut self.m, field::FAULT_IP, pc);
+        self.exception(SVC_SYNDROME, 0);
+    }
+
     /// The current thread takes a synchronous exception with syndrome `esr` and fault
     /// address `far` at its pc (an `svc` has advanced the pc already): the arch layer's
     /// decoding, then the kernel.
