@@ -70,11 +70,13 @@ pub enum Mutant {
     LastMessageWordNotCopied,
     /// An untyped reset lowers the watermark without clearing the memory.
     ResetLeavesMemory,
+    /// TCB SetFlags replies with the new flags but does not store them.
+    TcbFlagsNotStored,
 }
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 30] = [
+    pub const ALL: [Mutant; 31] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -105,6 +107,7 @@ impl Mutant {
         Mutant::UnwrappedBadgeNotWritten,
         Mutant::LastMessageWordNotCopied,
         Mutant::ResetLeavesMemory,
+        Mutant::TcbFlagsNotStored,
     ];
 
     /// The mutant's name, as written in the source (how a QEMU run chooses one:
@@ -141,6 +144,7 @@ impl Mutant {
             Mutant::UnwrappedBadgeNotWritten => "UnwrappedBadgeNotWritten",
             Mutant::LastMessageWordNotCopied => "LastMessageWordNotCopied",
             Mutant::ResetLeavesMemory => "ResetLeavesMemory",
+            Mutant::TcbFlagsNotStored => "TcbFlagsNotStored",
         }
     }
 

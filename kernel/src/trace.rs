@@ -135,6 +135,7 @@ fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
         Event::Syscall | Event::Fault(_) => m.exception_registers(),
         Event::TimerTick | Event::Interrupt(_) => (0, 0),
     };
+    let fpu = ks.current.is_some() && m.fpu_enabled();
     trace_format::encode_entry(
         &mut Out(m),
         kind,
@@ -143,6 +144,7 @@ fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
         fault_ip,
         ks.work_units,
         exception,
+        fpu,
         &buffer[..n],
     );
     m.trace_flush();
@@ -187,6 +189,15 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         SchedulerAction::SwitchTo(t) => t.0,
     };
     trace_format::encode_sched(&mut Out(m), action);
+    // The controller's lines, 32 to a word (enabled low, active high), read first: the
+    // writer borrows the machine.
+    let mut groups = [0u64; 32];
+    let n = m.irq_groups().min(32) as usize;
+    for (g, w) in groups[..n].iter_mut().enumerate() {
+        let (enabled, active) = m.irq_group(g as u64);
+        *w = u64::from(enabled) | u64::from(active) << 32;
+    }
+    trace_format::encode_controller(&mut Out(m), groups[..n].iter().copied());
     write_address_spaces(ks, m);
     ks.trace_cache.next_exit();
     trace_format::encode_end(&mut Out(m));
@@ -477,6 +488,7 @@ fn thread<M: Machine>(m: &M, t: Tcb) -> ThreadProj {
         bound_notification: t.get(m, field::BOUND_NOTIFICATION),
         fault_ip: t.get(m, field::FAULT_IP),
         time_slice: t.get(m, field::TIME_SLICE),
+        tcb_flags: t.get(m, field::FLAGS),
         context: context(m, t),
     }
 }

@@ -191,7 +191,7 @@ pub fn project(s: &State) -> Exit {
         .filter(|(_, q)| !q.is_empty())
         .map(|(&p, q)| (u64::from(p), q.iter().copied().collect()))
         .collect();
-    let irqs = s
+    let irqs: BTreeMap<u64, IrqProj> = s
         .irq_states
         .iter()
         .filter_map(|(&line, st)| {
@@ -214,6 +214,14 @@ pub fn project(s: &State) -> Exit {
         })
         .collect();
     let (asid_pools, asids, tables) = address_spaces(s);
+    // The controller has a line enabled exactly when its IRQ item says so (no line
+    // without a handler, other than the timer's, is ever let through). (Active lines are
+    // checked against the entry, in `replay`.)
+    let lines_enabled = irqs
+        .iter()
+        .filter(|(_, p)| p.enabled)
+        .map(|(&l, _)| l)
+        .collect();
     Exit {
         current: if s.current == s.idle { 0 } else { s.current },
         preempted_at: if s.preempted { s.checks } else { 0 },
@@ -230,6 +238,8 @@ pub fn project(s: &State) -> Exit {
         asid_pools,
         asids,
         tables,
+        lines_enabled,
+        lines_active: vec![],
     }
 }
 
@@ -382,6 +392,7 @@ fn thread(s: &State, t: u64) -> ThreadProj {
         bound_notification: tcb.bound_notification.unwrap_or(0),
         fault_ip: tcb.fault_ip,
         time_slice: tcb.time_slice,
+        tcb_flags: tcb.flags,
         context: tcb.regs,
     }
 }
@@ -500,6 +511,20 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
             .exit
             .as_ref()
             .and_then(|x| (x.preempted_at != 0).then_some(x.preempted_at));
+        // The FP/SIMD unit is never enabled for a thread whose flags disable it.
+        if e.fpu
+            && e.thread != 0
+            && s.tcb(e.thread).flags & sel4_abi::tcb::TCB_FLAG_FPU_DISABLED != 0
+        {
+            return Err(Divergence {
+                step: i + 1,
+                event: describe(),
+                diff: format!(
+                    "- thread {:#x} ran with the FP/SIMD unit enabled\n+ its TCB flags disable it (fpuDisabled)\n",
+                    e.thread
+                ),
+            });
+        }
         let ev = event(e).map_err(|diff| Divergence {
             step: i + 1,
             event: describe(),
@@ -511,6 +536,31 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
             event: describe(),
             diff,
         })?;
+        // The arch layer ends an interrupt after the entry that handled it (seL4's
+        // ackInterrupt, at the end of handleInterrupt): at an exit only the entry's own
+        // line may still be active, so one not ended shows at the next exit.
+        if let Some(exit) = &step.exit {
+            let own = match e.kind {
+                EventKind::Timer => Some(t.boot.facts.timer_irq),
+                EventKind::Interrupt { irq } => Some(irq),
+                _ => None,
+            };
+            let stale: Vec<u64> = exit
+                .lines_active
+                .iter()
+                .copied()
+                .filter(|&l| Some(l) != own)
+                .collect();
+            if !stale.is_empty() {
+                return Err(Divergence {
+                    step: i + 1,
+                    event: describe(),
+                    diff: format!(
+                        "- lines active at the interrupt controller: {stale:?}\n+ lines active at the interrupt controller: [] (every interrupt taken is ended)\n"
+                    ),
+                });
+            }
+        }
         let Some(exit) = &step.exit else {
             return Ok(Replayed {
                 entries: i + 1,
@@ -639,6 +689,17 @@ pub fn compare(k: &Exit, s: &Exit) -> Result<(), String> {
         );
     }
     diff_entries(&mut d, "IRQ", &k.irqs, &s.irqs);
+    // The sixteen SGIs are the controller's to enable (a GICv2 keeps them enabled).
+    let spi_ppi = |v: &[u64]| v.iter().copied().filter(|&l| l >= 16).collect::<Vec<_>>();
+    if spi_ppi(&k.lines_enabled) != spi_ppi(&s.lines_enabled) {
+        let _ = writeln!(
+            d,
+            "- lines enabled at the interrupt controller: {:?}\n+ lines enabled at the interrupt controller: {:?}",
+            spi_ppi(&k.lines_enabled),
+            spi_ppi(&s.lines_enabled)
+        );
+    }
+
     if k.sched_action != s.sched_action {
         let _ = writeln!(
             d,
@@ -766,6 +827,7 @@ fn thread_diff(d: &mut String, a: &ThreadProj, b: &ThreadProj) {
         ),
         ("restart pc", a.fault_ip, b.fault_ip),
         ("time slice", a.time_slice, b.time_slice),
+        ("TCB flags", a.tcb_flags, b.tcb_flags),
     ];
     for (name, x, y) in fields {
         if x != y {

@@ -24,3 +24,80 @@ fn every_stored_trace_replays_on_the_spec() {
         }
     }
 }
+
+/// The stored QEMU traces hold the real controller's and FP/SIMD unit's state: the
+/// timer's line enabled, and no line active but the entry's own, at every exit (the
+/// arch layer ends an interrupt after the entry that took it); threads entering with the FP
+/// unit enabled, and the thread whose flags disable it (tests/fpu) never entering so.
+#[test]
+fn the_stored_traces_hold_the_controller_and_fpu_state() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let read = |name: &str| {
+        let bytes = std::fs::read(dir.join(name)).expect("a stored trace");
+        trace_format::decode(&bytes).expect("a trace of this version")
+    };
+    let hello = read("hello.trace");
+    let timer = hello.boot.facts.timer_irq;
+    for step in &hello.steps {
+        let Some(exit) = &step.exit else { continue };
+        assert!(
+            exit.lines_enabled.contains(&timer),
+            "{:?}",
+            exit.lines_enabled
+        );
+        let own = matches!(step.entry.kind, trace_format::EventKind::Timer);
+        assert!(
+            exit.lines_active.iter().all(|&l| own && l == timer),
+            "{:?}",
+            exit.lines_active
+        );
+    }
+    let fpu = read("fpu.trace");
+    assert!(
+        fpu.steps.iter().any(|s| s.entry.fpu),
+        "no entry with the FPU enabled"
+    );
+    let disabled: Vec<u64> = fpu
+        .steps
+        .iter()
+        .filter_map(|s| s.exit.as_ref())
+        .flat_map(|x| x.threads.values())
+        .filter(|t| t.tcb_flags & sel4_abi::tcb::TCB_FLAG_FPU_DISABLED != 0)
+        .map(|t| t.tcb)
+        .collect();
+    assert!(!disabled.is_empty(), "tests/fpu disables a thread's FPU");
+    assert!(
+        fpu.steps
+            .iter()
+            .any(|s| disabled.contains(&s.entry.thread) && !s.entry.fpu),
+        "the FPU-disabled thread enters the kernel"
+    );
+
+    // Each is compared: the FPU enabled for that thread, a line left active, the timer's
+    // line masked, a line enabled that has no handler.
+    use refinement_tests::replay::replay;
+    let mut bad = fpu.clone();
+    let i = bad
+        .steps
+        .iter()
+        .position(|s| disabled.contains(&s.entry.thread) && !s.entry.fpu)
+        .unwrap();
+    bad.steps[i].entry.fpu = true;
+    let d = replay(&bad).unwrap_err();
+    assert!(
+        d.step == i + 1 && d.diff.contains("FP/SIMD unit enabled"),
+        "{d}"
+    );
+    type Tamper = fn(&mut trace_format::Exit);
+    let tampers: [(Tamper, &str); 3] = [
+        (|x| x.lines_active.push(33), "active"),
+        (|x| x.lines_enabled.retain(|&l| l != 27), "enabled"),
+        (|x| x.lines_enabled.push(40), "enabled"),
+    ];
+    for (tamper, what) in tampers {
+        let mut bad = hello.clone();
+        tamper(bad.steps[10].exit.as_mut().unwrap());
+        let d = replay(&bad).unwrap_err();
+        assert!(d.step == 11 && d.diff.contains(what), "{d}");
+    }
+}

@@ -36,6 +36,8 @@ pub struct Entry {
     /// For a syscall or an exception: the syndrome and fault address the kernel read
     /// (ESR_EL1, FAR_EL1), which the spec decodes itself; (0, 0) for an interrupt.
     pub exception: (u64, u64),
+    /// Whether the thread ran with the FP/SIMD unit enabled (false for the idle thread).
+    pub fpu: bool,
     /// IPC-buffer words the kernel may read, as (word index, value) (syscalls with a
     /// buffer only).
     pub buffer: Vec<(usize, u64)>,
@@ -69,6 +71,10 @@ pub struct Exit {
     /// Every translation table reachable from an assigned VSpace, by address: its level
     /// and its non-zero entries by index, read as [`crate::pte`] says.
     pub tables: BTreeMap<u64, TableProj>,
+    /// The lines the interrupt controller has enabled, in order.
+    pub lines_enabled: Vec<u64>,
+    /// The lines it has active (acknowledged, not ended), in order.
+    pub lines_active: Vec<u64>,
 }
 
 /// A translation table in the projection.
@@ -282,7 +288,7 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
     let context = r.array::<CONTEXT_WORDS>("an entry")?;
     let fault_ip = r.word("an entry")?;
     let work_units = r.word("an entry")?;
-    let [esr, far] = r.array::<2>("an entry")?;
+    let [esr, far, fpu] = r.array::<3>("an entry")?;
     let n = r.word("an entry")? as usize;
     if n > crate::BUFFER_WORDS {
         return r.err(alloc::format!(
@@ -305,6 +311,7 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
         fault_ip,
         work_units,
         exception: (esr, far),
+        fpu: fpu != 0,
         buffer,
     };
     let mut writes = Vec::new();
@@ -353,6 +360,8 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
         asid_pools: BTreeMap::new(),
         asids: BTreeMap::new(),
         tables: BTreeMap::new(),
+        lines_enabled: Vec::new(),
+        lines_active: Vec::new(),
     };
     let queue = |r: &mut Reader, what: &str| -> Result<Vec<u64>, DecodeError> {
         let n = r.word(what)? as usize;
@@ -455,6 +464,23 @@ fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
                 );
             }
             tag::SCHED => exit.sched_action = r.word("the scheduler's action")?,
+            tag::CONTROLLER => {
+                let n = r.word("the controller's lines")?;
+                if n > 32 {
+                    return r.err(alloc::format!("{n} groups of 32 lines (at most 32)"));
+                }
+                for g in 0..n {
+                    let w = r.word("the controller's lines")?;
+                    for bit in 0..32 {
+                        if w >> bit & 1 != 0 {
+                            exit.lines_enabled.push(32 * g + bit);
+                        }
+                        if w >> (32 + bit) & 1 != 0 {
+                            exit.lines_active.push(32 * g + bit);
+                        }
+                    }
+                }
+            }
             tag::ASID_POOL => {
                 let [high, pool, n] = r.array::<3>("an ASID pool")?;
                 if n > crate::TABLE_ENTRIES {

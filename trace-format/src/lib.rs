@@ -9,11 +9,12 @@
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
 //!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
 //!           n (paddr size_bits is_device){n}
-//! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far n (index word){n}
+//! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far fpu
+//!           n (index word){n}
 //! write  := WRITE pa value | ZERO pa len
 //! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
-//!           bound_notification fault_ip time_slice context[36]
+//!           bound_notification fault_ip time_slice tcb_flags context[36]
 //!         | CAP cnode index cap[5] mdb_next mdb_flags
 //!         | SAME_THREAD tcb
 //!         | SAME_CAPS cnode chunk count
@@ -26,13 +27,15 @@
 //!         | ASID_POOL high pool n (low vspace){n}
 //!         | PAGE_TABLE table level n (index descriptor){n}
 //!         | SAME_TABLE table level
+//!         | CONTROLLER n group{n}
 //! ```
 //!
 //! The exit after the boot record is the state the root task starts in. An entry is what the kernel read from user level: the event (`kind` and its arguments
 //! `a b c`, see [`EventKind`]), the thread that was running (0: idle), its registers in
 //! seL4_UserContext order with the pc where it resumes ([`context`]), its restart pc
 //! (seL4's FaultIP), the kernel's count of work units towards its next interrupt check
-//! (seL4's ksWorkUnitsCompleted), and for a syscall the IPC-buffer words the kernel may
+//! (seL4's ksWorkUnitsCompleted), whether the thread ran with the FP/SIMD unit enabled
+//! (`fpu`, 1 or 0: the trap setting it returned to user level with), and for a syscall the IPC-buffer words the kernel may
 //! read, by word index: the message words up to the length its message info gives, the
 //! extra caps' cptrs, and the three receive-slot words (none without a buffer). The exit that follows is the state after the entry: the thread that
 //! runs next, which interrupt check of the entry found an interrupt pending and stopped a
@@ -46,7 +49,9 @@
 //! (enabled, edge-triggered); the scheduler's action ([`sched`]); every ASID
 //! pool of the ASID table with the VSpace of each assigned ASID; and every translation
 //! table reachable from those VSpaces, level by level, as the raw descriptors the MMU reads
-//! (every non-zero entry; [`pte`] says what one means). A
+//! (every non-zero entry; [`pte`] says what one means); and the interrupt controller's
+//! enabled and active lines, every line, 32 to a `group` word (bits 0..32 enabled, 32..64
+//! active: acknowledged and not yet ended). A
 //! trace may end with an entry without exit: the machine halted during it.
 //!
 //! Between an entry and its exit come the entry's writes to memory that is not a kernel
@@ -92,8 +97,9 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// slices, the scheduler's action, the ASID table and the translation tables; 4: the raw
 /// syndrome and fault address of a synchronous exception in its entry; 5: an IRQ item's
 /// line as the interrupt controller holds it, enabled and edge-triggered or not; 6: the
-/// entry's memory writes).
-pub const VERSION: u64 = 6;
+/// entry's memory writes; 7: a thread's TCB flags, the FP/SIMD access a thread entered
+/// with, the controller's enabled and active lines).
+pub const VERSION: u64 = 7;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -142,6 +148,17 @@ pub mod tag {
     pub const WRITE: u64 = 18;
     /// A range of memory the entry cleared.
     pub const ZERO: u64 = 19;
+    /// The interrupt controller's enabled and active lines.
+    pub const CONTROLLER: u64 = 20;
+}
+
+/// Writes a CONTROLLER item: `groups[g]` holds lines `32 g .. 32 g + 32`, enabled in bits
+/// 0..32 and active in bits 32..64.
+pub fn encode_controller(s: &mut impl Sink, groups: impl ExactSizeIterator<Item = u64>) {
+    s.words(&[tag::CONTROLLER, groups.len() as u64]);
+    for g in groups {
+        s.word(g);
+    }
 }
 
 /// A write the kernel made to memory during an entry (other than to its own objects'
@@ -702,12 +719,17 @@ pub struct ThreadProj {
     pub fault_ip: u64,
     /// Timer ticks left of its time slice (seL4's tcbTimeSlice).
     pub time_slice: u64,
+    /// Its TCB flags (SetFlags: fpuDisabled).
+    pub tcb_flags: u64,
     /// Registers, seL4_UserContext order, `context[0]` the pc it resumes at.
     pub context: [u64; CONTEXT_WORDS],
 }
 
 /// Words in an encoded thread, after its tag.
-pub const THREAD_WORDS: usize = 12 + CONTEXT_WORDS;
+pub const THREAD_WORDS: usize = FIELD_WORDS + CONTEXT_WORDS;
+
+/// Words in an encoded thread before its registers.
+const FIELD_WORDS: usize = 13;
 
 impl ThreadProj {
     /// Writes the THREAD item.
@@ -719,7 +741,7 @@ impl ThreadProj {
     /// The words after the THREAD tag (what the kernel hashes to see a change).
     pub fn to_words(&self) -> [u64; THREAD_WORDS] {
         let mut w = [0; THREAD_WORDS];
-        w[..12].copy_from_slice(&[
+        w[..FIELD_WORDS].copy_from_slice(&[
             self.tcb,
             self.state,
             self.object,
@@ -732,15 +754,16 @@ impl ThreadProj {
             self.bound_notification,
             self.fault_ip,
             self.time_slice,
+            self.tcb_flags,
         ]);
-        w[12..].copy_from_slice(&self.context);
+        w[FIELD_WORDS..].copy_from_slice(&self.context);
         w
     }
 
     /// Reads the words after a THREAD tag.
     pub fn from_words(w: &[u64; THREAD_WORDS]) -> ThreadProj {
         let mut context = [0; CONTEXT_WORDS];
-        context.copy_from_slice(&w[12..]);
+        context.copy_from_slice(&w[FIELD_WORDS..]);
         ThreadProj {
             tcb: w[0],
             state: w[1],
@@ -754,6 +777,7 @@ impl ThreadProj {
             bound_notification: w[9],
             fault_ip: w[10],
             time_slice: w[11],
+            tcb_flags: w[12],
             context,
         }
     }
@@ -819,6 +843,7 @@ pub fn encode_entry(
     fault_ip: u64,
     work_units: u64,
     exception: (u64, u64),
+    fpu: bool,
     buffer: &[(u64, u64)],
 ) {
     s.word(tag::ENTRY);
@@ -827,7 +852,7 @@ pub fn encode_entry(
     s.words(context);
     s.word(fault_ip);
     s.word(work_units);
-    s.words(&[exception.0, exception.1]);
+    s.words(&[exception.0, exception.1, u64::from(fpu)]);
     s.word(buffer.len() as u64);
     for &(i, w) in buffer {
         s.words(&[i, w]);

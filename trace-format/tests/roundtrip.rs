@@ -143,6 +143,7 @@ fn sample() -> (Words, Trace) {
         0x40_0010,
         42,
         (0x5600_0000, 0),
+        true,
         &encoded,
     );
     // What the first entry wrote: a word, a cleared range, the word again.
@@ -177,6 +178,7 @@ fn sample() -> (Words, Trace) {
         bound_notification: 0x2000,
         fault_ip: 0x40_0010,
         time_slice: 3,
+        tcb_flags: 1,
         context,
     };
     thread.encode(&mut w);
@@ -208,6 +210,8 @@ fn sample() -> (Words, Trace) {
     encode_irq(&mut w, 27, irq::TIMER, true, false);
     encode_irq(&mut w, 33, irq::SIGNAL, false, true);
     encode_sched(&mut w, 0x6000);
+    // Lines 27 and 33 enabled, line 5 active.
+    encode_controller(&mut w, [1 << 27 | 1 << (32 + 5), 1 << 1].into_iter());
     // An ASID pool with ASID 1's VSpace, whose root points to a level-1 table that maps a
     // 1 GiB block read-only and executable, and holds one descriptor no kernel writes.
     let block = 0x4000_0000 | 0b01 | 3 << 6 | 2 << 2 | 3 << 8 | 1 << 10 | 1 << 11 | 1 << 53;
@@ -240,6 +244,7 @@ fn sample() -> (Words, Trace) {
             0,
             0,
             (0x9200_0007, 0xdead_0000),
+            false,
             &[],
         );
         encode_exit(&mut w, 0, 0);
@@ -262,10 +267,13 @@ fn sample() -> (Words, Trace) {
         4,
         99,
         (0x5600_0000, 0),
+        false,
         &[(1, 2)],
     );
 
     let mut exit = Exit {
+        lines_enabled: vec![],
+        lines_active: vec![],
         current: 0x5000,
         preempted_at: 2,
         threads: Default::default(),
@@ -355,6 +363,8 @@ fn sample() -> (Words, Trace) {
         },
     );
     exit.sched_action = 0x6000;
+    exit.lines_enabled = vec![27, 33];
+    exit.lines_active = vec![5];
     let mut steps = vec![Step {
         entry: Entry {
             kind: EventKind::Syscall,
@@ -363,6 +373,7 @@ fn sample() -> (Words, Trace) {
             fault_ip: 0x40_0010,
             work_units: 42,
             exception: (0x5600_0000, 0),
+            fpu: true,
             buffer,
         },
         writes,
@@ -377,6 +388,7 @@ fn sample() -> (Words, Trace) {
                 fault_ip: 0,
                 work_units: 0,
                 exception: (0x9200_0007, 0xdead_0000),
+                fpu: false,
                 buffer: vec![],
             },
             writes: vec![],
@@ -391,6 +403,7 @@ fn sample() -> (Words, Trace) {
             fault_ip: 4,
             work_units: 99,
             exception: (0x5600_0000, 0),
+            fpu: false,
             buffer: vec![(1, 2)],
         },
         writes: vec![],
@@ -412,6 +425,8 @@ fn sample() -> (Words, Trace) {
                 asid_pools: Default::default(),
                 asids: Default::default(),
                 tables: Default::default(),
+                lines_enabled: vec![],
+                lines_active: vec![],
             },
             steps,
         },

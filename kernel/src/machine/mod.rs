@@ -84,6 +84,23 @@ pub trait Machine: Memory {
     fn irq_line(&self, _irq: u64) -> (bool, bool) {
         (false, false)
     }
+    /// How many groups of 32 lines the interrupt controller has (feature `trace`).
+    #[cfg(feature = "trace")]
+    fn irq_groups(&self) -> u64 {
+        0
+    }
+    /// Lines `32 g .. 32 g + 32` as the controller holds them: the enabled ones and the
+    /// active ones (acknowledged, not yet ended), one bit per line (feature `trace`).
+    #[cfg(feature = "trace")]
+    fn irq_group(&self, _g: u64) -> (u32, u32) {
+        (0, 0)
+    }
+    /// Whether user level runs with the FP/SIMD unit enabled, as the trap setting is now
+    /// (feature `trace`).
+    #[cfg(feature = "trace")]
+    fn fpu_enabled(&self) -> bool {
+        false
+    }
 }
 
 /// Cache maintenance a user level may ask for on its memory.

@@ -147,4 +147,17 @@ impl Machine for SimMachine {
             self.edge_irqs.contains(&irq),
         )
     }
+    #[cfg(feature = "trace")]
+    fn irq_groups(&self) -> u64 {
+        32
+    }
+    /// The simulated controller has no active state: an interrupt is taken and ended in
+    /// one call.
+    #[cfg(feature = "trace")]
+    fn irq_group(&self, g: u64) -> (u32, u32) {
+        let enabled = (0..32)
+            .filter(|b| self.unmasked_irqs.contains(&(32 * g + b)))
+            .fold(0u32, |w, b| w | 1 << b);
+        (enabled, 0)
+    }
 }

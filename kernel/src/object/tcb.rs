@@ -671,7 +671,9 @@ fn invoke_set_flags(
     set: u64,
 ) {
     let flags = (target.get(m, field::FLAGS) & !clear) | (set & TCB_FLAG_MASK);
-    target.set(m, field::FLAGS, flags);
+    if !mutant::on(Mutant::TcbFlagsNotStored) {
+        target.set(m, field::FLAGS, flags);
+    }
     if a.call {
         reply_from_kernel(m, a.thread, [flags]);
     }

@@ -163,6 +163,22 @@ fn thread_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<S
             },
         ),
         (
+            // TCB flags: fpuDisabled set on the first prelude thread and kept (a second
+            // SetFlags that changes nothing replies with it), an unknown flag ignored.
+            "TCB flags",
+            {
+                let t1 = e + PRELUDE_SLOTS + 2;
+                let flags = sel4_abi::tcb::TCB_FLAG_FPU_DISABLED;
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.extend([
+                    call(t1, L::TcbSetFlags, vec![0, flags | 1 << 40], vec![]),
+                    call(t1, L::TcbSetFlags, vec![0, 0], vec![]),
+                    call(t1, L::TcbSetFlags, vec![flags, 0], vec![]),
+                ]);
+                p
+            },
+        ),
+        (
             // The kernel writes memory: an 8-word message (four words in the IPC buffer),
             // an endpoint cap unwrapped to its badge in the receiver's buffer, and the
             // untyped's memory cleared when it is reset for a retype after the revoke.

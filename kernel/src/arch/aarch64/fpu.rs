@@ -101,3 +101,11 @@ pub fn switch(from: Option<u64>, to: u64) {
     // valid, default FP state).
     unsafe { fpu_restore(KERNEL_WINDOW + to + FPU_OFFSET) };
 }
+
+/// Whether user level's FP/SIMD instructions run rather than trap, read from CPACR_EL1
+/// itself (feature `trace`: the trace records it at every entry).
+#[cfg(feature = "trace")]
+pub fn el0_access() -> bool {
+    use tock_registers::interfaces::Readable;
+    CPACR_EL1.matches_all(CPACR_EL1::FPEN::TrapNothing)
+}

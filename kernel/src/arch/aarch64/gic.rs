@@ -18,6 +18,8 @@ register_structs! {
         (0x100 => isenabler: [ReadWrite<u32>; 32]),
         (0x180 => icenabler: [ReadWrite<u32>; 32]),
         (0x200 => _r1),
+        (0x300 => isactiver: [ReadOnly<u32>; 32]),
+        (0x380 => _r1b),
         (0x400 => ipriorityr: [ReadWrite<u32>; 255]),
         (0x7fc => _r2),
         (0x800 => itargetsr: [ReadWrite<u32>; 255]),
@@ -54,6 +56,8 @@ register_structs! {
         (0x10104 => _r3),
         (0x10180 => icenabler0: ReadWrite<u32>),
         (0x10184 => _r4),
+        (0x10300 => isactiver0: ReadOnly<u32>),
+        (0x10304 => _r4b),
         (0x10400 => ipriorityr: [ReadWrite<u32>; 8]),
         (0x10420 => @END),
     }
@@ -176,6 +180,19 @@ impl Gic {
         let edge =
             irq >= 32 && dist.icfgr[(irq / 16) as usize].get() & 1 << (2 * (irq % 16) + 1) != 0;
         (enabled, edge)
+    }
+
+    /// Lines `32 g .. 32 g + 32`: the enabled ones and the active ones (acknowledged and
+    /// not yet ended), one bit per line. On a GICv3 the private lines are the
+    /// redistributor's.
+    #[cfg(feature = "trace")]
+    pub fn group_state(&self, g: usize) -> (u32, u32) {
+        match self {
+            Gic::V3 { redist, .. } if g == 0 => (redist.isenabler0.get(), redist.isactiver0.get()),
+            Gic::V2 { dist, .. } | Gic::V3 { dist, .. } => {
+                (dist.isenabler[g].get(), dist.isactiver[g].get())
+            }
+        }
     }
 
     /// Stops interrupt `irq`.

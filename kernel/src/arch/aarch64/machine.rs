@@ -129,6 +129,20 @@ impl Machine for KernelMachine {
             .as_ref()
             .map_or((false, false), |g| g.line_state(irq as u32))
     }
+    #[cfg(feature = "trace")]
+    fn irq_groups(&self) -> u64 {
+        self.gic.as_ref().map_or(0, |g| g.lines() / 32)
+    }
+    #[cfg(feature = "trace")]
+    fn irq_group(&self, g: u64) -> (u32, u32) {
+        self.gic
+            .as_ref()
+            .map_or((0, 0), |gic| gic.group_state(g as usize))
+    }
+    #[cfg(feature = "trace")]
+    fn fpu_enabled(&self) -> bool {
+        super::fpu::el0_access()
+    }
     fn interrupt_pending(&self) -> bool {
         cpu::irq_pending()
     }
