@@ -8,7 +8,7 @@
 use crate::host::{PRELUDE_SLOTS, Step, call, prelude, step};
 use object::{Object, ObjectSection, ObjectSymbol};
 use proptest::prelude::*;
-use sel4_abi::{InvocationLabel as L, ObjectType, init_cap};
+use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,6 +39,8 @@ pub struct Setup {
     pub empty: u64,
     /// The root task's IPC buffer address.
     pub ipc_buffer: u64,
+    /// The largest untyped of normal memory (where the prelude makes its objects).
+    pub largest: u64,
     /// A kernel bug to plant (a kernel built with the `mutants` feature too).
     pub mutant: Option<String>,
 }
@@ -102,22 +104,24 @@ pub fn encode(program: &[Step]) -> Vec<u64> {
     w
 }
 
-/// The host prelude, with each thread given the root task's code before it is resumed:
-/// its pc the program's thread entry and a stack of its own (markers the root task
-/// replaces with the addresses).
-pub fn qemu_prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
+/// The host prelude, made from the largest untyped of normal memory (`largest`; the host
+/// has it last, QEMU's boot does not), with each thread given the root task's code
+/// before it is resumed: its pc the program's thread entry and a stack of its own
+/// (markers the root task replaces with the addresses).
+pub fn qemu_prelude(largest: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
     let threads = [e + PRELUDE_SLOTS + 2, e + PRELUDE_SLOTS + 3];
     let mut out = Vec::new();
-    for s in prelude(u1, e, ipc_buffer) {
+    // `prelude` makes its objects from the untyped just below its first argument.
+    for s in prelude(largest + 1, e, ipc_buffer) {
         if let Step::Call { cptr, label, .. } = &s
             && *label == L::TcbResume as u64
             && let Some(k) = threads.iter().position(|t| t == cptr)
         {
-            // WriteRegisters: no resume, no arch flags, 2 registers (pc, sp).
+            // WriteRegisters: no resume and no arch flags (word 0), 2 registers (pc, sp).
             out.push(Step::Call {
                 cptr: *cptr,
                 label: L::TcbWriteRegisters as u64,
-                words: vec![0, 0, 2, ENTRY_MARKER, STACK_MARKER + k as u64],
+                words: vec![0, 2, ENTRY_MARKER, STACK_MARKER + k as u64],
                 caps: vec![],
             });
         }
@@ -129,7 +133,7 @@ pub fn qemu_prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
 /// Generated programs for the fuzzing root task: the prelude, then 1 to 39 random steps.
 pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
     let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
-    let prelude = qemu_prelude(u.1, e, b);
+    let prelude = qemu_prelude(s.largest, e, b);
     prop::collection::vec(step(u, e, b), 1..40).prop_map(move |random| {
         let mut p = prelude.clone();
         // No IRQ handler is issued on QEMU: no device raises its line there, and with a
@@ -143,10 +147,43 @@ pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
 /// Fixed programs for the fuzzing root task, kept as regression tests: each pins a
 /// behaviour of the kernel on QEMU that generated programs found.
 pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
+    let (e, b) = (s.empty, s.ipc_buffer);
+    vec![
+        (
+            "ticks while every exit takes longer than a tick",
+            ticks_program(s),
+        ),
+        ("threads with IPC buffers of their own", {
+            // The root task sends 8 words (4 in its buffer) and blocks; the first prelude
+            // thread receives them into its own buffer.
+            let mut p = qemu_prelude(s.largest, e, b);
+            p.extend([
+                Step::Ipc {
+                    sys: Syscall::Send,
+                    cptr: e + PRELUDE_SLOTS,
+                    label: 2,
+                    words: (1..=8).collect(),
+                    caps: vec![],
+                },
+                Step::Ipc {
+                    sys: Syscall::Recv,
+                    cptr: e + PRELUDE_SLOTS,
+                    label: 0,
+                    words: vec![],
+                    caps: vec![],
+                },
+            ]);
+            p
+        }),
+    ]
+}
+
+/// The fixed program "ticks while every exit takes longer than a tick".
+fn ticks_program(s: &Setup) -> Vec<Step> {
     let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
     let cn = init_cap::INIT_THREAD_CNODE;
     let big = e + PRELUDE_SLOTS + 8;
-    let mut ticks = qemu_prelude(u.1, e, b);
+    let mut ticks = qemu_prelude(s.largest, e, b);
     // A CNode of 2^19 slots, reachable from the root CNode: the trace kernel walks it at
     // every exit, which takes longer than a tick period. Tried from every untyped (the
     // setup does not say which is large enough): the first that is makes it.
@@ -165,7 +202,7 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
         Step::Ticks(3),
         Step::Ticks(1),
     ]);
-    vec![("ticks while every exit takes longer than a tick", ticks)]
+    ticks
 }
 
 /// Whether `s` asks IRQControl for a handler cap.
@@ -314,6 +351,7 @@ pub fn setup(
         untyped: (0, 0),
         empty: 0,
         ipc_buffer: 0,
+        largest: 0,
         mutant,
     };
     let ran = run(&s, &encode(&[]), "probe")?;
@@ -322,7 +360,7 @@ pub fn setup(
         .lines()
         .find_map(|l| l.strip_prefix("fuzz-root: empty "))
         .ok_or_else(|| format!("the fuzzing root task did not start:\n{}", ran.console))?;
-    // "E untyped U0..U1 ipc_buffer 0xB steps N"
+    // "E untyped U0..U1 ipc_buffer 0xB steps N largest L"
     let w: Vec<&str> = line.split_whitespace().collect();
     let num = |t: &str| match t.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).map_err(|e| format!("{t}: {e}")),
@@ -335,6 +373,7 @@ pub fn setup(
     s.empty = num(w[0])?;
     s.untyped = (num(u0)?, num(u1)?);
     s.ipc_buffer = num(w.get(4).ok_or("no IPC buffer")?)?;
+    s.largest = num(w.get(8).ok_or("no largest untyped")?)?;
     let _ = std::fs::remove_file(&ran.trace);
     Ok(s)
 }
@@ -348,6 +387,21 @@ pub fn check(s: &Setup, program: &[Step], name: &str) -> Result<usize, String> {
 
 /// [`check`], also counting the syscalls among the entries: (entries, syscalls).
 pub fn check_counted(s: &Setup, program: &[Step], name: &str) -> Result<(u64, u64), String> {
+    let t = checked_trace(s, program, name)?;
+    let syscalls = t
+        .steps
+        .iter()
+        .filter(|s| s.entry.kind == trace_format::EventKind::Syscall)
+        .count() as u64;
+    Ok((t.steps.len() as u64, syscalls))
+}
+
+/// Runs one program and replays its trace, as [`check`] does, and returns the trace.
+pub fn checked_trace(
+    s: &Setup,
+    program: &[Step],
+    name: &str,
+) -> Result<trace_format::Trace, String> {
     let ran = run(s, &encode(program), name)?;
     // 0: the program ran out of steps (DebugHalt); 4: every thread stopped.
     if !matches!(ran.status, Some(0) | Some(4)) {
@@ -360,16 +414,10 @@ pub fn check_counted(s: &Setup, program: &[Step], name: &str) -> Result<(u64, u6
     }
     let bytes = std::fs::read(&ran.trace).map_err(|e| format!("no trace: {e}"))?;
     let t = trace_format::decode(&bytes).map_err(|e| e.to_string())?;
-    let r = crate::replay::replay(&t)
-        .map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
+    crate::replay::replay(&t).map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
     let _ = std::fs::remove_file(&ran.trace);
     let _ = std::fs::remove_file(s.work.join(format!("{name}.elf")));
-    let syscalls = t
-        .steps
-        .iter()
-        .filter(|s| s.entry.kind == trace_format::EventKind::Syscall)
-        .count();
-    Ok((r.entries as u64, syscalls as u64))
+    Ok(t)
 }
 
 /// The outcome of a run of generated programs on QEMU.

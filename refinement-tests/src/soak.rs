@@ -28,7 +28,7 @@ pub struct Soaked {
 /// as fit in its program array.
 pub fn soak_program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
     let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
-    let prelude = qemu::qemu_prelude(u.1, e, b);
+    let prelude = qemu::qemu_prelude(s.largest, e, b);
     let room = (PROGRAM_WORDS - 2) / STEP_WORDS - prelude.len();
     prop::collection::vec(step(u, e, b), room / 2..room).prop_map(move |random| {
         let mut p = prelude.clone();
@@ -180,7 +180,7 @@ pub fn reproducer(seed: u64, syscalls: u64, why: &str, program: &[Step]) -> Stri
     format!(
         "soak failure (seed {seed})\n\nrepeat: cargo xtask soak --syscalls {syscalls} --seed {seed}\n\n\
          to keep it, add the program below to refinement-tests/src/qemu.rs (fixed_programs),\n\
-         its prelude replaced by qemu_prelude(u.1, e, b), with a comment saying what it pins\n\n\
+         its prelude replaced by qemu_prelude(s.largest, e, b), with a comment saying what it pins\n\n\
          {why}\n\n{}\n",
         listing(program)
     )

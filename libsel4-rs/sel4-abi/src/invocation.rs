@@ -13,9 +13,9 @@ pub enum InvocationLabel {
     /// `UntypedRetype`: `(type, size_bits, root*, node_index, node_depth, node_offset,
     /// num_objects)`.
     UntypedRetype = 1,
-    /// `TCBReadRegisters`: `(suspend_source, arch_flags, count)`.
+    /// `TCBReadRegisters`: `(suspend_source | arch_flags << 8, count)`.
     TcbReadRegisters = 2,
-    /// `TCBWriteRegisters`: `(resume_target, arch_flags, count, regs...)`.
+    /// `TCBWriteRegisters`: `(resume_target | arch_flags << 8, count, regs...)`.
     TcbWriteRegisters = 3,
     /// `TCBCopyRegisters`: `(source*, suspend_source, resume_target, transfer_frame,
     /// transfer_integer, arch_flags)`.

@@ -424,7 +424,9 @@ fn tcb_step(e: u64, ipc_buffer: u64) -> impl Strategy<Value = Step> {
                 L::TcbBindNotification => (vec![], vec![other]),
                 L::TcbReadRegisters => (vec![0, v % 40], vec![]),
                 // No resume, no arch flags, a few registers (the pc first).
-                L::TcbWriteRegisters => (vec![0, 0, v % 5, v << 2, 0x10_0000, v, v ^ 1], vec![]),
+                // (seL4 packs the resume flag and the arch flags into word 0, then the
+                // count, then the registers.)
+                L::TcbWriteRegisters => (vec![0, v % 5, v << 2, 0x10_0000, v, v ^ 1], vec![]),
                 // From the other prelude thread: suspend source and resume target as v says,
                 // the frame and integer registers.
                 L::TcbCopyRegisters => (vec![v & 3 | 0xc], vec![threads[1]]),
@@ -667,6 +669,16 @@ fn irq_prelude(e: u64) -> Vec<Step> {
 /// three page tables (slots `PRELUDE_SLOTS` to `PRELUDE_SLOTS + 7`, after
 /// the dense slots most steps use).
 pub const PRELUDE_SLOTS: u64 = 6;
+/// Where the prelude keeps its threads' IPC buffer frames (two slots).
+pub const BUFFER_SLOTS: u64 = PRELUDE_SLOTS + 10;
+
+/// Prelude thread `i`'s IPC buffer: the frame's slot and the address it is mapped at in
+/// the root task's VSpace (the last pages of the 2 MiB that holds the root task's own).
+pub fn thread_buffer(e: u64, ipc_buffer: u64, i: usize) -> (u64, u64) {
+    let top = (ipc_buffer | 0x1f_ffff) + 1;
+    (e + BUFFER_SLOTS + i as u64, top - 0x1000 * (2 - i as u64))
+}
+
 /// Where the prelude's address space has its page tables.
 pub const PRELUDE_VADDR: u64 = 0x1000_0000;
 
@@ -695,18 +707,24 @@ pub fn prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
         retype(ObjectType::Endpoint, ep, 1),
         retype(ObjectType::Notification, ntfn, 1),
         retype(ObjectType::Tcb, t1, 2),
+        retype(ObjectType::SmallPage, e + BUFFER_SLOTS, 2),
     ];
     // The second thread's faults go to the endpoint, where the others may receive them.
-    for (t, fault_ep) in [(t1, 0), (t2, ep)] {
+    // Each thread has an IPC buffer of its own, mapped read-write in the root task's
+    // VSpace (at the top of the 2 MiB the root task's buffer is in).
+    for (i, (t, fault_ep)) in [(t1, 0), (t2, ep)].into_iter().enumerate() {
+        let (frame, vaddr) = thread_buffer(e, ipc_buffer, i);
+        p.push(call(
+            frame,
+            L::ArmPageMap,
+            vec![vaddr, 3, 0],
+            vec![init_cap::INIT_THREAD_VSPACE],
+        ));
         p.push(call(
             t,
             L::TcbConfigure,
-            vec![fault_ep, 0, 0, ipc_buffer],
-            vec![
-                cn,
-                init_cap::INIT_THREAD_VSPACE,
-                init_cap::INIT_THREAD_IPC_BUFFER,
-            ],
+            vec![fault_ep, 0, 0, vaddr],
+            vec![cn, init_cap::INIT_THREAD_VSPACE, frame],
         ));
         p.push(call(
             t,

@@ -47,9 +47,10 @@ pub static FUZZ_PROGRAM: [AtomicU64; PROGRAM_WORDS] = {
 /// The next step to run, shared by every thread.
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-/// The threads' stacks.
-static STACKS: [AtomicU64; THREADS * STACK_WORDS] =
-    [const { AtomicU64::new(0) }; THREADS * STACK_WORDS];
+/// The threads' stacks, 16-byte aligned as AArch64 requires of the stack pointer.
+#[repr(align(16))]
+struct Stacks([AtomicU64; THREADS * STACK_WORDS]);
+static STACKS: Stacks = Stacks([const { AtomicU64::new(0) }; THREADS * STACK_WORDS]);
 
 fn word(i: usize) -> u64 {
     FUZZ_PROGRAM.get(i).map_or(0, |w| w.load(Ordering::Relaxed))
@@ -60,13 +61,20 @@ fn main(bi: &BootInfo) -> Result<(), &'static str> {
         return Err("the program's magic word is missing");
     }
     let u = bi.untyped();
+    // The largest untyped of normal memory: the program's prelude makes its objects there.
+    let largest = bi
+        .untyped_caps()
+        .filter(|(_, d)| d.is_device == 0)
+        .max_by_key(|(_, d)| d.size_bits)
+        .map_or(u.end.saturating_sub(1), |(c, _)| c.cptr());
     println!(
-        "fuzz-root: empty {} untyped {}..{} ipc_buffer {:#x} steps {}",
+        "fuzz-root: empty {} untyped {}..{} ipc_buffer {:#x} steps {} largest {}",
         bi.empty().start,
         u.start,
         u.end,
         bi.ipc_buffer(),
-        word(1)
+        word(1),
+        largest
     );
     run()
 }
@@ -96,7 +104,7 @@ fn resolve(w: u64) -> u64 {
         fuzz_thread as *const () as u64
     } else if (STACK_MARKER..STACK_MARKER + THREADS as u64).contains(&w) {
         let k = (w - STACK_MARKER) as usize + 1;
-        STACKS.as_ptr() as u64 + (k * STACK_WORDS * 8) as u64
+        STACKS.0.as_ptr() as u64 + (k * STACK_WORDS * 8) as u64
     } else {
         w
     }
