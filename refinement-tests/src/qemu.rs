@@ -175,6 +175,54 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
             ]);
             p
         }),
+        (
+            "a sender's buffer changed by another thread before the receive",
+            {
+                // Found by `cargo xtask soak --syscalls 1000000 --seed 2026`: the second
+                // thread's IPC buffer becomes the root task's (its library follows, through
+                // TPIDRRO_EL0), the first takes over its registers (CopyRegisters), the root
+                // task sends 6 words and blocks, and the first thread's next call writes its
+                // words 4 and 5 into the root task's buffer before it receives. The kernel
+                // copies what the buffer holds then; the spec had only the words recorded at
+                // the send, until the trace recorded the words the kernel reads.
+                let (ep, t1, t2) = (
+                    e + PRELUDE_SLOTS,
+                    e + PRELUDE_SLOTS + 2,
+                    e + PRELUDE_SLOTS + 3,
+                );
+                let mut p = qemu_prelude(s.largest, e, b);
+                p.extend([
+                    call(
+                        t2,
+                        L::TcbSetIpcBuffer,
+                        vec![b],
+                        vec![init_cap::INIT_THREAD_IPC_BUFFER],
+                    ),
+                    call(t1, L::TcbCopyRegisters, vec![0b1101], vec![t2]),
+                    Step::Ipc {
+                        sys: Syscall::Send,
+                        cptr: ep,
+                        label: 1,
+                        words: vec![9, 11, 2, 4, 12, 3],
+                        caps: vec![],
+                    },
+                    call(
+                        s.untyped.0,
+                        L::UntypedRetype,
+                        vec![ObjectType::Endpoint as u64, 0, 0, 0, 253, 1],
+                        vec![init_cap::INIT_THREAD_CNODE],
+                    ),
+                    Step::Ipc {
+                        sys: Syscall::Recv,
+                        cptr: ep,
+                        label: 1,
+                        words: vec![],
+                        caps: vec![],
+                    },
+                ]);
+                p
+            },
+        ),
     ]
 }
 

@@ -530,6 +530,11 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
             event: describe(),
             diff,
         })?;
+        // The IPC-buffer words the kernel read during the entry, as it found them: user
+        // level may have changed them since (another thread writing a buffer it shares).
+        for &(pa, value) in &step.reads {
+            s.store_word(pa, value);
+        }
         handle_event(&mut s, ev);
         compare_writes(&step.writes, &s.writes).map_err(|diff| Divergence {
             step: i + 1,

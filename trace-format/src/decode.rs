@@ -116,6 +116,8 @@ pub struct Step {
     pub entry: Entry,
     /// The memory it wrote, in order.
     pub writes: Vec<MemoryWrite>,
+    /// The IPC-buffer words it read, as (address, value), in order.
+    pub reads: Vec<(u64, u64)>,
     /// The state after it.
     pub exit: Option<Exit>,
 }
@@ -314,15 +316,15 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
         fpu: fpu != 0,
         buffer,
     };
-    let mut writes = Vec::new();
-    while let Some(t @ (tag::WRITE | tag::ZERO)) = r.peek() {
+    let (mut writes, mut reads) = (Vec::new(), Vec::new());
+    while let Some(t @ (tag::WRITE | tag::ZERO | tag::READ)) = r.peek() {
         r.at += 1;
-        let [pa, v] = r.array::<2>("a memory write")?;
-        writes.push(if t == tag::WRITE {
-            MemoryWrite::Word { pa, value: v }
-        } else {
-            MemoryWrite::Zero { pa, len: v }
-        });
+        let [pa, v] = r.array::<2>("a memory access")?;
+        match t {
+            tag::WRITE => writes.push(MemoryWrite::Word { pa, value: v }),
+            tag::ZERO => writes.push(MemoryWrite::Zero { pa, len: v }),
+            _ => reads.push((pa, v)),
+        }
     }
     let exit = match r.peek() {
         None => None,
@@ -340,6 +342,7 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
     Ok(Step {
         entry,
         writes,
+        reads,
         exit,
     })
 }

@@ -5,13 +5,13 @@
 //! A trace is a stream of 64-bit little-endian words:
 //!
 //! ```text
-//! trace  := MAGIC VERSION boot exit (entry write* exit)* [entry write*]
+//! trace  := MAGIC VERSION boot exit (entry access* exit)* [entry access*]
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
 //!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
 //!           n (paddr size_bits is_device){n}
 //! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far fpu
 //!           n (index word){n}
-//! write  := WRITE pa value | ZERO pa len
+//! access := WRITE pa value | ZERO pa len | READ pa value
 //! exit   := EXIT current preempted_at item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
 //!           bound_notification fault_ip time_slice tcb_flags context[36]
@@ -59,7 +59,11 @@
 //! unwrapped cap's badge, a fault message word in a thread's IPC buffer (`WRITE`, one word
 //! at a physical address), or memory cleared when an untyped is reset or an ASID pool is
 //! made (`ZERO`, a byte range). The projection compares kernel objects by their meaning;
-//! these records are how the memory user level reads is compared.
+//! these records are how the memory user level reads is compared. Among them come the
+//! words the kernel read from IPC buffers (`READ`: a sender's message, its extra caps'
+//! cptrs, a receiver's receive slot), with the value it found: user level may have
+//! changed them since the entry that last recorded them (another thread sharing the
+//! memory), and the spec reads what the kernel read.
 //!
 //! An exit lists every thread and every non-empty slot, except what has not changed since
 //! the exit before: `SAME_THREAD tcb` stands for that thread as the previous exit gave it,
@@ -98,8 +102,9 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// syndrome and fault address of a synchronous exception in its entry; 5: an IRQ item's
 /// line as the interrupt controller holds it, enabled and edge-triggered or not; 6: the
 /// entry's memory writes; 7: a thread's TCB flags, the FP/SIMD access a thread entered
-/// with, the controller's enabled and active lines).
-pub const VERSION: u64 = 7;
+/// with, the controller's enabled and active lines; 8: the IPC-buffer words the kernel
+/// read during an entry).
+pub const VERSION: u64 = 8;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -150,6 +155,13 @@ pub mod tag {
     pub const ZERO: u64 = 19;
     /// The interrupt controller's enabled and active lines.
     pub const CONTROLLER: u64 = 20;
+    /// A word of an IPC buffer the entry read, with its value.
+    pub const READ: u64 = 21;
+}
+
+/// Writes a READ record: the kernel read `value` at physical address `pa`.
+pub fn encode_read(s: &mut impl Sink, pa: u64, value: u64) {
+    s.words(&[tag::READ, pa, value]);
 }
 
 /// Writes a CONTROLLER item: `groups[g]` holds lines `32 g .. 32 g + 32`, enabled in bits

@@ -164,6 +164,8 @@ fn sample() -> (Words, Trace) {
     for &x in &writes {
         encode_write(&mut w, x);
     }
+    // And a word it read from another thread's buffer.
+    encode_read(&mut w, 0x4200_0028, 77);
     encode_exit(&mut w, 0x5000, 2);
     let thread = ThreadProj {
         tcb: 0x5000,
@@ -377,6 +379,7 @@ fn sample() -> (Words, Trace) {
             buffer,
         },
         writes,
+        reads: vec![(0x4200_0028, 77)],
         exit: Some(exit),
     }];
     for k in kinds {
@@ -392,6 +395,7 @@ fn sample() -> (Words, Trace) {
                 buffer: vec![],
             },
             writes: vec![],
+            reads: vec![],
             exit: Some(carried.clone()),
         });
     }
@@ -407,6 +411,7 @@ fn sample() -> (Words, Trace) {
             buffer: vec![(1, 2)],
         },
         writes: vec![],
+        reads: vec![],
         exit: None,
     });
     (

@@ -24,7 +24,7 @@ pub fn message_info(m: &impl Memory, t: Tcb) -> MessageInfo {
 /// seL4's lookupExtraCaps: the slots of the caps a message carries; a cptr that does not
 /// resolve is a cap fault on it.
 pub fn lookup_extra_caps(
-    m: &impl Memory,
+    m: &mut impl Machine,
     t: Tcb,
     buffer: Option<u64>,
     info: MessageInfo,
@@ -32,7 +32,7 @@ pub fn lookup_extra_caps(
     let mut slots = [None; MSG_MAX_EXTRA_CAPS];
     let Some(b) = buffer else { return Ok(slots) };
     for (i, s) in slots.iter_mut().enumerate().take(info.extra_caps as usize) {
-        let cptr = m.read_word(b + offset::caps_or_badges(i));
+        let cptr = journal::read_word(m, b + offset::caps_or_badges(i));
         let slot =
             cspace::lookup_slot(m, t, cptr).map_err(|lookup| crate::model::Fault::CapFault {
                 addr: cptr,
@@ -72,17 +72,18 @@ fn copy_mrs(
         n
     };
     for i in regs..last {
-        let v = m.read_word(fb + offset::msg(i));
+        let v = journal::read_word(m, fb + offset::msg(i));
         journal::write_word(m, tb + offset::msg(i), v);
     }
     n
 }
 
 /// seL4's getReceiveSlots: the empty slot the receiver named for an incoming cap.
-fn receive_slot(m: &impl Memory, receiver: Tcb, rbuf: u64) -> Option<Slot> {
-    let cnode = cspace::lookup_cap(m, receiver, m.read_word(rbuf + offset::RECEIVE_CNODE)).ok()?;
-    let index = m.read_word(rbuf + offset::RECEIVE_INDEX);
-    let depth = m.read_word(rbuf + offset::RECEIVE_DEPTH);
+fn receive_slot(m: &mut impl Machine, receiver: Tcb, rbuf: u64) -> Option<Slot> {
+    let cptr = journal::read_word(m, rbuf + offset::RECEIVE_CNODE);
+    let index = journal::read_word(m, rbuf + offset::RECEIVE_INDEX);
+    let depth = journal::read_word(m, rbuf + offset::RECEIVE_DEPTH);
+    let cnode = cspace::lookup_cap(m, receiver, cptr).ok()?;
     let slot = cspace::lookup_slot_for_cnode_op(m, false, cnode, index, depth).ok()?;
     slot.cap(m).is_null().then_some(slot)
 }

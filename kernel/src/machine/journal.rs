@@ -16,6 +16,17 @@ pub fn write_word(m: &mut impl Target, pa: u64, value: u64) {
     record(m, trace_format::MemoryWrite::Word { pa, value });
 }
 
+/// Reads the word at `pa` of an IPC buffer, recorded in the trace with its value (user
+/// level may have changed it since an entry last recorded it).
+pub fn read_word(m: &mut impl Target, pa: u64) -> u64 {
+    let value = m.read_word(pa);
+    #[cfg(feature = "trace")]
+    if m.tracing() {
+        trace_format::encode_read(&mut TraceSink(m), pa, value);
+    }
+    value
+}
+
 /// Clears `len` bytes at `pa`, recorded in the trace.
 pub fn zero(m: &mut impl Target, pa: u64, len: u64) {
     m.zero(pa, len);
