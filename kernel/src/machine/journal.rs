@@ -30,6 +30,13 @@ pub fn read_word(m: &mut impl Target, pa: u64) -> u64 {
 /// Clears `len` bytes at `pa`, recorded in the trace.
 pub fn zero(m: &mut impl Target, pa: u64, len: u64) {
     m.zero(pa, len);
+    record_zero(m, pa, len);
+}
+
+/// Records in the trace that `len` bytes at `pa` have been cleared (by [`super::Memory::zero`]
+/// calls the caller made, piece by piece).
+#[cfg_attr(not(feature = "trace"), allow(unused_variables))]
+pub fn record_zero(m: &mut impl Target, pa: u64, len: u64) {
     #[cfg(feature = "trace")]
     record(m, trace_format::MemoryWrite::Zero { pa, len });
 }

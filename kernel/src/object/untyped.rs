@@ -259,18 +259,28 @@ fn reset_untyped(
         return Ok(());
     }
     let chunk = 1u64 << RESET_CHUNK_BITS;
-    let mut offset = (free_index - 1) & !(chunk - 1);
-    loop {
-        if !mutant::on(Mutant::ResetLeavesMemory) {
-            journal::zero(m, ptr + offset, chunk);
+    let top = ((free_index - 1) & !(chunk - 1)) + chunk;
+    let mut offset = top - chunk;
+    let clear = !mutant::on(Mutant::ResetLeavesMemory);
+    let done = loop {
+        if clear {
+            m.zero(ptr + offset, chunk);
         }
         slot.set_cap(m, untyped(offset));
         if offset == 0 {
-            return Ok(());
+            break Ok(());
         }
-        preemption_point(ks, m)?;
+        if let Err(p) = preemption_point(ks, m) {
+            break Err(p);
+        }
         offset -= chunk;
+    };
+    // The chunks cleared, as one range (a record per chunk would make the trace of a
+    // large reset far longer than the reset).
+    if clear {
+        journal::record_zero(m, ptr + offset, top - offset);
     }
+    done
 }
 
 /// seL4's getObjectSize: log2 of an object's size.
