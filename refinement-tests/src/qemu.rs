@@ -5,7 +5,7 @@
 //! `tests/qemu_programs.rs` drives it; `cargo xtask refine --qemu` runs that test with the
 //! kernel and the root task built.
 
-use crate::host::{PRELUDE_SLOTS, Step, call, prelude, step};
+use crate::host::{PRELUDE_SLOTS, Step, call, ipc, prelude, step};
 use object::{Object, ObjectSection, ObjectSymbol};
 use proptest::prelude::*;
 use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
@@ -159,20 +159,14 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
             // thread receives them into its own buffer.
             let mut p = qemu_prelude(s.largest, e, b);
             p.extend([
-                Step::Ipc {
-                    sys: Syscall::Send,
-                    cptr: e + PRELUDE_SLOTS,
-                    label: 2,
-                    words: (1..=8).collect(),
-                    caps: vec![],
-                },
-                Step::Ipc {
-                    sys: Syscall::Recv,
-                    cptr: e + PRELUDE_SLOTS,
-                    label: 0,
-                    words: vec![],
-                    caps: vec![],
-                },
+                ipc(
+                    Syscall::Send,
+                    e + PRELUDE_SLOTS,
+                    2,
+                    (1..=8).collect(),
+                    vec![],
+                ),
+                ipc(Syscall::Recv, e + PRELUDE_SLOTS, 0, vec![], vec![]),
             ]);
             p
         }),
@@ -200,26 +194,14 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
                         vec![init_cap::INIT_THREAD_IPC_BUFFER],
                     ),
                     call(t1, L::TcbCopyRegisters, vec![0b1101], vec![t2]),
-                    Step::Ipc {
-                        sys: Syscall::Send,
-                        cptr: ep,
-                        label: 1,
-                        words: vec![9, 11, 2, 4, 12, 3],
-                        caps: vec![],
-                    },
+                    ipc(Syscall::Send, ep, 1, vec![9, 11, 2, 4, 12, 3], vec![]),
                     call(
                         s.untyped.0,
                         L::UntypedRetype,
                         vec![ObjectType::Endpoint as u64, 0, 0, 0, 253, 1],
                         vec![init_cap::INIT_THREAD_CNODE],
                     ),
-                    Step::Ipc {
-                        sys: Syscall::Recv,
-                        cptr: ep,
-                        label: 1,
-                        words: vec![],
-                        caps: vec![],
-                    },
+                    ipc(Syscall::Recv, ep, 1, vec![], vec![]),
                 ]);
                 p
             },

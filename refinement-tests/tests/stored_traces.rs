@@ -88,11 +88,11 @@ fn the_stored_traces_hold_the_controller_and_fpu_state() {
         d.step == i + 1 && d.diff.contains("FP/SIMD unit enabled"),
         "{d}"
     );
-    type Tamper = fn(&mut trace_format::Exit);
+    type Tamper<'a> = &'a dyn Fn(&mut trace_format::Exit);
     let tampers: [(Tamper, &str); 3] = [
-        (|x| x.lines_active.push(33), "active"),
-        (|x| x.lines_enabled.retain(|&l| l != 27), "enabled"),
-        (|x| x.lines_enabled.push(40), "enabled"),
+        (&|x| x.lines_active.push(33), "active"),
+        (&|x| x.lines_enabled.retain(|&l| l != timer), "enabled"),
+        (&|x| x.lines_enabled.push(40), "enabled"),
     ];
     for (tamper, what) in tampers {
         let mut bad = hello.clone();

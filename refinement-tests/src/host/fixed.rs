@@ -1,7 +1,7 @@
 //! Fixed programs, kept as regression tests: each pins a behaviour random programs reach
 //! only rarely.
 
-use super::program::{PRELUDE_SLOTS, PRELUDE_VADDR, Step, call, prelude};
+use super::program::{PRELUDE_SLOTS, PRELUDE_VADDR, Step, call, ipc, prelude};
 use super::world::DEPTH;
 use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
 
@@ -188,20 +188,8 @@ fn thread_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<S
                 let mut p = prelude(u1, e, ipc_buffer);
                 p.extend([
                     mint(e + 1, ep, 15, 7),
-                    Step::Ipc {
-                        sys: Syscall::Send,
-                        cptr: e + 1,
-                        label: 2,
-                        words: (1..=8).collect(),
-                        caps: vec![e + 1],
-                    },
-                    Step::Ipc {
-                        sys: Syscall::Recv,
-                        cptr: ep,
-                        label: 0,
-                        words: vec![],
-                        caps: vec![],
-                    },
+                    ipc(Syscall::Send, e + 1, 2, (1..=8).collect(), vec![e + 1]),
+                    ipc(Syscall::Recv, ep, 0, vec![], vec![]),
                     call(cn, L::CNodeRevoke, vec![u1 - 1, DEPTH], vec![]),
                     retype(u1, ObjectType::SmallPage, e + 2, 1),
                 ]);
@@ -217,13 +205,7 @@ fn thread_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<S
                 let mut p = prelude(u1, e, ipc_buffer);
                 p.extend([
                     call(4096, L::InvalidInvocation, vec![], vec![]),
-                    Step::Ipc {
-                        sys: Syscall::Recv,
-                        cptr: e,
-                        label: 0,
-                        words: vec![],
-                        caps: vec![],
-                    },
+                    ipc(Syscall::Recv, e, 0, vec![], vec![]),
                     call(cn, L::CNodeDelete, vec![e + PRELUDE_SLOTS, DEPTH], vec![cn]),
                 ]);
                 p
@@ -243,20 +225,8 @@ fn thread_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<S
                         vec![init_cap::INIT_THREAD_IPC_BUFFER, DEPTH],
                         vec![cn],
                     ),
-                    Step::Ipc {
-                        sys: Syscall::Send,
-                        cptr: ep,
-                        label: 3,
-                        words: vec![1, 2, 3, 4, 5, 6],
-                        caps: vec![],
-                    },
-                    Step::Ipc {
-                        sys: Syscall::Recv,
-                        cptr: ep,
-                        label: 0,
-                        words: vec![],
-                        caps: vec![],
-                    },
+                    ipc(Syscall::Send, ep, 3, vec![1, 2, 3, 4, 5, 6], vec![]),
+                    ipc(Syscall::Recv, ep, 0, vec![], vec![]),
                 ]);
                 p
             },

@@ -756,6 +756,17 @@ pub fn prelude(u1: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
     p
 }
 
+/// An IPC step: syscall `sys` on `cptr` with a message of `label` and `words`, and `caps`.
+pub fn ipc(sys: Syscall, cptr: u64, label: u64, words: Vec<u64>, caps: Vec<u64>) -> Step {
+    Step::Ipc {
+        sys,
+        cptr,
+        label,
+        words,
+        caps,
+    }
+}
+
 pub fn call(cptr: u64, label: L, words: Vec<u64>, caps: Vec<u64>) -> Step {
     Step::Call {
         cptr,
