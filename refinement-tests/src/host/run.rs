@@ -51,6 +51,8 @@ pub struct Coverage {
     pub faults: std::collections::BTreeSet<(&'static str, bool)>,
     /// (state before, state after) of a thread across one step, by [`STATES`] index.
     pub transitions: std::collections::BTreeSet<(usize, usize)>,
+    /// Retypes of a device untyped: (object type word, reply label).
+    pub device_retypes: std::collections::BTreeSet<(u64, u64)>,
 }
 
 /// The thread states a program's thread can be in (the idle thread's aside).
@@ -144,6 +146,8 @@ pub struct Gaps {
     /// Changes of thread state seL4 can make in one step ([`possible_transition`]) that
     /// no step made.
     pub transitions: Vec<String>,
+    /// What retypes of a device untyped never did: make a frame, be refused another type.
+    pub device_retypes: Vec<String>,
 }
 
 impl Coverage {
@@ -185,7 +189,40 @@ impl Coverage {
                 .filter(|&(a, b)| possible_transition(a, b) && !self.transitions.contains(&(a, b)))
                 .map(|(a, b)| format!("{}→{}", STATES[a], STATES[b]))
                 .collect(),
+            device_retypes: [
+                ("a frame made", self.device_made_frame()),
+                ("another type refused", self.device_refused_other()),
+            ]
+            .into_iter()
+            .filter(|(_, done)| !done)
+            .map(|(what, _)| what.to_owned())
+            .collect(),
         }
+    }
+
+    /// How many object types retypes of a device untyped made (or were refused).
+    fn device_types(&self, made: bool) -> usize {
+        let types: std::collections::BTreeSet<u64> = self
+            .device_retypes
+            .iter()
+            .filter(|r| (r.1 == 0) == made)
+            .map(|r| r.0)
+            .collect();
+        types.len()
+    }
+
+    /// Whether a retype of a device untyped made a frame.
+    fn device_made_frame(&self) -> bool {
+        self.device_retypes
+            .iter()
+            .any(|&(ty, reply)| reply == 0 && is_frame_type(ty))
+    }
+
+    /// Whether a retype of a device untyped into a kernel object was refused.
+    fn device_refused_other(&self) -> bool {
+        self.device_retypes.iter().any(|&(ty, reply)| {
+            reply != 0 && !is_frame_type(ty) && ty != sel4_abi::ObjectType::Untyped as u64
+        })
     }
 
     /// Whether every label was reached, every one that can succeed here succeeded, and
@@ -196,6 +233,7 @@ impl Coverage {
             && g.never_succeeded.is_empty()
             && g.error_codes.is_empty()
             && g.fault_types.is_empty()
+            && g.device_retypes.is_empty()
     }
 
     /// One line: each count against its total, and what was never reached.
@@ -231,7 +269,8 @@ impl Coverage {
             "coverage: {}/{labels} labels reached (never: {}); {}/{can_succeed} that can succeed \
              here succeeded (never: {}; {} can only be refused); {}/{codes} error codes \
              replied (never: {}); {}/{} fault types raised (never: {}), {handled} sent to a \
-             handler; {made}/{n} changes of thread state seL4 can make in one entry (never: {})",
+             handler; {made}/{n} changes of thread state seL4 can make in one entry (never: {}); \
+             retypes of device untypeds: {} object types made, {} refused (never: {})",
             labels - g.unreached.len(),
             list(&g.unreached),
             can_succeed - g.never_succeeded.len(),
@@ -243,8 +282,19 @@ impl Coverage {
             FAULT_TYPES.len(),
             list(&g.fault_types),
             list(&g.transitions),
+            self.device_types(true),
+            self.device_types(false),
+            list(&g.device_retypes),
         )
     }
+}
+
+/// Whether object type word `ty` is a frame (small, large or huge page).
+fn is_frame_type(ty: u64) -> bool {
+    use sel4_abi::ObjectType as T;
+    [T::SmallPage, T::LargePage, T::HugePage]
+        .iter()
+        .any(|&t| t as u64 == ty)
 }
 
 /// The coverage of the programs run so far on this thread.
@@ -321,21 +371,25 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
         } => {
             // An invocation of a kernel object (not an IPC through an endpoint or a
             // notification, whose reply is another thread's message or none).
+            let target = kernel::kernel::cspace::lookup_cap(&k.m, t, *cptr);
             let invocation = !matches!(
-                kernel::kernel::cspace::lookup_cap(&k.m, t, *cptr),
+                target,
                 Ok(KCap::Endpoint { .. } | KCap::Notification { .. })
             );
+            let device_retype = matches!(target, Ok(KCap::Untyped { is_device: true, .. }))
+                && *label == sel4_abi::InvocationLabel::UntypedRetype as u64;
             k.syscall(Syscall::Call, *cptr, *label, words, caps);
             s.syscall(Syscall::Call, *cptr, *label, words, caps);
             if let Some((kv, sv)) = view(k, s, t) {
                 prop_assert_eq!(&kv, &sv, "step {}: {:?}", n, st);
                 if invocation {
                     COVERAGE.with(|c| {
-                        c.borrow_mut()
-                            .replies
-                            .entry(*label)
-                            .or_default()
-                            .insert(kv.0);
+                        let mut c = c.borrow_mut();
+                        c.replies.entry(*label).or_default().insert(kv.0);
+                        if device_retype {
+                            c.device_retypes
+                                .insert((words.first().copied().unwrap_or(u64::MAX), kv.0));
+                        }
                     });
                 }
             }

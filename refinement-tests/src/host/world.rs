@@ -50,8 +50,9 @@ pub fn sproj(c: &SCap) -> trace_format::CapProj {
     crate::replay::cap_proj(c)
 }
 
-/// Boots the kernel's core and the spec in the same layout; returns both, the slots of the
-/// normal-memory untypeds (the first few, largest last) and where the free slots start.
+/// Boots the kernel's core and the spec in the same layout; returns both, the untyped slots
+/// the programs use (one device untyped, then every RAM untyped) and where the free slots
+/// start.
 pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
     let mut m = SimMachine::new(RAM.start, RAM.len() as usize);
     let image = testelf::build(
@@ -131,10 +132,10 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
         .expect("RAM untypeds") as u64;
     let sim = Sim::boot(&cfg);
     let empty = word(offset_of!(BootInfo, empty));
-    // Programs retype from normal memory (a device untyped makes only frames); the last
-    // RAM untypeds are the largest.
-    let ram = (u_start + first_ram).max(u_end.saturating_sub(6));
-    (Kernel { m, ks, root: r.tcb }, sim, ram, u_end, empty)
+    // Programs retype from every RAM untyped and from the last device untyped before them
+    // (a 2^39-byte region above RAM: frames and untypeds can be made there, nothing else).
+    let first = (u_start + first_ram).saturating_sub(1).max(u_start);
+    (Kernel { m, ks, root: r.tcb }, sim, first, u_end, empty)
 }
 
 impl Kernel {
