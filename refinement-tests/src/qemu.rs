@@ -5,7 +5,7 @@
 //! `tests/qemu_programs.rs` drives it; `cargo xtask refine --qemu` runs that test with the
 //! kernel and the root task built.
 
-use crate::host::{PRELUDE_SLOTS, Step, call, ipc, prelude, step};
+use crate::host::{PRELUDE_SLOTS, PRELUDE_VADDR, Step, WINDOW, call, ipc, prelude, step};
 use object::{Object, ObjectSection, ObjectSymbol};
 use proptest::prelude::*;
 use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
@@ -19,6 +19,7 @@ pub const PROGRAM_WORDS: usize = 16 * 1024;
 pub const STEP_WORDS: usize = 20;
 const MAGIC: u64 = u64::from_le_bytes(*b"FUZZPROG");
 const ENTRY_MARKER: u64 = 0xfeed_f00d_0000_0001;
+const WATCHDOG_MARKER: u64 = 0xfeed_f00d_0000_0002;
 const STACK_MARKER: u64 = 0xfeed_f00d_0000_0100;
 /// How long one program may run.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -41,6 +42,11 @@ pub struct Setup {
     pub ipc_buffer: u64,
     /// The largest untyped of normal memory (where the prelude makes its objects).
     pub largest: u64,
+    /// The last untyped's size (log2 bytes) and whether it is device memory: the
+    /// watchdog's untyped if it can hold a TCB ([`watchdog_untyped`]).
+    pub last: (u8, bool),
+    /// An address in the root task's code (mapped read-only and executable).
+    pub text: u64,
     /// A kernel bug to plant (a kernel built with the `mutants` feature too).
     pub mutant: Option<String>,
 }
@@ -86,6 +92,12 @@ pub fn encode(program: &[Step]) -> Vec<u64> {
         let mut step = [0u64; STEP_WORDS];
         let (kind, arg, cptr, label, words, caps) = match (s, s.syscall()) {
             (Step::Ticks(n), _) => (1, u64::from(*n), 0, 0, &[][..], &[][..]),
+            // An abort becomes an access at its address (a store if it says it writes);
+            // anything else an undefined instruction, or a breakpoint for class 0x3c.
+            (Step::Exception { esr, far }, _) => match (esr >> 26) & 0x3f {
+                0x20 | 0x24 => (2, *far, 0, esr >> 6 & 1, &[][..], &[][..]),
+                class => (3, u64::from(class == 0x3c), 0, 0, &[][..], &[][..]),
+            },
             // The fuzzing root task makes the svc with the number in x7.
             (Step::UnknownSyscall { number }, _) => (0, *number, 0, 0, &[][..], &[][..]),
             (_, Some((sys, cptr, label, words, caps))) => (0, sys.word(), cptr, label, words, caps),
@@ -130,19 +142,126 @@ pub fn qemu_prelude(largest: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
     out
 }
 
-/// Generated programs for the fuzzing root task: the prelude, then 1 to 39 random steps.
+/// Where generated programs keep a third thread, in the prelude's VSpace of its own.
+pub const VSPACE_THREAD_SLOT: u64 = PRELUDE_SLOTS + 12;
+/// Where the watchdog's TCB cap is: outside the window the random steps work in.
+pub const WATCHDOG_SLOT: u64 = WINDOW + 1;
+
+/// The untyped the watchdog is made from: the last one, if it is normal memory that can
+/// hold a TCB and is not the prelude's (the random steps are kept off it, so no revoke
+/// or reset takes the watchdog away).
+pub fn watchdog_untyped(s: &Setup) -> Option<u64> {
+    let last = s.untyped.1.checked_sub(1)?;
+    (!s.last.1 && s.last.0 >= 11 && last != s.largest && last >= s.untyped.0).then_some(last)
+}
+
+/// The untypeds the random steps use: all but the watchdog's.
+pub fn random_untypeds(s: &Setup) -> (u64, u64) {
+    match watchdog_untyped(s) {
+        Some(w) => (s.untyped.0, w),
+        None => s.untyped,
+    }
+}
+
+/// The prelude of generated programs: [`qemu_prelude`], then a third thread in the
+/// prelude's VSpace of its own (nothing is mapped at its pc: it takes an instruction
+/// abort at once, and its faults go to the prelude's endpoint, where the others receive
+/// them and reply), and the watchdog at priority 0 (see the fuzzing root task).
+pub fn program_prelude(s: &Setup) -> Vec<Step> {
+    let (e, b) = (s.empty, s.ipc_buffer);
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let ep = e + PRELUDE_SLOTS;
+    let vs = e + PRELUDE_SLOTS + 4;
+    let mut p = qemu_prelude(s.largest, e, b);
+    let thread = |ut: u64, t: u64, fault_ep: u64, vspace: u64, prio: u64, regs: [u64; 2]| {
+        vec![
+            call(
+                ut,
+                L::UntypedRetype,
+                vec![ObjectType::Tcb as u64, 0, 0, 0, t, 1],
+                vec![cn],
+            ),
+            // No IPC buffer (address 0; the frame cap, slot 0, is not looked at then).
+            call(
+                t,
+                L::TcbConfigure,
+                vec![fault_ep, 0, 0, 0],
+                vec![cn, vspace, 0],
+            ),
+            call(
+                t,
+                L::TcbSetPriority,
+                vec![prio],
+                vec![init_cap::INIT_THREAD_TCB],
+            ),
+            call(
+                t,
+                L::TcbWriteRegisters,
+                vec![0, 2, regs[0], regs[1]],
+                vec![],
+            ),
+            call(t, L::TcbResume, vec![], vec![]),
+        ]
+    };
+    p.extend(thread(
+        s.largest,
+        e + VSPACE_THREAD_SLOT,
+        ep,
+        vs,
+        100,
+        [PRELUDE_VADDR, PRELUDE_VADDR + 0x2000],
+    ));
+    if let Some(w) = watchdog_untyped(s) {
+        p.extend(thread(
+            w,
+            e + WATCHDOG_SLOT,
+            0,
+            init_cap::INIT_THREAD_VSPACE,
+            0,
+            [WATCHDOG_MARKER, STACK_MARKER + 2],
+        ));
+    }
+    p
+}
+
+/// The random steps of a generated QEMU program: the host's ([`step`]) on the untypeds
+/// the watchdog leaves, and aborts aimed at the root task's own code (a store there is
+/// refused by the mapping's rights).
+pub fn random_step(s: &Setup) -> impl Strategy<Value = Step> + use<> {
+    let (e, b) = (s.empty, s.ipc_buffer);
+    let text = s.text;
+    prop_oneof![
+        30 => step(random_untypeds(s), e, b),
+        1 => any::<bool>().prop_map(move |write| Step::Exception {
+            esr: 0x24 << 26 | 1 << 25 | u64::from(write) << 6 | 0x0f,
+            far: text,
+        }),
+    ]
+}
+
+/// Generated programs for the fuzzing root task: the prelude, in half of them an IRQ
+/// handler (when the watchdog runs) and in half a frame mapped in the prelude's VSpace
+/// (as on the host), then 1 to 39 random steps.
 pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
-    let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
-    let prelude = qemu_prelude(s.largest, e, b);
-    prop::collection::vec(step(u, e, b), 1..40).prop_map(move |random| {
-        let mut p = prelude.clone();
-        // No IRQ handler is issued on QEMU: no device raises its line there, and with a
-        // handler in place a kernel whose threads all block waits for an interrupt forever
-        // (seL4's idle) instead of halting, so the run would only end at its timeout. Nor is
-        // a CNode larger than 2^16 slots made (see `runs_on_qemu`).
-        p.extend(random.into_iter().filter(runs_on_qemu));
-        p
-    })
+    let prelude = program_prelude(s);
+    let irq = crate::host::irq_prelude(s.empty);
+    let frame = crate::host::frame_prelude(s.largest + 1, s.empty);
+    let keep = runs_on_qemu(s);
+    (
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(random_step(s), 1..40),
+    )
+        .prop_map(move |(with_irq, with_frame, random)| {
+            let mut p = prelude.clone();
+            for (with, steps) in [(with_irq, &irq), (with_frame, &frame)] {
+                if with {
+                    p.extend(steps.iter().filter(|st| keep(st)).cloned());
+                }
+            }
+            p.extend(random.into_iter().filter(|st| keep(st)));
+            p
+        })
 }
 
 /// Fixed programs for the fuzzing root task, kept as regression tests: each pins a
@@ -153,6 +272,10 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
         (
             "ticks while every exit takes longer than a tick",
             ticks_program(s),
+        ),
+        (
+            "a thread in a VSpace of its own faults to a handler that replies",
+            vspace_thread_program(s),
         ),
         ("threads with IPC buffers of their own", {
             // The root task sends 8 words (4 in its buffer) and blocks; the first prelude
@@ -209,6 +332,25 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
     ]
 }
 
+/// The fixed program "a thread in a VSpace of its own faults to a handler that replies":
+/// the root task suspends the two threads in its VSpace and waits on the prelude's
+/// endpoint; the third thread, in the prelude's VSpace with nothing mapped at its pc,
+/// takes an instruction abort there; the root task receives the fault, replies (the
+/// thread restarts and faults again) and receives it a second time.
+pub fn vspace_thread_program(s: &Setup) -> Vec<Step> {
+    let e = s.empty;
+    let ep = e + PRELUDE_SLOTS;
+    let mut p = program_prelude(s);
+    p.extend([
+        call(e + PRELUDE_SLOTS + 2, L::TcbSuspend, vec![], vec![]),
+        call(e + PRELUDE_SLOTS + 3, L::TcbSuspend, vec![], vec![]),
+        ipc(Syscall::Recv, ep, 0, vec![], vec![]),
+        ipc(Syscall::Reply, 0, 0, vec![], vec![]),
+        ipc(Syscall::Recv, ep, 0, vec![], vec![]),
+    ]);
+    p
+}
+
 /// The fixed program "ticks while every exit takes longer than a tick".
 fn ticks_program(s: &Setup) -> Vec<Step> {
     let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
@@ -239,18 +381,26 @@ fn ticks_program(s: &Setup) -> Vec<Step> {
 /// The largest CNode a generated QEMU program makes (log2 slots).
 pub const MAX_QEMU_CNODE_BITS: u64 = 16;
 
-/// Whether a generated step is kept on QEMU: not an IRQ handler issue (see [`program`]),
-/// and not a retype of a CNode larger than 2^[`MAX_QEMU_CNODE_BITS`] slots. The trace
-/// kernel walks every reachable slot at every exit: with a 2^21-slot CNode each exit
-/// takes about half a second, and a program whose threads keep running (the soak, seed
-/// 2026) outlasts its 60 s. The fixed program "ticks while every exit takes longer than
-/// a tick" keeps a 2^19-slot one.
-pub fn runs_on_qemu(s: &Step) -> bool {
-    let large_cnode = matches!(s, Step::Call { label, words, .. }
-        if *label == L::UntypedRetype as u64
-            && words.first() == Some(&(ObjectType::CapTable as u64))
-            && words.get(1).is_some_and(|&b| b > MAX_QEMU_CNODE_BITS));
-    !issues_irq_handler(s) && !large_cnode
+/// Which generated steps are kept on QEMU: no interrupt (no device raises a line there;
+/// the timer ticks of its own), no IRQ handler issue unless the watchdog runs (with a
+/// handler in place a kernel whose threads all block waits for an interrupt, seL4's idle,
+/// instead of halting, and only the watchdog then ends the program), and no retype of a
+/// CNode larger than 2^[`MAX_QEMU_CNODE_BITS`] slots. The trace kernel walks every
+/// reachable slot at every exit: with a 2^21-slot CNode each exit takes about half a
+/// second, and a program whose threads keep running (the soak, seed 2026) outlasts its
+/// 60 s. The fixed program "ticks while every exit takes longer than a tick" keeps a
+/// 2^19-slot one.
+pub fn runs_on_qemu(s: &Setup) -> impl Fn(&Step) -> bool + use<> {
+    let watchdog = watchdog_untyped(s).is_some();
+    move |st| {
+        let large_cnode = matches!(st, Step::Call { label, words, .. }
+            if *label == L::UntypedRetype as u64
+                && words.first() == Some(&(ObjectType::CapTable as u64))
+                && words.get(1).is_some_and(|&b| b > MAX_QEMU_CNODE_BITS));
+        !matches!(st, Step::Interrupt { .. })
+            && (watchdog || !issues_irq_handler(st))
+            && !large_cnode
+    }
 }
 
 /// Whether `s` asks IRQControl for a handler cap.
@@ -400,6 +550,8 @@ pub fn setup(
         empty: 0,
         ipc_buffer: 0,
         largest: 0,
+        last: (0, true),
+        text: 0,
         mutant,
     };
     let ran = run(&s, &encode(&[]), "probe")?;
@@ -408,7 +560,7 @@ pub fn setup(
         .lines()
         .find_map(|l| l.strip_prefix("fuzz-root: empty "))
         .ok_or_else(|| format!("the fuzzing root task did not start:\n{}", ran.console))?;
-    // "E untyped U0..U1 ipc_buffer 0xB steps N largest L"
+    // "E untyped U0..U1 ipc_buffer 0xB steps N largest L last BITS DEVICE"
     let w: Vec<&str> = line.split_whitespace().collect();
     let num = |t: &str| match t.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).map_err(|e| format!("{t}: {e}")),
@@ -422,6 +574,11 @@ pub fn setup(
     s.untyped = (num(u0)?, num(u1)?);
     s.ipc_buffer = num(w.get(4).ok_or("no IPC buffer")?)?;
     s.largest = num(w.get(8).ok_or("no largest untyped")?)?;
+    let bits = num(w.get(10).ok_or("no last untyped")?)?;
+    let device = w.get(11).ok_or("no last untyped's kind")?;
+    s.last = (bits as u8, *device != "0" && *device != "false");
+    let root_elf = std::fs::read(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    s.text = symbol(&root_elf, "fuzz_thread")?.0;
     let _ = std::fs::remove_file(&ran.trace);
     Ok(s)
 }
@@ -462,7 +619,12 @@ pub fn checked_trace(
     }
     let bytes = std::fs::read(&ran.trace).map_err(|e| format!("no trace: {e}"))?;
     let t = trace_format::decode(&bytes).map_err(|e| e.to_string())?;
-    crate::replay::replay(&t).map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
+    crate::replay::replay_observed(
+        &t,
+        crate::host::cover_entry_before,
+        crate::host::cover_entry_after,
+    )
+    .map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
     let _ = std::fs::remove_file(&ran.trace);
     let _ = std::fs::remove_file(s.work.join(format!("{name}.elf")));
     Ok(t)

@@ -474,6 +474,17 @@ impl std::fmt::Display for Divergence {
 
 /// Replays `t` on the spec; the first divergence is the error.
 pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
+    replay_observed(t, |_, _| (), |(), _| ())
+}
+
+/// [`replay`], showing each entry's spec state to `before` (ahead of the event, with the
+/// entry) and to `after` (once the spec has handled it, with what `before` returned): the
+/// coverage of a QEMU run is counted so.
+pub fn replay_observed<P>(
+    t: &Trace,
+    mut before: impl FnMut(&State, &trace_format::Entry) -> P,
+    mut after: impl FnMut(P, &State),
+) -> Result<Replayed, Divergence> {
     let mut s = spec::kernel::boot::boot(&boot_config(t));
     compare(&t.initial, &project(&s)).map_err(|diff| Divergence {
         step: 0,
@@ -535,7 +546,9 @@ pub fn replay(t: &Trace) -> Result<Replayed, Divergence> {
         for &(pa, value) in &step.reads {
             s.store_word(pa, value);
         }
+        let seen = before(&s, e);
         handle_event(&mut s, ev);
+        after(seen, &s);
         compare_writes(&step.writes, &s.writes).map_err(|diff| Divergence {
             step: i + 1,
             event: describe(),

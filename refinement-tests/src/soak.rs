@@ -3,7 +3,7 @@
 //! failure (a divergence, a hang, a crash) is shrunk within a time bound and written out
 //! as a reproducer: the seed, the minimal program, and how to turn it into a fixed case.
 
-use crate::host::{Step, listing, runner_with, step};
+use crate::host::{Step, listing, runner_with};
 use crate::qemu::{self, PROGRAM_WORDS, STEP_WORDS, Setup};
 use proptest::prelude::prop;
 use proptest::strategy::{Strategy, ValueTree};
@@ -27,12 +27,12 @@ pub struct Soaked {
 /// The longest program the fuzzing root task holds: its prelude and as many random steps
 /// as fit in its program array.
 pub fn soak_program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
-    let (u, e, b) = (s.untyped, s.empty, s.ipc_buffer);
-    let prelude = qemu::qemu_prelude(s.largest, e, b);
+    let prelude = qemu::program_prelude(s);
+    let keep = qemu::runs_on_qemu(s);
     let room = (PROGRAM_WORDS - 2) / STEP_WORDS - prelude.len();
-    prop::collection::vec(step(u, e, b), room / 2..room).prop_map(move |random| {
+    prop::collection::vec(qemu::random_step(s), room / 2..room).prop_map(move |random| {
         let mut p = prelude.clone();
-        p.extend(random.into_iter().filter(qemu::runs_on_qemu));
+        p.extend(random.into_iter().filter(|st| keep(st)));
         p
     })
 }
@@ -180,7 +180,7 @@ pub fn reproducer(seed: u64, syscalls: u64, why: &str, program: &[Step]) -> Stri
     format!(
         "soak failure (seed {seed})\n\nrepeat: cargo xtask soak --syscalls {syscalls} --seed {seed}\n\n\
          to keep it, add the program below to refinement-tests/src/qemu.rs (fixed_programs),\n\
-         its prelude replaced by qemu_prelude(s.largest, e, b), with a comment saying what it pins\n\n\
+         its prelude replaced by program_prelude(s), with a comment saying what it pins\n\n\
          {why}\n\n{}\n",
         listing(program)
     )

@@ -44,6 +44,7 @@ fn generated_programs_on_qemu_replay_on_the_spec() {
         "refine on QEMU: {} programs, {} kernel entries replayed on the spec (seed {seed})",
         run.programs, run.entries
     );
+    println!("on QEMU, {}", refinement_tests::host::coverage().report());
     match run.failure {
         None => {
             let _ = std::fs::remove_dir_all(&setup.work);
@@ -66,6 +67,9 @@ fn fixed_programs_on_qemu_replay_on_the_spec() {
         println!("{name}: {} kernel entries replayed", t.steps.len());
         if name == "threads with IPC buffers of their own" {
             own_buffers(&setup, &t);
+        }
+        if name == "a thread in a VSpace of its own faults to a handler that replies" {
+            vspace_thread(&setup, &t);
         }
     }
     let _ = std::fs::remove_dir_all(&setup.work);
@@ -108,4 +112,62 @@ fn own_buffers(setup: &qemu::Setup, t: &trace_format::Trace) {
         [5, 6, 7, 8],
         "message words written to the receiver's own buffer"
     );
+}
+
+/// The third prelude thread runs in the prelude's VSpace, not the root task's: it enters
+/// the kernel twice with an instruction abort at its pc (nothing is mapped there), and the
+/// root task receives a VM fault message naming that address, with the watchdog's thread
+/// at priority 0 beside them.
+fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
+    use refinement_tests::host::{PRELUDE_SLOTS, PRELUDE_VADDR};
+    use trace_format::{CapProj, EventKind};
+    let last = t.steps.iter().rev().find_map(|s| s.exit.as_ref()).unwrap();
+    let cnode = t.boot.facts.objects[0];
+    let cap = |slot: u64| last.caps.get(&(cnode, slot)).map(|c| c.cap);
+    let Some(CapProj::Thread { tcb }) = cap(setup.empty + qemu::VSPACE_THREAD_SLOT) else {
+        panic!("no thread in the prelude's VSpace");
+    };
+    let Some(CapProj::VSpace { base: vspace, .. }) = cap(setup.empty + PRELUDE_SLOTS + 4) else {
+        panic!("no prelude VSpace");
+    };
+    // The TCB's VSpace slot (seL4's tcbVTable, slot 1).
+    let thread_vspace = last.caps.get(&(tcb, 1)).map(|c| c.cap);
+    assert!(
+        matches!(thread_vspace, Some(CapProj::VSpace { base, .. }) if base == vspace),
+        "the thread's VSpace: {thread_vspace:?}"
+    );
+    let aborts: Vec<_> = t
+        .steps
+        .iter()
+        .filter(|s| s.entry.thread == tcb)
+        .map(|s| s.entry.kind)
+        .collect();
+    assert_eq!(aborts.len(), 2, "the thread's entries: {aborts:?}");
+    for k in &aborts {
+        assert!(
+            matches!(
+                k,
+                EventKind::VmFault {
+                    addr: PRELUDE_VADDR,
+                    instruction: true,
+                    ..
+                }
+            ),
+            "an instruction abort at the thread's pc: {k:?}"
+        );
+    }
+    let root = t.boot.facts.objects[5];
+    let reg = |r: usize| last.threads[&root].context[sel4_abi::gpr_index(r)];
+    let (info, ip) = (reg(1), reg(2));
+    assert_eq!(
+        (info >> 12, ip),
+        (sel4_abi::fault::FaultType::VMFault as u64, PRELUDE_VADDR),
+        "the root task received the VM fault at the thread's pc"
+    );
+    if qemu::watchdog_untyped(setup).is_some() {
+        let Some(CapProj::Thread { tcb: w }) = cap(setup.empty + qemu::WATCHDOG_SLOT) else {
+            panic!("no watchdog");
+        };
+        assert_eq!(last.threads[&w].priority, 0, "the watchdog's priority");
+    }
 }

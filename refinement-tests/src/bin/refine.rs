@@ -126,6 +126,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    println!(
+        "refine on QEMU: untypeds {}..{}, the prelude's {}, the watchdog's {}",
+        setup.untyped.0,
+        setup.untyped.1,
+        setup.largest,
+        qemu::watchdog_untyped(&setup).map_or("none (no IRQ handler is issued)".to_owned(), |w| w
+            .to_string())
+    );
     progress::arm(seed, QEMU_STALL, reproduce.clone());
     if a.mode == Mode::Soak {
         return run_soak(&setup, a.syscalls, seed, &reproduce);
@@ -135,6 +143,7 @@ fn main() -> ExitCode {
         "refine on QEMU: {} programs, {} kernel entries replayed on the spec (seed {seed})",
         run.programs, run.entries
     );
+    println!("on QEMU, {}", host::coverage().report());
     match run.failure {
         None => {
             let _ = std::fs::remove_dir_all(&setup.work);

@@ -624,7 +624,7 @@ pub const FRAME_SLOT: u64 = PRELUDE_SLOTS + 9;
 
 /// A 4 KiB frame at [`FRAME_SLOT`], mapped read-write at `PRELUDE_VADDR + 0x3000`, so
 /// that cache maintenance on it, its unmap and its remap meet a live mapping.
-fn frame_prelude(u1: u64, e: u64) -> Vec<Step> {
+pub fn frame_prelude(u1: u64, e: u64) -> Vec<Step> {
     vec![
         call(
             u1 - 1,
@@ -647,7 +647,7 @@ pub const IRQ_HANDLER_SLOT: u64 = PRELUDE_SLOTS + 8;
 /// Half the host programs start with an IRQ handler for line 40, edge-triggered, signalling
 /// the prelude's notification, so interrupts, acknowledgements and bound notifications
 /// meet a live line.
-fn irq_prelude(e: u64) -> Vec<Step> {
+pub fn irq_prelude(e: u64) -> Vec<Step> {
     let handler = e + IRQ_HANDLER_SLOT;
     vec![
         call(

@@ -109,15 +109,15 @@ fn fault_name(f: &spec::model::Fault) -> &'static str {
 }
 
 /// What one step reached: its faults and its threads' changes of state.
-fn cover_step(before: &[(u64, usize)], s: &Sim) {
+fn cover_step(before: &[(u64, usize)], s: &spec::model::State) {
     COVERAGE.with(|c| {
         let mut c = c.borrow_mut();
-        for (_, f, handled) in &s.s.faults {
+        for (_, f, handled) in &s.faults {
             c.faults.insert((fault_name(f), *handled));
         }
         for &(t, from) in before {
-            if s.s.is_tcb(t)
-                && let Some(to) = state_index(&s.s.tcb(t).state)
+            if s.is_tcb(t)
+                && let Some(to) = state_index(&s.tcb(t).state)
                 && to != from
             {
                 c.transitions.insert((from, to));
@@ -126,10 +126,68 @@ fn cover_step(before: &[(u64, usize)], s: &Sim) {
     });
 }
 
-fn thread_states(s: &Sim) -> Vec<(u64, usize)> {
-    s.s.threads()
+fn thread_states(s: &spec::model::State) -> Vec<(u64, usize)> {
+    s.threads()
         .filter_map(|(a, t)| state_index(&t.state).map(|i| (a, i)))
         .collect()
+}
+
+/// What the coverage of a replayed entry needs from the spec's state before it: the
+/// threads' states, and for a Call of a kernel object (not an endpoint or notification)
+/// the caller, the label, whether the object is a device untyped, and the first word.
+pub struct EntryBefore {
+    states: Vec<(u64, usize)>,
+    invocation: Option<(u64, u64, bool, u64)>,
+}
+
+/// [`EntryBefore`] for the entry `e` of a trace, from the spec state `s` before it.
+pub fn cover_entry_before(s: &spec::model::State, e: &trace_format::Entry) -> EntryBefore {
+    use spec::model::cap::Cap as C;
+    let reg = |r: usize| e.context[gpr_index(r)];
+    let invocation = (e.kind == trace_format::EventKind::Syscall
+        && e.thread != 0
+        && reg(sel4_abi::registers::SYSCALL_REGISTER) == Syscall::Call.word())
+    .then(|| {
+        let cptr = reg(sel4_abi::registers::CAP_REGISTER);
+        let cap = spec::kernel::cspace::lookup_cap_and_slot(s, e.thread, cptr)
+            .ok()?
+            .0;
+        let label = sel4_abi::MessageInfo::from_word_clamped(reg(INFO_REGISTER)).label;
+        match cap {
+            C::Null | C::Endpoint { .. } | C::Notification { .. } => None,
+            C::Untyped { is_device, .. } => Some((e.thread, label, is_device, reg(2))),
+            _ => Some((e.thread, label, false, 0)),
+        }
+    })
+    .flatten();
+    EntryBefore {
+        states: thread_states(s),
+        invocation,
+    }
+}
+
+/// Counts what a replayed entry reached, once the spec `s` has handled it: its faults,
+/// its threads' changes of state, and the reply to an invocation the caller got at once.
+pub fn cover_entry_after(b: EntryBefore, s: &spec::model::State) {
+    cover_step(&b.states, s);
+    if let Some((t, label, device, first)) = b.invocation
+        && s.is_tcb(t)
+        && s.tcb(t).state == spec::model::ThreadState::Running
+    {
+        let reply = spec::api::event::report(s, t).info.label;
+        COVERAGE.with(|c| {
+            let mut c = c.borrow_mut();
+            c.replies.entry(label).or_default().insert(reply);
+            if device && label == sel4_abi::InvocationLabel::UntypedRetype as u64 {
+                c.device_retypes.insert((first, reply));
+            }
+        });
+    }
+}
+
+/// Clears this thread's coverage (a run that reports its own starts from nothing).
+pub fn reset_coverage() {
+    COVERAGE.with(|c| *c.borrow_mut() = Coverage::default());
 }
 
 /// What a run has not reached yet, by name.
@@ -333,9 +391,9 @@ pub fn run(
         }
         count(0, 1);
         crate::progress::beat(|| format!("step {n}: {st:?}"));
-        let before = thread_states(s);
+        let before = thread_states(&s.s);
         run_step(k, s, n, st, t)?;
-        cover_step(&before, s);
+        cover_step(&before, &s.s);
         // The kernel runs no idle thread object: None is the spec's idle thread.
         prop_assert_eq!(
             k.ks.current.map_or(s.s.idle, |t| t.0),
@@ -376,8 +434,13 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
                 target,
                 Ok(KCap::Endpoint { .. } | KCap::Notification { .. })
             );
-            let device_retype = matches!(target, Ok(KCap::Untyped { is_device: true, .. }))
-                && *label == sel4_abi::InvocationLabel::UntypedRetype as u64;
+            let device_retype = matches!(
+                target,
+                Ok(KCap::Untyped {
+                    is_device: true,
+                    ..
+                })
+            ) && *label == sel4_abi::InvocationLabel::UntypedRetype as u64;
             k.syscall(Syscall::Call, *cptr, *label, words, caps);
             s.syscall(Syscall::Call, *cptr, *label, words, caps);
             if let Some((kv, sv)) = view(k, s, t) {

@@ -7,9 +7,16 @@
 //!
 //! The program: word 0 the magic `FUZZPROG`, word 1 the number of steps, then steps of
 //! [`STEP_WORDS`] words: `kind arg cptr label n_words words[8] n_caps caps[3]`. Kind 0 is a
-//! syscall (`arg` its number), kind 1 a wait of `arg` timer ticks. A word equal to
-//! [`ENTRY_MARKER`] becomes the threads' entry point, [`STACK_MARKER`] + k the top of
-//! stack k (the host cannot know these addresses; the trace records the values used).
+//! syscall (`arg` its number), kind 1 a wait of `arg` timer ticks, kind 2 a memory access at
+//! address `arg` (`label` 0 a load, 1 a store of zero), kind 3 an exception instruction
+//! (`arg` 0 `udf`, 1 `brk`): the last two fault wherever the program aims them. A word
+//! equal to [`ENTRY_MARKER`] becomes the threads' entry point, [`WATCHDOG_MARKER`] the
+//! watchdog's, [`STACK_MARKER`] + k the top of stack k (the host cannot know these
+//! addresses; the trace records the values used).
+//!
+//! The watchdog is a thread the program may start at the lowest priority: it runs only when
+//! every other thread is blocked, and halts the machine then, so a program that leaves
+//! IRQ handlers behind ends although the kernel would idle waiting for their interrupts.
 #![no_std]
 #![no_main]
 
@@ -27,6 +34,8 @@ pub const STEP_WORDS: usize = 20;
 pub const MAGIC: u64 = u64::from_le_bytes(*b"FUZZPROG");
 /// Replaced by the threads' entry point.
 pub const ENTRY_MARKER: u64 = 0xfeed_f00d_0000_0001;
+/// Replaced by the watchdog's entry point.
+pub const WATCHDOG_MARKER: u64 = 0xfeed_f00d_0000_0002;
 /// Plus k: replaced by the top of stack k.
 pub const STACK_MARKER: u64 = 0xfeed_f00d_0000_0100;
 /// Stacks for threads the program starts.
@@ -67,14 +76,21 @@ fn main(bi: &BootInfo) -> Result<(), &'static str> {
         .filter(|(_, d)| d.is_device == 0)
         .max_by_key(|(_, d)| d.size_bits)
         .map_or(u.end.saturating_sub(1), |(c, _)| c.cptr());
+    // The last untyped: the program may keep it out of its random steps (the watchdog's).
+    let last = bi
+        .untyped_caps()
+        .last()
+        .map_or((0, 1), |(_, d)| (d.size_bits, d.is_device));
     println!(
-        "fuzz-root: empty {} untyped {}..{} ipc_buffer {:#x} steps {} largest {}",
+        "fuzz-root: empty {} untyped {}..{} ipc_buffer {:#x} steps {} largest {} last {} {}",
         bi.empty().start,
         u.start,
         u.end,
         bi.ipc_buffer(),
         word(1),
-        largest
+        largest,
+        last.0,
+        last.1
     );
     run()
 }
@@ -83,6 +99,13 @@ fn main(bi: &BootInfo) -> Result<(), &'static str> {
 #[unsafe(no_mangle)]
 pub extern "C" fn fuzz_thread() -> ! {
     run()
+}
+
+/// The watchdog's entry: it runs when no other thread can, and ends the program.
+#[unsafe(no_mangle)]
+pub extern "C" fn fuzz_watchdog() -> ! {
+    println!("fuzz-root: every thread is blocked");
+    sel4::syscall::debug_halt(0)
 }
 
 /// Takes steps until none is left, then halts the machine.
@@ -102,6 +125,8 @@ fn run() -> ! {
 fn resolve(w: u64) -> u64 {
     if w == ENTRY_MARKER {
         fuzz_thread as *const () as u64
+    } else if w == WATCHDOG_MARKER {
+        fuzz_watchdog as *const () as u64
     } else if (STACK_MARKER..STACK_MARKER + THREADS as u64).contains(&w) {
         let k = (w - STACK_MARKER) as usize + 1;
         STACKS.0.as_ptr() as u64 + (k * STACK_WORDS * 8) as u64
@@ -112,11 +137,16 @@ fn resolve(w: u64) -> u64 {
 
 fn step(at: usize) {
     let [kind, arg, cptr, label, n_words] = [0, 1, 2, 3, 4].map(|i| word(at + i));
-    if kind == 1 {
-        for i in 0..arg * SPIN_PER_TICK {
-            core::hint::black_box(i);
+    match kind {
+        1 => {
+            for i in 0..arg * SPIN_PER_TICK {
+                core::hint::black_box(i);
+            }
+            return;
         }
-        return;
+        2 => return access(arg, label == 1),
+        3 => return exception(arg == 1),
+        _ => {}
     }
     let mut msg = Message::with_words(label, &[]);
     for i in 0..(n_words as usize).min(8) {
@@ -126,6 +156,59 @@ fn step(at: usize) {
     for i in 0..n_caps.min(3) {
         msg.push_cptr(word(at + 14 + i));
     }
-    let sys = Syscall::from_word(arg).unwrap_or(Syscall::Yield);
-    sel4::ipc::syscall_with_message(sys, cptr, &msg);
+    match Syscall::from_word(arg) {
+        Some(sys) => {
+            sel4::ipc::syscall_with_message(sys, cptr, &msg);
+        }
+        None => unknown_syscall(arg),
+    }
+}
+
+/// An `svc` with a number seL4 does not know, in x7: an unknown-syscall fault. A reply
+/// from the fault handler may set x0 to x7 (and more, from a longer message), so all eight
+/// are clobbered here.
+fn unknown_syscall(number: u64) {
+    // SAFETY: `svc #0` enters the kernel, which raises the fault and, when a handler
+    // replies, restarts this instruction with the registers the reply gives; x0..x7 are
+    // declared clobbered, and the kernel touches no memory of this program.
+    unsafe {
+        core::arch::asm!(
+            "svc #0",
+            inout("x7") number => _,
+            out("x0") _, out("x1") _, out("x2") _, out("x3") _,
+            out("x4") _, out("x5") _, out("x6") _,
+            options(nostack),
+        )
+    };
+}
+
+/// A load from `addr`, or a store of zero there: a data abort unless it is mapped so.
+fn access(addr: u64, store: bool) {
+    if store {
+        // SAFETY: the program aims this store on purpose, usually where nothing is mapped
+        // or the mapping refuses writes (the kernel then sends the fault to the thread's
+        // handler or stops the thread); where it succeeds it writes zero into a frame only
+        // the program's own steps use, never into this task's code or data (the program's
+        // addresses lie outside the image).
+        unsafe { core::arch::asm!("str xzr, [{a}]", a = in(reg) addr, options(nostack)) };
+    } else {
+        let _v: u64;
+        // SAFETY: a load changes no memory; where nothing is mapped it faults, which is the
+        // point of the step.
+        unsafe {
+            core::arch::asm!("ldr {v}, [{a}]", a = in(reg) addr, v = out(reg) _v, options(nostack, readonly))
+        };
+    }
+}
+
+/// An undefined instruction (`udf`) or a breakpoint (`brk`): a user exception the kernel
+/// sends to the thread's fault handler. A reply restarts the instruction.
+fn exception(breakpoint: bool) {
+    if breakpoint {
+        // SAFETY: `brk` only raises an exception; the kernel handles it as a user exception.
+        unsafe { core::arch::asm!("brk #0x7", options(nostack, nomem)) };
+    } else {
+        // SAFETY: as for `brk`: the instruction raises an undefined-instruction exception.
+        unsafe { core::arch::asm!("udf #0x5", options(nostack, nomem)) };
+    }
 }
