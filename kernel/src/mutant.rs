@@ -72,6 +72,12 @@ pub enum Mutant {
     ResetLeavesMemory,
     /// TCB SetFlags replies with the new flags but does not store them.
     TcbFlagsNotStored,
+    /// The arch layer returns to a thread with the wrong ASID in TTBR0 (one of
+    /// [`Mutant::ARCH`]: the host harness has no arch layer).
+    WrongAsidOnExit,
+    /// The arch layer returns to a thread without a valid VSpace in the previous thread's
+    /// address space instead of the empty one.
+    EmptyVSpaceSkipped,
 }
 
 impl Mutant {
@@ -110,6 +116,10 @@ impl Mutant {
         Mutant::TcbFlagsNotStored,
     ];
 
+    /// The mutants of the arch layer's return to user level: only the QEMU kernel has
+    /// them, so only QEMU traces can catch them (`tests/qemu_programs.rs`).
+    pub const ARCH: [Mutant; 2] = [Mutant::WrongAsidOnExit, Mutant::EmptyVSpaceSkipped];
+
     /// The mutant's name, as written in the source (how a QEMU run chooses one:
     /// `cargo xtask refine --record PROGRAM --mutant NAME`).
     pub const fn name(self) -> &'static str {
@@ -145,6 +155,8 @@ impl Mutant {
             Mutant::LastMessageWordNotCopied => "LastMessageWordNotCopied",
             Mutant::ResetLeavesMemory => "ResetLeavesMemory",
             Mutant::TcbFlagsNotStored => "TcbFlagsNotStored",
+            Mutant::WrongAsidOnExit => "WrongAsidOnExit",
+            Mutant::EmptyVSpaceSkipped => "EmptyVSpaceSkipped",
         }
     }
 
@@ -152,6 +164,7 @@ impl Mutant {
     pub fn from_name(name: &[u8]) -> Option<Mutant> {
         Mutant::ALL
             .into_iter()
+            .chain(Mutant::ARCH)
             .find(|m| m.name().as_bytes() == name)
     }
 }
@@ -172,7 +185,10 @@ pub fn set(m: Option<Mutant>) {
 #[cfg(feature = "mutants")]
 pub fn active() -> Option<Mutant> {
     let v = ACTIVE.load(core::sync::atomic::Ordering::SeqCst);
-    Mutant::ALL.into_iter().find(|&m| m as u8 == v)
+    Mutant::ALL
+        .into_iter()
+        .chain(Mutant::ARCH)
+        .find(|&m| m as u8 == v)
 }
 
 /// Whether mutant `m` is active.

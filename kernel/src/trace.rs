@@ -28,8 +28,15 @@ const TCB_SLOTS: u64 = crate::model::tcb::TCB_CNODE_ENTRIES;
 use crate::machine::journal::TraceSink as Out;
 
 /// Writes the trace header, the BOOT record and the initial state, once the root task is
-/// ready to run.
-pub fn boot<M: Machine>(ks: &mut KernelState, m: &mut M, r: &BootResult, idle: u64) {
+/// ready to run. `restores`: whether the arch layer records each return to user level
+/// ([`restore`]).
+pub fn boot<M: Machine>(
+    ks: &mut KernelState,
+    m: &mut M,
+    r: &BootResult,
+    idle: u64,
+    restores: bool,
+) {
     if !m.tracing() {
         return;
     }
@@ -51,6 +58,7 @@ pub fn boot<M: Machine>(ks: &mut KernelState, m: &mut M, r: &BootResult, idle: u
             .find(|&i| ks.irq_state[i] == IrqState::Timer as u8)
             .map_or(u64::MAX, |i| i as u64),
         first_untyped_slot: u_start,
+        restores,
         objects: [
             r.layout.cnode,
             r.layout.vspace,
@@ -148,6 +156,14 @@ fn entry<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
         &buffer[..n],
     );
     m.trace_flush();
+}
+
+/// Writes a RESTORE record: what the arch layer set up for a return to user level. It is
+/// written out with the next entry's record (every entry flushes the trace).
+pub fn restore<M: Machine>(m: &mut M, r: &trace_format::Restore) {
+    if m.tracing() {
+        trace_format::encode_restore(&mut Out(m), r);
+    }
 }
 
 /// Writes the EXIT record: the thread that runs next and the projection, with what has

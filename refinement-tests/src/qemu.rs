@@ -335,8 +335,10 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
 /// The fixed program "a thread in a VSpace of its own faults to a handler that replies":
 /// the root task suspends the two threads in its VSpace and waits on the prelude's
 /// endpoint; the third thread, in the prelude's VSpace with nothing mapped at its pc,
-/// takes an instruction abort there; the root task receives the fault, replies (the
-/// thread restarts and faults again) and receives it a second time.
+/// takes an instruction abort there; the root task receives the fault, revokes the
+/// VSpace cap (the thread's copy goes: it has no VSpace now), replies (the thread
+/// restarts, in the kernel's empty VSpace, and faults again) and receives it a second
+/// time.
 pub fn vspace_thread_program(s: &Setup) -> Vec<Step> {
     let e = s.empty;
     let ep = e + PRELUDE_SLOTS;
@@ -345,6 +347,12 @@ pub fn vspace_thread_program(s: &Setup) -> Vec<Step> {
         call(e + PRELUDE_SLOTS + 2, L::TcbSuspend, vec![], vec![]),
         call(e + PRELUDE_SLOTS + 3, L::TcbSuspend, vec![], vec![]),
         ipc(Syscall::Recv, ep, 0, vec![], vec![]),
+        call(
+            init_cap::INIT_THREAD_CNODE,
+            L::CNodeRevoke,
+            vec![e + PRELUDE_SLOTS + 4, crate::host::DEPTH],
+            vec![],
+        ),
         ipc(Syscall::Reply, 0, 0, vec![], vec![]),
         ipc(Syscall::Recv, ep, 0, vec![], vec![]),
     ]);

@@ -491,9 +491,34 @@ pub fn replay_observed<P>(
         event: "boot: the state the root task starts in".into(),
         diff,
     })?;
+    check_restores(&s, &t.initial_restores).map_err(|diff| Divergence {
+        step: 0,
+        event: "boot: the return to the root task".into(),
+        diff,
+    })?;
+    // The thread the arch layer last returned to (with RESTORE records in the trace).
+    let mut restored = t.initial_restores.last().map(|r| r.thread);
     for (i, step) in t.steps.iter().enumerate() {
         let e = &step.entry;
         let describe = || describe(e);
+        // A synchronous exception comes from the thread user level runs: the one the arch
+        // layer returned to last (an interrupt may come while the kernel idles, or right
+        // after another).
+        let synchronous = matches!(
+            e.kind,
+            EventKind::Syscall | EventKind::UserException { .. } | EventKind::VmFault { .. }
+        );
+        if t.boot.facts.restores && synchronous && restored != Some(e.thread) {
+            return Err(Divergence {
+                step: i + 1,
+                event: describe(),
+                diff: format!(
+                    "- thread the arch layer returned to last: {}\n+ thread taking a synchronous exception: {:#x}\n",
+                    restored.map_or("none".to_owned(), |r| format!("{r:#x}")),
+                    e.thread
+                ),
+            });
+        }
         let running = if s.current == s.idle { 0 } else { s.current };
         if running != e.thread {
             return Err(Divergence {
@@ -590,11 +615,70 @@ pub fn replay_observed<P>(
             event: describe(),
             diff,
         })?;
+        check_restores(&s, &step.restores).map_err(|diff| Divergence {
+            step: i + 1,
+            event: format!("{}, then the return to user level", describe()),
+            diff,
+        })?;
+        if let Some(r) = step.restores.last() {
+            restored = Some(r.thread);
+        }
     }
     Ok(Replayed {
         entries: t.steps.len(),
         halted_in_last: false,
     })
+}
+
+/// What the arch layer set up for each return to user level, against the spec's state
+/// after the entry: the thread is the one the spec runs; TTBR0 names its VSpace and the
+/// ASID assigned to it (seL4's setVMRoot), or the empty VSpace with ASID 0 if its VSpace
+/// cap is not a VSpace whose ASID still names it; the FP/SIMD unit is off for a thread
+/// whose flags disable it; and the SPSR goes to EL0 (AArch64, SP_EL0) with IRQs unmasked.
+pub fn check_restores(s: &State, restores: &[trace_format::Restore]) -> Result<(), String> {
+    use spec::kernel::cspace::slot_at;
+    use spec::model::objects::TCB_VTABLE;
+    for r in restores {
+        let running = if s.current == s.idle { 0 } else { s.current };
+        if r.thread != running {
+            return Err(format!(
+                "- thread the arch layer returns to: {:#x}\n+ thread the spec runs: {running:#x}\n",
+                r.thread
+            ));
+        }
+        let expected = match s.cap(slot_at(r.thread, TCB_VTABLE)) {
+            Cap::VSpace {
+                base,
+                asid: Some(asid),
+            } if spec::kernel::vspace::find_vspace_for_asid(s, asid) == Ok(base) => (base, asid),
+            _ => (r.empty_vspace, 0),
+        };
+        if (r.table(), r.asid()) != expected {
+            return Err(format!(
+                "- TTBR0_EL1 on the return to {:#x}: table {:#x}, ASID {}\n+ its VSpace: table {:#x}, ASID {} (the empty VSpace is {:#x})\n",
+                r.thread,
+                r.table(),
+                r.asid(),
+                expected.0,
+                expected.1,
+                r.empty_vspace
+            ));
+        }
+        if r.fpu && s.tcb(r.thread).flags & sel4_abi::tcb::TCB_FLAG_FPU_DISABLED != 0 {
+            return Err(format!(
+                "- thread {:#x} is returned to with the FP/SIMD unit enabled\n+ its TCB flags disable it (fpuDisabled)\n",
+                r.thread
+            ));
+        }
+        // M[4:0] = 0: AArch64 EL0 with SP_EL0; bit 7 (I) clear: IRQs reach the kernel.
+        if r.spsr & 0x1f != 0 || r.spsr & 1 << 7 != 0 {
+            return Err(format!(
+                "- SPSR on the return to {:#x}: {:#x}\n+ an SPSR for EL0t with IRQs unmasked\n",
+                r.thread, r.spsr
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn describe(e: &trace_format::Entry) -> String {

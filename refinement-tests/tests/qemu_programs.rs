@@ -5,6 +5,8 @@
 //! `cargo xtask test`); without them this test says so and checks nothing.
 //! `REFINE_QEMU_CASES` (default 20) and `REFINE_SEED` choose the programs;
 //! `REFINE_QEMU_MUTANT` plants a kernel bug (with a kernel built with `mutants` too).
+//! `REFINE_QEMU_MUTANT_KERNEL` (the trace kernel built with `mutants`; `cargo xtask test`
+//! sets it) runs the arch layer's mutants, which only QEMU traces can catch.
 
 use refinement_tests::host::{env_number, fresh_seed};
 use refinement_tests::qemu;
@@ -53,6 +55,54 @@ fn generated_programs_on_qemu_replay_on_the_spec() {
             "the kernel on QEMU and the spec diverge (reproduce: cargo xtask refine --qemu --cases {cases} --seed {seed}):\n{why}"
         ),
     }
+}
+
+/// The arch layer's mutants (`Mutant::ARCH`: a wrong ASID in TTBR0, a thread without a
+/// VSpace left in the previous one's): each planted in turn, the fixed QEMU programs catch
+/// it through the RESTORE records, the return to user level compared with the spec.
+#[test]
+fn arch_mutants_are_caught_on_qemu() {
+    let (Some(kernel), Some(root)) = (
+        std::env::var_os("REFINE_QEMU_MUTANT_KERNEL"),
+        std::env::var_os("REFINE_QEMU_ROOT"),
+    ) else {
+        println!("not run: REFINE_QEMU_MUTANT_KERNEL and REFINE_QEMU_ROOT are not set");
+        return;
+    };
+    let work = std::env::var_os("REFINE_QEMU_WORK")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("refine-qemu-{}", std::process::id())))
+        .join("arch-mutants");
+    for m in kernel::mutant::Mutant::ARCH {
+        let setup = qemu::setup(
+            kernel.as_ref(),
+            root.as_ref(),
+            &work,
+            Some(m.name().to_owned()),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", m.name()));
+        let caught = qemu::fixed_programs(&setup)
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, (name, program))| {
+                qemu::checked_trace(&setup, &program, &format!("{}-{i}", m.name()))
+                    .err()
+                    .map(|why| (name, why))
+            });
+        let Some((name, why)) = caught else {
+            panic!(
+                "mutant {} was not caught by any fixed QEMU program",
+                m.name()
+            );
+        };
+        assert!(
+            why.contains("TTBR0_EL1"),
+            "mutant {} was caught by {name:?}, but not by the return-to-user check: {why}",
+            m.name()
+        );
+        println!("caught {} by fixed program {name:?}", m.name());
+    }
+    let _ = std::fs::remove_dir_all(&work);
 }
 
 /// The fixed QEMU programs (`qemu::fixed_programs`): each exits as expected and replays.
@@ -114,10 +164,12 @@ fn own_buffers(setup: &qemu::Setup, t: &trace_format::Trace) {
     );
 }
 
-/// The third prelude thread runs in the prelude's VSpace, not the root task's: it enters
-/// the kernel twice with an instruction abort at its pc (nothing is mapped there), and the
-/// root task receives a VM fault message naming that address, with the watchdog's thread
-/// at priority 0 beside them.
+/// The third prelude thread runs in the prelude's VSpace, not the root task's: the arch
+/// layer returns to it with that VSpace's table and ASID in TTBR0, it enters the kernel
+/// with an instruction abort at its pc (nothing is mapped there), the root task receives
+/// the VM fault message naming that address, and once its VSpace cap is revoked the
+/// thread is returned to in the kernel's empty VSpace, where it faults again; the
+/// watchdog's thread is at priority 0 beside them.
 fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
     use refinement_tests::host::{PRELUDE_SLOTS, PRELUDE_VADDR};
     use trace_format::{CapProj, EventKind};
@@ -127,15 +179,13 @@ fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
     let Some(CapProj::Thread { tcb }) = cap(setup.empty + qemu::VSPACE_THREAD_SLOT) else {
         panic!("no thread in the prelude's VSpace");
     };
-    let Some(CapProj::VSpace { base: vspace, .. }) = cap(setup.empty + PRELUDE_SLOTS + 4) else {
-        panic!("no prelude VSpace");
+    let Some(CapProj::VSpace {
+        base: vspace,
+        asid: Some(asid),
+    }) = cap(setup.empty + PRELUDE_SLOTS + 4)
+    else {
+        panic!("no prelude VSpace with an ASID");
     };
-    // The TCB's VSpace slot (seL4's tcbVTable, slot 1).
-    let thread_vspace = last.caps.get(&(tcb, 1)).map(|c| c.cap);
-    assert!(
-        matches!(thread_vspace, Some(CapProj::VSpace { base, .. }) if base == vspace),
-        "the thread's VSpace: {thread_vspace:?}"
-    );
     let aborts: Vec<_> = t
         .steps
         .iter()
@@ -156,6 +206,19 @@ fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
             "an instruction abort at the thread's pc: {k:?}"
         );
     }
+    let returns: Vec<_> = t
+        .steps
+        .iter()
+        .flat_map(|s| &s.restores)
+        .filter(|r| r.thread == tcb)
+        .map(|r| (r.table(), r.asid(), r.empty_vspace))
+        .collect();
+    let empty = returns.first().map_or(0, |r| r.2);
+    assert_eq!(
+        returns,
+        [(vspace, asid, empty), (empty, 0, empty)],
+        "the returns to the thread: its VSpace, then (revoked) the empty one"
+    );
     let root = t.boot.facts.objects[5];
     let reg = |r: usize| last.threads[&root].context[sel4_abi::gpr_index(r)];
     let (info, ip) = (reg(1), reg(2));

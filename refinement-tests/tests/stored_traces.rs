@@ -101,3 +101,110 @@ fn the_stored_traces_hold_the_controller_and_fpu_state() {
         assert!(d.step == 11 && d.diff.contains(what), "{d}");
     }
 }
+
+/// The stored QEMU traces hold every return to user level (RESTORE records): hello's all
+/// go to the root task in its VSpace, with its ASID; tests/fpu returns to a thread a
+/// second time after an entry without a kernel entry between (the FP/SIMD trap the arch
+/// layer handles itself), with the unit enabled then. Each part is compared: a wrong ASID
+/// or table, a thread other than the one the spec runs, the FP/SIMD unit on for a thread
+/// that disables it, an SPSR that is not EL0's, and a synchronous entry from a thread the
+/// arch layer did not return to.
+#[test]
+fn the_stored_traces_hold_every_return_to_user_level() {
+    use refinement_tests::replay::replay;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let read = |name: &str| {
+        let bytes = std::fs::read(dir.join(name)).expect("a stored trace");
+        trace_format::decode(&bytes).expect("a trace of this version")
+    };
+    let hello = read("hello.trace");
+    assert!(
+        hello.boot.facts.restores,
+        "the QEMU kernel records restores"
+    );
+    let root = hello.boot.facts.objects[5];
+    let Some(trace_format::CapProj::VSpace {
+        base,
+        asid: Some(asid),
+    }) = hello
+        .initial
+        .caps
+        .get(&(
+            hello.boot.facts.objects[0],
+            sel4_abi::init_cap::INIT_THREAD_VSPACE,
+        ))
+        .map(|c| c.cap)
+    else {
+        panic!("the root task's VSpace cap");
+    };
+    let returns: Vec<_> = hello
+        .initial_restores
+        .iter()
+        .chain(hello.steps.iter().flat_map(|s| &s.restores))
+        .collect();
+    assert!(returns.len() > 100, "{} returns", returns.len());
+    for r in &returns {
+        assert_eq!((r.thread, r.table(), r.asid()), (root, base, asid), "{r:?}");
+    }
+
+    let fpu = read("fpu.trace");
+    assert!(
+        fpu.steps
+            .iter()
+            .any(|s| s.restores.len() > 1 && s.restores.last().is_some_and(|r| r.fpu)),
+        "no return after an FP/SIMD trap"
+    );
+    let disabled = fpu
+        .steps
+        .iter()
+        .filter_map(|s| s.exit.as_ref())
+        .flat_map(|x| x.threads.values())
+        .find(|t| t.tcb_flags & sel4_abi::tcb::TCB_FLAG_FPU_DISABLED != 0)
+        .map(|t| t.tcb)
+        .expect("tests/fpu disables a thread's FPU");
+    let (i, j) = fpu
+        .steps
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| {
+            s.restores
+                .iter()
+                .position(|r| r.thread == disabled)
+                .map(|j| (i, j))
+        })
+        .expect("a return to the FPU-disabled thread");
+
+    type Tamper<'a> = &'a dyn Fn(&mut trace_format::Restore);
+    let tampers: [(usize, Tamper, &str); 4] = [
+        (20, &|r| r.ttbr0 ^= 1 << 48, "ASID"),
+        (20, &|r| r.ttbr0 = r.empty_vspace, "table"),
+        (20, &|r| r.thread += 0x1000, "the spec runs"),
+        (20, &|r| r.spsr |= 1 << 7, "EL0t"),
+    ];
+    for (at, tamper, what) in tampers {
+        let mut bad = hello.clone();
+        tamper(bad.steps[at].restores.last_mut().expect("a return"));
+        let d = replay(&bad).unwrap_err();
+        assert!(d.step == at + 1 && d.diff.contains(what), "{d}");
+    }
+    let mut bad = fpu.clone();
+    bad.steps[i].restores[j].fpu = true;
+    let d = replay(&bad).unwrap_err();
+    assert!(d.step == i + 1 && d.diff.contains("FP/SIMD"), "{d}");
+    // The returns taken away: the next synchronous entry names a thread nobody returned to.
+    let mut bad = hello.clone();
+    let k = bad
+        .steps
+        .iter()
+        .position(|s| s.entry.kind == trace_format::EventKind::Syscall)
+        .expect("a syscall");
+    bad.initial_restores.clear();
+    for s in &mut bad.steps[..k] {
+        s.restores.clear();
+    }
+    let d = replay(&bad).unwrap_err();
+    assert!(
+        d.step == k + 1 && d.diff.contains("returned to last"),
+        "{d}"
+    );
+}

@@ -120,6 +120,10 @@ pub struct Step {
     pub reads: Vec<(u64, u64)>,
     /// The state after it.
     pub exit: Option<Exit>,
+    /// The returns to user level after it, before the next entry (none when the kernel
+    /// idles or takes another interrupt first; more than one when a trap the arch layer
+    /// handles itself, the FP/SIMD unit's first use, came between).
+    pub restores: Vec<crate::Restore>,
 }
 
 /// A whole trace.
@@ -129,6 +133,8 @@ pub struct Trace {
     pub boot: Boot,
     /// The state the root task starts in.
     pub initial: Exit,
+    /// The returns to user level before the first entry.
+    pub initial_restores: Vec<crate::Restore>,
     /// Every kernel entry, in order.
     pub steps: Vec<Step>,
 }
@@ -228,7 +234,7 @@ pub fn decode_prefix(bytes: &[u8]) -> Result<(Trace, Option<DecodeError>), Decod
         r.at -= 1;
         return r.err("the boot record must come first");
     }
-    let f = r.array::<7>("the boot record")?;
+    let f = r.array::<8>("the boot record")?;
     let objects = r.array::<8>("the boot record")?;
     let n = r.word("the boot record")?;
     if n > 4096 {
@@ -248,6 +254,7 @@ pub fn decode_prefix(bytes: &[u8]) -> Result<(Trace, Option<DecodeError>), Decod
             max_irq: f[4],
             timer_irq: f[5],
             first_untyped_slot: f[6],
+            restores: f[7] != 0,
             objects,
         },
         untypeds,
@@ -257,6 +264,7 @@ pub fn decode_prefix(bytes: &[u8]) -> Result<(Trace, Option<DecodeError>), Decod
         return r.err("the boot record must be followed by the initial state (an exit record)");
     }
     let initial = read_exit(&mut r, None)?;
+    let initial_restores = read_restores(&mut r)?;
     let mut steps = Vec::new();
     while r.peek().is_some() {
         match read_step(&mut r, &initial, &steps) {
@@ -270,6 +278,7 @@ pub fn decode_prefix(bytes: &[u8]) -> Result<(Trace, Option<DecodeError>), Decod
     let trace = Trace {
         boot,
         initial,
+        initial_restores,
         steps,
     };
     // A whole trace with a partial last word is still cut short there.
@@ -339,12 +348,35 @@ fn read_step(r: &mut Reader, initial: &Exit, steps: &[Step]) -> Result<Step, Dec
         }
         Some(t) => return r.err(alloc::format!("expected an exit record, found tag {t}")),
     };
+    let restores = if exit.is_some() {
+        read_restores(r)?
+    } else {
+        Vec::new()
+    };
     Ok(Step {
         entry,
         writes,
         reads,
         exit,
+        restores,
     })
+}
+
+/// Reads the RESTORE records up to the next entry (or the end).
+fn read_restores(r: &mut Reader) -> Result<Vec<crate::Restore>, DecodeError> {
+    let mut out = Vec::new();
+    while r.peek() == Some(tag::RESTORE) {
+        r.at += 1;
+        let [thread, ttbr0, empty_vspace, fpu, spsr] = r.array::<5>("a restore record")?;
+        out.push(crate::Restore {
+            thread,
+            ttbr0,
+            empty_vspace,
+            fpu: fpu != 0,
+            spsr,
+        });
+    }
+    Ok(out)
 }
 
 /// Reads an exit; `prev` is the exit before it, which SAME items refer to.

@@ -5,10 +5,11 @@
 //! A trace is a stream of 64-bit little-endian words:
 //!
 //! ```text
-//! trace  := MAGIC VERSION boot exit (entry access* exit)* [entry access*]
+//! trace  := MAGIC VERSION boot exit restore* (entry access* exit restore*)* [entry access*]
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
-//!           first_untyped_slot cnode vspace asid_pool ipc_buffer bootinfo tcb idle irq_node
-//!           n (paddr size_bits is_device){n}
+//!           first_untyped_slot restores cnode vspace asid_pool ipc_buffer bootinfo tcb idle
+//!           irq_node n (paddr size_bits is_device){n}
+//! restore := RESTORE thread ttbr0 empty_vspace fpu spsr
 //! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far fpu
 //!           n (index word){n}
 //! access := WRITE pa value | ZERO pa len | READ pa value
@@ -104,7 +105,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// entry's memory writes; 7: a thread's TCB flags, the FP/SIMD access a thread entered
 /// with, the controller's enabled and active lines; 8: the IPC-buffer words the kernel
 /// read during an entry).
-pub const VERSION: u64 = 8;
+pub const VERSION: u64 = 9;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -157,6 +158,49 @@ pub mod tag {
     pub const CONTROLLER: u64 = 20;
     /// A word of an IPC buffer the entry read, with its value.
     pub const READ: u64 = 21;
+    /// What the arch layer set up for a return to user level.
+    pub const RESTORE: u64 = 22;
+}
+
+/// What the arch layer set up just before an `eret` to a thread (a RESTORE record): the
+/// registers read back from the hardware where they are the arch layer's own (TTBR0_EL1,
+/// the FP/SIMD trap) and the saved PSTATE the `eret` restores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Restore {
+    /// The thread whose context is restored.
+    pub thread: u64,
+    /// TTBR0_EL1 as read back: the translation table's base and the ASID (bits 48..64).
+    pub ttbr0: u64,
+    /// The kernel's empty VSpace (where a thread without a valid VSpace runs).
+    pub empty_vspace: u64,
+    /// Whether FP/SIMD instructions at EL0 run without trapping (CPACR_EL1.FPEN).
+    pub fpu: bool,
+    /// The SPSR the `eret` restores.
+    pub spsr: u64,
+}
+
+impl Restore {
+    /// The translation table base TTBR0_EL1 names (BADDR, bits 1..48).
+    pub fn table(&self) -> u64 {
+        self.ttbr0 & 0x0000_ffff_ffff_fffe
+    }
+
+    /// The ASID TTBR0_EL1 names.
+    pub fn asid(&self) -> u16 {
+        (self.ttbr0 >> 48) as u16
+    }
+}
+
+/// Writes a RESTORE record.
+pub fn encode_restore(s: &mut impl Sink, r: &Restore) {
+    s.words(&[
+        tag::RESTORE,
+        r.thread,
+        r.ttbr0,
+        r.empty_vspace,
+        u64::from(r.fpu),
+        r.spsr,
+    ]);
 }
 
 /// Writes a READ record: the kernel read `value` at physical address `pa`.
@@ -817,6 +861,9 @@ pub struct BootFacts {
     pub timer_irq: u64,
     /// The root CNode slot of the first untyped cap.
     pub first_untyped_slot: u64,
+    /// Whether the trace holds a RESTORE record for every return to user level (the
+    /// target's kernel writes them; the host's simulated machine has no arch layer).
+    pub restores: bool,
     /// Boot objects: root CNode, VSpace, ASID pool, IPC buffer frame, BootInfo frame,
     /// root TCB, idle thread, IRQ node.
     pub objects: [u64; 8],
@@ -834,6 +881,7 @@ pub fn encode_boot(s: &mut impl Sink, f: &BootFacts, untypeds: u64) {
         f.max_irq,
         f.timer_irq,
         f.first_untyped_slot,
+        u64::from(f.restores),
     ]);
     s.words(&f.objects);
     s.word(untypeds);

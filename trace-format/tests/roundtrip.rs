@@ -120,6 +120,7 @@ fn sample() -> (Words, Trace) {
         max_irq: 1023,
         timer_irq: 27,
         first_untyped_slot: 20,
+        restores: true,
         objects: [1, 2, 3, 4, 5, 6, 7, 8],
     };
     let untypeds = vec![(0x4100_0000, 24, false), (0x900_0000, 12, true)];
@@ -129,6 +130,7 @@ fn sample() -> (Words, Trace) {
     }
     encode_exit(&mut w, 0x5000, 0);
     encode_end(&mut w);
+    encode_restore(&mut w, &RESTORE_A);
     let mut context = [0; CONTEXT_WORDS];
     for (i, c) in context.iter_mut().enumerate() {
         *c = i as u64 * 3;
@@ -225,6 +227,8 @@ fn sample() -> (Words, Trace) {
     encode_pte(&mut w, 1, block);
     encode_pte(&mut w, 7, 0x10);
     encode_end(&mut w);
+    encode_restore(&mut w, &RESTORE_B);
+    encode_restore(&mut w, &RESTORE_A);
     let kinds = [
         EventKind::UserException { esr: 0x0200_0000 },
         EventKind::VmFault {
@@ -381,6 +385,7 @@ fn sample() -> (Words, Trace) {
         writes,
         reads: vec![(0x4200_0028, 77)],
         exit: Some(exit),
+        restores: vec![RESTORE_B, RESTORE_A],
     }];
     for k in kinds {
         steps.push(Step {
@@ -397,6 +402,7 @@ fn sample() -> (Words, Trace) {
             writes: vec![],
             reads: vec![],
             exit: Some(carried.clone()),
+            restores: vec![],
         });
     }
     steps.push(Step {
@@ -413,6 +419,7 @@ fn sample() -> (Words, Trace) {
         writes: vec![],
         reads: vec![],
         exit: None,
+        restores: vec![],
     });
     (
         w,
@@ -433,10 +440,28 @@ fn sample() -> (Words, Trace) {
                 lines_enabled: vec![],
                 lines_active: vec![],
             },
+            initial_restores: vec![RESTORE_A],
             steps,
         },
     )
 }
+
+/// Returns to user level: one into a VSpace with ASID 3 and the FP/SIMD unit on, one into
+/// the empty VSpace.
+const RESTORE_A: Restore = Restore {
+    thread: 0x5000,
+    ttbr0: 3 << 48 | 0x4100_0000,
+    empty_vspace: 0x4020_9000,
+    fpu: true,
+    spsr: 0x140,
+};
+const RESTORE_B: Restore = Restore {
+    thread: 0x6000,
+    ttbr0: 0x4020_9000,
+    empty_vspace: 0x4020_9000,
+    fpu: false,
+    spsr: 0x3c5,
+};
 
 #[test]
 fn a_trace_decodes_to_what_was_encoded() {
@@ -474,11 +499,17 @@ fn damaged_traces_are_refused_with_the_place_and_reason() {
     assert!(e.what.contains("ends inside"), "{e}");
 
     let mut v = w.0.clone();
-    let first_entry = 2 + 8 + 8 + 1 + 6 + 4;
+    // Header, boot record (tag, 8 facts, 8 objects, count, 2 untypeds), the initial exit,
+    // its restore.
+    let first_entry = 2 + 9 + 8 + 1 + 6 + 4 + 6;
     assert_eq!(v[first_entry], tag::ENTRY);
     v[first_entry + 1] = 99;
     let e = decode(&Words(v).bytes()).unwrap_err();
     assert!(e.what.contains("unknown event kind 99"), "{e}");
+
+    // A restore record cut short.
+    let e = decode(&Words(w.0[..first_entry - 2].to_vec()).bytes()).unwrap_err();
+    assert!(e.what.contains("a restore record"), "{e}");
 
     let mut v = w.0.clone();
     v[first_entry] = tag::CAP;

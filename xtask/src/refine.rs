@@ -208,13 +208,15 @@ pub fn soak_command(
 pub const FUZZ_ROOT: &str = "fuzz-root";
 
 /// The test that runs generated programs on QEMU, given the trace kernel and the fuzzing
-/// root task.
+/// root task; with `mutant_kernel` (the trace kernel built with its mutants) it also plants
+/// the arch layer's mutants and checks that the fixed programs catch each.
 pub fn qemu_programs(
     root: &Path,
     kernel: &Path,
     fuzz_root: &Path,
     cases: u32,
     seed: Option<u64>,
+    mutant_kernel: Option<&Path>,
 ) -> Command {
     let mut command = cargo_build::cargo(root);
     command
@@ -233,6 +235,9 @@ pub fn qemu_programs(
         .env("REFINE_QEMU_WORK", trace_folder(root).join("qemu-programs"));
     if let Some(seed) = seed {
         command.env("REFINE_SEED", seed.to_string());
+    }
+    if let Some(k) = mutant_kernel {
+        command.env("REFINE_QEMU_MUTANT_KERNEL", k);
     }
     command
 }

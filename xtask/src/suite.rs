@@ -109,6 +109,12 @@ const TRACE_KERNEL: KernelVariant = KernelVariant {
     mutants: false,
 };
 
+/// The trace kernel with its mutants, for the arch layer's mutants on QEMU.
+const MUTANT_TRACE_KERNEL: KernelVariant = KernelVariant {
+    mutants: true,
+    ..TRACE_KERNEL
+};
+
 /// The ELF files the builds produced, or why each is missing.
 struct Built {
     kernels: BTreeMap<KernelVariant, Result<PathBuf, String>>,
@@ -184,6 +190,7 @@ impl Suite<'_> {
         let mut variants: BTreeSet<KernelVariant> = cases.iter().map(Case::kernel).collect();
         if trace {
             variants.insert(TRACE_KERNEL);
+            variants.insert(MUTANT_TRACE_KERNEL);
         }
         let mut built = Built {
             kernels: BTreeMap::new(),
@@ -360,9 +367,16 @@ impl Suite<'_> {
         self.progress.begin(QEMU_PROGRAMS);
         let result = (|| {
             let kernel = lookup(&built.kernels, &TRACE_KERNEL)?;
+            let mutants = lookup(&built.kernels, &MUTANT_TRACE_KERNEL)?;
             let fuzz = lookup(&built.programs, &refine::FUZZ_ROOT.to_owned())?;
-            let command =
-                refine::qemu_programs(self.root, &kernel, &fuzz, QEMU_PROGRAM_CASES, None);
+            let command = refine::qemu_programs(
+                self.root,
+                &kernel,
+                &fuzz,
+                QEMU_PROGRAM_CASES,
+                None,
+                Some(&mutants),
+            );
             self.run_reporting(
                 command,
                 "refine on QEMU",

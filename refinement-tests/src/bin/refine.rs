@@ -95,7 +95,12 @@ fn main() -> ExitCode {
     let (cases, seed) = (a.cases, a.seed);
     let reproduce = match a.mode {
         Mode::Host => format!("cargo xtask refine --cases {cases} --seed {seed}"),
-        Mode::Qemu => format!("cargo xtask refine --qemu --cases {cases} --seed {seed}"),
+        Mode::Qemu => format!(
+            "cargo xtask refine --qemu --cases {cases} --seed {seed}{}",
+            a.mutant
+                .as_ref()
+                .map_or(String::new(), |m| format!(" --mutant {m}"))
+        ),
         Mode::Soak => format!("cargo xtask soak --syscalls {} --seed {seed}", a.syscalls),
     };
     if a.mode == Mode::Host {

@@ -83,7 +83,8 @@ pub fn boot_both() -> (Kernel, Sim, u64, u64, u64) {
     // and replayed on a spec booted from the trace alone (`check`).
     if TRACING.get() {
         m.trace = Some(Vec::new());
-        kernel::trace::boot(&mut ks, &mut m, &r, KERNEL.start);
+        // No arch layer here: no RESTORE records.
+        kernel::trace::boot(&mut ks, &mut m, &r, KERNEL.start, false);
     }
 
     let bi = r.layout.boot_info;

@@ -28,6 +28,12 @@ pub fn elr() -> u64 {
     ELR_EL1.get()
 }
 
+/// TTBR0_EL1: the user address space's translation table and ASID, as the MMU sees them.
+#[cfg(feature = "trace")]
+pub fn ttbr0() -> u64 {
+    TTBR0_EL1.get()
+}
+
 /// Makes the VSpace at `root_pa` with `asid` the user address space.
 pub fn set_user_vspace(root_pa: u64, asid: u16) {
     TTBR0_EL1.set(root_pa | (asid as u64) << 48);

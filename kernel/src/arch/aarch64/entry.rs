@@ -148,7 +148,7 @@ extern "C" fn kernel_main(entry_el: u64) -> ! {
     // The idle thread has no TCB here: the trace names it 0.
     #[cfg(feature = "trace")]
     {
-        crate::trace::boot(ks, m, &r, 0);
+        crate::trace::boot(ks, m, &r, 0, true);
         if m.trace.bad_mutant {
             kprintln!(
                 m,
@@ -183,20 +183,41 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
         timer::rearm();
     }
     let Some(t) = ks.current else { idle(ks, m) };
+    // SAFETY: linker-defined symbol; only its address is used.
+    let empty = unsafe { symbol_pa(&empty_vspace) };
     match t.cap(m, tcb_slot::VTABLE) {
         // The ASID must still name this VSpace (it is dropped when the VSpace's last cap
         // goes, or its pool's).
         Cap::VSpace {
             base,
             asid: Some(asid),
-        } if find_vspace_for_asid(ks, m, asid) == Some(base) => cpu::set_user_vspace(base, asid),
+        } if find_vspace_for_asid(ks, m, asid) == Some(base) => {
+            let asid = if crate::mutant::on(crate::mutant::Mutant::WrongAsidOnExit) {
+                asid ^ 1
+            } else {
+                asid
+            };
+            cpu::set_user_vspace(base, asid)
+        }
         // A thread without a valid VSpace runs in an empty one: every access faults.
-        // SAFETY: linker-defined symbol; only its address is used.
-        _ => cpu::set_user_vspace(unsafe { symbol_pa(&empty_vspace) }, 0),
+        _ if crate::mutant::on(crate::mutant::Mutant::EmptyVSpaceSkipped) => {}
+        _ => cpu::set_user_vspace(empty, 0),
     }
     // The FP/SIMD registers hold this thread's state only if it owns them; otherwise its
     // first FP instruction traps (see `take_fpu`).
     fpu::set_el0_access(ks.fpu_owner == t.0 && !fpu_disabled(m, t));
+    // What the eret is about to give the thread, read back where the hardware holds it.
+    #[cfg(feature = "trace")]
+    crate::trace::restore(
+        m,
+        &trace_format::Restore {
+            thread: t.0,
+            ttbr0: cpu::ttbr0(),
+            empty_vspace: empty,
+            fpu: fpu::el0_access(),
+            spsr: t.reg(m, tcb::reg::SPSR),
+        },
+    );
     // SAFETY: t is a live TCB; its context area holds a complete user context (boot or the
     // entry path wrote it) with an EL0 SPSR, so the eret goes to user level.
     unsafe { vectors::restore_user_context(KERNEL_WINDOW + t.context()) }
