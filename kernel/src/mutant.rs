@@ -72,6 +72,8 @@ pub enum Mutant {
     ResetLeavesMemory,
     /// TCB SetFlags replies with the new flags but does not store them.
     TcbFlagsNotStored,
+    /// BootInfo's empty region starts one slot after the first empty slot.
+    BootInfoEmptyOffByOne,
     /// The arch layer returns to a thread with the wrong ASID in TTBR0 (one of
     /// [`Mutant::ARCH`]: the host harness has no arch layer).
     WrongAsidOnExit,
@@ -82,7 +84,7 @@ pub enum Mutant {
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 31] = [
+    pub const ALL: [Mutant; 32] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -114,6 +116,7 @@ impl Mutant {
         Mutant::LastMessageWordNotCopied,
         Mutant::ResetLeavesMemory,
         Mutant::TcbFlagsNotStored,
+        Mutant::BootInfoEmptyOffByOne,
     ];
 
     /// The mutants of the arch layer's return to user level: only the QEMU kernel has
@@ -155,6 +158,7 @@ impl Mutant {
             Mutant::LastMessageWordNotCopied => "LastMessageWordNotCopied",
             Mutant::ResetLeavesMemory => "ResetLeavesMemory",
             Mutant::TcbFlagsNotStored => "TcbFlagsNotStored",
+            Mutant::BootInfoEmptyOffByOne => "BootInfoEmptyOffByOne",
             Mutant::WrongAsidOnExit => "WrongAsidOnExit",
             Mutant::EmptyVSpaceSkipped => "EmptyVSpaceSkipped",
         }

@@ -22,6 +22,9 @@ use trace_format::{
     flags, mdb,
 };
 
+/// Words of the BootInfo frame.
+const BOOTINFO_WORDS: usize = 1 << (sel4_abi::BOOTINFO_FRAME_BITS - 3);
+
 /// Slots of the TCB's own CNode.
 const TCB_SLOTS: u64 = crate::model::tcb::TCB_CNODE_ENTRIES;
 
@@ -80,6 +83,13 @@ pub fn boot<M: Machine>(
         let (p, w) = (m.read_word(d), m.read_word(d + 8));
         trace_format::encode_untyped(&mut Out(m), p, (w & 0xff) as u8, (w >> 8) & 1 == 1);
     }
+    // The BootInfo frame, every word (the words are read first: the writer borrows the
+    // machine).
+    let mut frame = [0u64; BOOTINFO_WORDS];
+    for (i, w) in frame.iter_mut().enumerate() {
+        *w = m.read_word(bi + 8 * i as u64);
+    }
+    trace_format::encode_bootinfo(&mut Out(m), frame.iter().copied());
     // The state the root task starts in.
     exit(ks, m);
 }

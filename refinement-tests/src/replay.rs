@@ -485,10 +485,16 @@ pub fn replay_observed<P>(
     mut before: impl FnMut(&State, &trace_format::Entry) -> P,
     mut after: impl FnMut(P, &State),
 ) -> Result<Replayed, Divergence> {
-    let mut s = spec::kernel::boot::boot(&boot_config(t));
+    let cfg = boot_config(t);
+    let mut s = spec::kernel::boot::boot(&cfg);
     compare(&t.initial, &project(&s)).map_err(|diff| Divergence {
         step: 0,
         event: "boot: the state the root task starts in".into(),
+        diff,
+    })?;
+    compare_bootinfo(&t.boot.bootinfo, &s, &cfg).map_err(|diff| Divergence {
+        step: 0,
+        event: "boot: the BootInfo frame".into(),
         diff,
     })?;
     check_restores(&s, &t.initial_restores).map_err(|diff| Divergence {
@@ -628,6 +634,83 @@ pub fn replay_observed<P>(
         entries: t.steps.len(),
         halted_in_last: false,
     })
+}
+
+/// The BootInfo frame the kernel wrote against the one the spec describes for its boot
+/// state (`spec::kernel::boot::boot_info_words`), word by word; the extra BootInfo's length
+/// (the device tree's, which the spec does not see) is taken from the kernel's.
+pub fn compare_bootinfo(
+    kernel: &[u64],
+    s: &State,
+    cfg: &spec::kernel::boot::BootConfig,
+) -> Result<(), String> {
+    let spec = spec::kernel::boot::boot_info_words(s, cfg, kernel.first().copied().unwrap_or(0));
+    let mut d = String::new();
+    for i in 0..kernel.len().max(spec.len()) {
+        let (k, sp) = (kernel.get(i), spec.get(i));
+        if k != sp {
+            let show = |v: Option<&u64>| v.map_or("none".to_owned(), |v| format!("{v:#x}"));
+            let _ = writeln!(
+                d,
+                "- BootInfo word {i} ({}): {}\n+ BootInfo word {i} ({}): {}",
+                bootinfo_field(i * 8),
+                show(k),
+                bootinfo_field(i * 8),
+                show(sp)
+            );
+        }
+    }
+    if d.is_empty() { Ok(()) } else { Err(d) }
+}
+
+/// The BootInfo field at byte offset `off`.
+fn bootinfo_field(off: usize) -> String {
+    use sel4_abi::BootInfo;
+    use std::mem::offset_of;
+    let fields = [
+        (offset_of!(BootInfo, extra_len), "extraLen"),
+        (offset_of!(BootInfo, node_id), "nodeID"),
+        (offset_of!(BootInfo, num_nodes), "numNodes"),
+        (offset_of!(BootInfo, num_io_pt_levels), "numIOPTLevels"),
+        (offset_of!(BootInfo, ipc_buffer), "ipcBuffer"),
+        (offset_of!(BootInfo, empty), "empty"),
+        (offset_of!(BootInfo, shared_frames), "sharedFrames"),
+        (offset_of!(BootInfo, user_image_frames), "userImageFrames"),
+        (offset_of!(BootInfo, user_image_paging), "userImagePaging"),
+        (offset_of!(BootInfo, io_space_caps), "ioSpaceCaps"),
+        (offset_of!(BootInfo, extra_bi_pages), "extraBIPages"),
+        (
+            offset_of!(BootInfo, init_thread_cnode_size_bits),
+            "initThreadCNodeSizeBits",
+        ),
+        (offset_of!(BootInfo, init_thread_domain), "initThreadDomain"),
+        (offset_of!(BootInfo, untyped), "untyped"),
+    ];
+    let list = offset_of!(BootInfo, untyped_list);
+    if off >= list {
+        let i = (off - list) / 16;
+        if i < sel4_abi::MAX_NUM_BOOTINFO_UNTYPED_CAPS {
+            return format!(
+                "untypedList[{i}].{}",
+                if (off - list).is_multiple_of(16) {
+                    "paddr"
+                } else {
+                    "sizeBits, isDevice"
+                }
+            );
+        }
+        return "after untypedList".to_owned();
+    }
+    let (start, name) = fields
+        .iter()
+        .rev()
+        .find(|(o, _)| *o <= off)
+        .copied()
+        .unwrap_or((0, "?"));
+    match off - start {
+        0 => name.to_owned(),
+        k => format!("{name} + {k}"),
+    }
 }
 
 /// What the arch layer set up for each return to user level, against the spec's state

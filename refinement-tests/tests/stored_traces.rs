@@ -208,3 +208,41 @@ fn the_stored_traces_hold_every_return_to_user_level() {
         "{d}"
     );
 }
+
+/// The stored QEMU traces hold the BootInfo frame as the boot wrote it, and it is the one
+/// the spec describes for its boot state: a word changed anywhere in it (a region, an
+/// untyped's address, a word past the list that should be zero) is refused, named.
+#[test]
+fn the_stored_bootinfo_is_the_specs() {
+    use refinement_tests::replay::replay;
+    use sel4_abi::BootInfo;
+    use std::mem::offset_of;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let bytes = std::fs::read(dir.join("hello.trace")).expect("a stored trace");
+    let hello = trace_format::decode(&bytes).expect("a trace of this version");
+    assert_eq!(hello.boot.bootinfo.len(), 512);
+    let empty = hello.boot.bootinfo[offset_of!(BootInfo, empty) / 8];
+    let untyped = hello.boot.bootinfo[offset_of!(BootInfo, untyped) / 8..][..2].to_vec();
+    assert_eq!(
+        untyped[1], empty,
+        "the untypeds end where the empty slots start"
+    );
+    let list = offset_of!(BootInfo, untyped_list) / 8;
+    let n = (untyped[1] - untyped[0]) as usize;
+    for (w, what) in [
+        (offset_of!(BootInfo, empty) / 8, "empty"),
+        (
+            offset_of!(BootInfo, user_image_frames) / 8 + 1,
+            "userImageFrames + 8",
+        ),
+        (offset_of!(BootInfo, extra_bi_pages) / 8, "extraBIPages"),
+        (list, "untypedList[0].paddr"),
+        (list + 2 * n + 1, "untypedList"),
+        (511, "after untypedList"),
+    ] {
+        let mut bad = hello.clone();
+        bad.boot.bootinfo[w] ^= 1;
+        let d = replay(&bad).unwrap_err();
+        assert!(d.step == 0 && d.diff.contains(what), "word {w}: {d}");
+    }
+}

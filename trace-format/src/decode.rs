@@ -18,6 +18,8 @@ pub struct Boot {
     pub facts: BootFacts,
     /// Untypeds as (address, size bits, device), in BootInfo order.
     pub untypeds: Vec<(u64, u8, bool)>,
+    /// The BootInfo frame's words, as the boot wrote them.
+    pub bootinfo: Vec<u64>,
 }
 
 /// An ENTRY record: what the kernel read from user level.
@@ -245,7 +247,23 @@ pub fn decode_prefix(bytes: &[u8]) -> Result<(Trace, Option<DecodeError>), Decod
         let [p, b, d] = r.array::<3>("the untyped list")?;
         untypeds.push((p, b as u8, d != 0));
     }
+    if r.word("the BootInfo record")? != tag::BOOTINFO {
+        r.at -= 1;
+        return r
+            .err("the untyped list must be followed by the BootInfo frame (a BOOTINFO record)");
+    }
+    let n = r.word("the BootInfo record")?;
+    if n > 512 {
+        return r.err(alloc::format!(
+            "a BootInfo frame of {n} words (a 4 KiB frame has 512)"
+        ));
+    }
+    let mut bootinfo = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        bootinfo.push(r.word("the BootInfo frame")?);
+    }
     let boot = Boot {
+        bootinfo,
         facts: BootFacts {
             cnode_bits: f[0],
             ipc_buffer_vaddr: f[1],

@@ -8,7 +8,7 @@
 //! trace  := MAGIC VERSION boot exit restore* (entry access* exit restore*)* [entry access*]
 //! boot   := BOOT cnode_bits ipc_buffer_vaddr bootinfo_vaddr entry max_irq timer_irq
 //!           first_untyped_slot restores cnode vspace asid_pool ipc_buffer bootinfo tcb idle
-//!           irq_node n (paddr size_bits is_device){n}
+//!           irq_node n (paddr size_bits is_device){n} BOOTINFO n word{n}
 //! restore := RESTORE thread ttbr0 empty_vspace fpu spsr
 //! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far fpu
 //!           n (index word){n}
@@ -105,7 +105,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// entry's memory writes; 7: a thread's TCB flags, the FP/SIMD access a thread entered
 /// with, the controller's enabled and active lines; 8: the IPC-buffer words the kernel
 /// read during an entry).
-pub const VERSION: u64 = 9;
+pub const VERSION: u64 = 10;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -160,6 +160,16 @@ pub mod tag {
     pub const READ: u64 = 21;
     /// What the arch layer set up for a return to user level.
     pub const RESTORE: u64 = 22;
+    /// The BootInfo frame as the boot wrote it.
+    pub const BOOTINFO: u64 = 23;
+}
+
+/// Writes the BOOTINFO record: every word of the BootInfo frame, after the untyped list.
+pub fn encode_bootinfo(s: &mut impl Sink, words: impl ExactSizeIterator<Item = u64>) {
+    s.words(&[tag::BOOTINFO, words.len() as u64]);
+    for w in words {
+        s.word(w);
+    }
 }
 
 /// What the arch layer set up just before an `eret` to a thread (a RESTORE record): the

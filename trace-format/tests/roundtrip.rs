@@ -128,6 +128,8 @@ fn sample() -> (Words, Trace) {
     for &(p, b, d) in &untypeds {
         encode_untyped(&mut w, p, b, d);
     }
+    let bootinfo: Vec<u64> = (0..512).map(|i| i * 7).collect();
+    encode_bootinfo(&mut w, bootinfo.iter().copied());
     encode_exit(&mut w, 0x5000, 0);
     encode_end(&mut w);
     encode_restore(&mut w, &RESTORE_A);
@@ -424,7 +426,11 @@ fn sample() -> (Words, Trace) {
     (
         w,
         Trace {
-            boot: Boot { facts, untypeds },
+            boot: Boot {
+                facts,
+                untypeds,
+                bootinfo,
+            },
             initial: Exit {
                 current: 0x5000,
                 preempted_at: 0,
@@ -494,14 +500,18 @@ fn damaged_traces_are_refused_with_the_place_and_reason() {
     let e = decode(&Words(v).bytes()).unwrap_err();
     assert!(e.what.contains("record the trace again"), "{e}");
 
-    // Cut inside the first exit: it never reaches END.
+    // Cut inside the BootInfo frame.
     let e = decode(&bytes[..8 * 250]).unwrap_err();
+    assert!(e.what.contains("BootInfo"), "{e}");
+
+    // Cut inside the first exit: it never reaches END.
+    let e = decode(&bytes[..8 * 750]).unwrap_err();
     assert!(e.what.contains("ends inside"), "{e}");
 
     let mut v = w.0.clone();
-    // Header, boot record (tag, 8 facts, 8 objects, count, 2 untypeds), the initial exit,
-    // its restore.
-    let first_entry = 2 + 9 + 8 + 1 + 6 + 4 + 6;
+    // Header, boot record (tag, 8 facts, 8 objects, count, 2 untypeds, the BootInfo frame),
+    // the initial exit, its restore.
+    let first_entry = 2 + 9 + 8 + 1 + 6 + 514 + 4 + 6;
     assert_eq!(v[first_entry], tag::ENTRY);
     v[first_entry + 1] = 99;
     let e = decode(&Words(v).bytes()).unwrap_err();
@@ -555,8 +565,9 @@ fn a_cut_trace_reads_up_to_its_last_whole_step() {
     assert_eq!(t.steps.len(), expected.steps.len() - 1);
     // Without the initial state there is nothing to read.
     assert!(decode_prefix(&bytes[..8 * 26]).is_err());
+    assert!(decode_prefix(&bytes[..8 * 300]).is_err());
     // Cut inside the first exit: the initial state is all there is.
-    let (t, cut) = decode_prefix(&bytes[..8 * 250]).unwrap();
+    let (t, cut) = decode_prefix(&bytes[..8 * 750]).unwrap();
     assert!(t.steps.is_empty() && cut.is_some());
 }
 

@@ -226,6 +226,82 @@ pub fn boot(cfg: &BootConfig) -> State {
     s
 }
 
+/// seL4's `populate_bi_frame`, with the slot regions its boot fills: the words of the
+/// BootInfo frame the root task finds, for the state `s` that [`boot`] made from `cfg`.
+/// `extra_len` is the extra BootInfo's length in bytes (a header and the device tree the
+/// machine was given, which the spec does not see); it fixes how many frames hold it.
+///
+/// The caps after the initial ones are, in seL4's order: the image's page tables
+/// (userImagePaging), the extra BootInfo frames (extraBIPages: the smallest power of two
+/// of pages that holds the extra BootInfo), the image's frames (userImageFrames), then the
+/// untypeds, each described in untypedList (its address, size and whether it is device
+/// memory); every slot after them is empty. No frames are shared between nodes and there
+/// is no IOMMU; the root task runs on node 0 of 1, in domain 0. Every other word is zero.
+pub fn boot_info_words(s: &State, cfg: &BootConfig, extra_len: u64) -> Vec<u64> {
+    use core::mem::{offset_of, size_of};
+    use sel4_abi::{BOOTINFO_FRAME_BITS, BootInfo, UntypedDesc};
+    let cnode = cfg.layout().cnode;
+    let first = init_cap::NUM_INITIAL_CAPS;
+    let paging_end = (first..cfg.first_untyped_slot)
+        .find(|&i| !matches!(s.cap(slot_at(cnode, i)), Cap::PageTable { .. }))
+        .unwrap_or(cfg.first_untyped_slot);
+    let extra_pages = if extra_len == 0 {
+        0
+    } else {
+        let bits = (u64::BITS - (extra_len - 1).leading_zeros()).max(PAGE_BITS as u32);
+        1u64 << (bits - PAGE_BITS as u32)
+    };
+    let extra_end = (paging_end + extra_pages).min(cfg.first_untyped_slot);
+    let untyped_end = cfg.first_untyped_slot + cfg.untypeds.len() as u64;
+    let mut w = vec![0u64; 1 << (BOOTINFO_FRAME_BITS - 3)];
+    let mut put = |off: usize, v: u64| w[off / 8] = v;
+    put(offset_of!(BootInfo, extra_len), extra_len);
+    put(offset_of!(BootInfo, node_id), 0);
+    put(offset_of!(BootInfo, num_nodes), 1);
+    put(offset_of!(BootInfo, num_io_pt_levels), 0);
+    put(offset_of!(BootInfo, ipc_buffer), cfg.ipc_buffer_vaddr);
+    let regions = [
+        (
+            offset_of!(BootInfo, empty),
+            untyped_end,
+            1u64 << cfg.cnode_bits,
+        ),
+        (offset_of!(BootInfo, shared_frames), 0, 0),
+        (
+            offset_of!(BootInfo, user_image_frames),
+            extra_end,
+            cfg.first_untyped_slot,
+        ),
+        (offset_of!(BootInfo, user_image_paging), first, paging_end),
+        (offset_of!(BootInfo, io_space_caps), 0, 0),
+        (offset_of!(BootInfo, extra_bi_pages), paging_end, extra_end),
+        (
+            offset_of!(BootInfo, untyped),
+            cfg.first_untyped_slot,
+            untyped_end,
+        ),
+    ];
+    for (off, start, end) in regions {
+        put(off, start);
+        put(off + 8, end);
+    }
+    put(
+        offset_of!(BootInfo, init_thread_cnode_size_bits),
+        u64::from(cfg.cnode_bits),
+    );
+    put(offset_of!(BootInfo, init_thread_domain), 0);
+    for (i, &(paddr, size_bits, is_device)) in cfg.untypeds.iter().enumerate() {
+        let at = offset_of!(BootInfo, untyped_list) + i * size_of::<UntypedDesc>();
+        put(at + offset_of!(UntypedDesc, paddr), paddr);
+        // size_bits, is_device and the padding share a word, little-endian.
+        put(
+            at + offset_of!(UntypedDesc, size_bits),
+            u64::from(size_bits) | u64::from(is_device) << 8,
+        );
+    }
+    w
+}
+
 /// The state before boot makes anything: no objects, caps or memory, the root task current
 /// and resumed (seL4's `init_core_state`), every IRQ inactive, the boot domain schedule.
 fn initial_state(cfg: &BootConfig, l: &BootLayout) -> State {

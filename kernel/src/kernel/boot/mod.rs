@@ -621,8 +621,9 @@ fn write_boot_info<M: Machine>(
     w(m, offset_of!(BootInfo, num_nodes), 1);
     w(m, offset_of!(BootInfo, num_io_pt_levels), 0);
     w(m, offset_of!(BootInfo, ipc_buffer), v.ipc_buffer);
+    let off_by_one = crate::mutant::on(crate::mutant::Mutant::BootInfoEmptyOffByOne);
     let empty = SlotRegion {
-        start: root.next,
+        start: root.next + u64::from(off_by_one),
         end: root.end,
     };
     region(m, offset_of!(BootInfo, empty), empty);
