@@ -240,23 +240,25 @@ pub fn random_step(s: &Setup) -> impl Strategy<Value = Step> + use<> {
 }
 
 /// Generated programs for the fuzzing root task: the prelude, in half of them an IRQ
-/// handler (when the watchdog runs) and in half a frame mapped in the prelude's VSpace
-/// (as on the host), then 1 to 39 random steps.
+/// handler (when the watchdog runs), in half a frame mapped in the prelude's VSpace and in
+/// half badged endpoint caps (as on the host), then 1 to 39 random steps.
 pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
     let prelude = program_prelude(s);
-    let irq = crate::host::irq_prelude(s.empty);
-    let frame = crate::host::frame_prelude(s.largest + 1, s.empty);
+    let blocks = [
+        crate::host::irq_prelude(s.empty),
+        crate::host::frame_prelude(s.largest + 1, s.empty),
+        crate::host::badge_prelude(s.empty),
+    ];
     let keep = runs_on_qemu(s);
     (
-        any::<bool>(),
-        any::<bool>(),
+        any::<[bool; 3]>(),
         prop::collection::vec(random_step(s), 1..40),
     )
-        .prop_map(move |(with_irq, with_frame, random)| {
+        .prop_map(move |(with, random)| {
             let mut p = prelude.clone();
-            for (with, steps) in [(with_irq, &irq), (with_frame, &frame)] {
+            for (block, with) in blocks.iter().zip(with) {
                 if with {
-                    p.extend(steps.iter().filter(|st| keep(st)).cloned());
+                    p.extend(block.iter().filter(|st| keep(st)).cloned());
                 }
             }
             p.extend(random.into_iter().filter(|st| keep(st)));

@@ -180,12 +180,16 @@ fn control_step(u: (u64, u64), e: u64) -> impl Strategy<Value = Step> {
             vec![ut, cn],
         )
     });
-    let four_k = (u.0..u.1, small).prop_map(move |(ut, dest)| Step::Call {
-        cptr: ut,
-        label: L::UntypedRetype as u64,
-        words: vec![ObjectType::Untyped as u64, 12, 0, 0, dest, 1],
-        caps: vec![cn],
-    });
+    // Mostly from the prelude's untyped (RAM: a pool cannot be made of device memory).
+    let four_k =
+        (prop_oneof![3 => Just(u.1 - 1), 1 => u.0..u.1], small).prop_map(move |(ut, dest)| {
+            Step::Call {
+                cptr: ut,
+                label: L::UntypedRetype as u64,
+                words: vec![ObjectType::Untyped as u64, 12, 0, 0, dest, 1],
+                caps: vec![cn],
+            }
+        });
     let sgi = (
         prop_oneof![3 => 0u64..16, 1 => any::<u64>()],
         prop_oneof![3 => 0u64..8, 1 => any::<u64>()],
@@ -554,7 +558,13 @@ fn vm_step(e: u64) -> impl Strategy<Value = Step> {
             L::ArmVSpaceCleanInvalidateData,
             L::ArmVSpaceUnifyInstruction,
         ]),
-        prop_oneof![3 => window(e), 1 => Just(e + FRAME_SLOT)],
+        // A window slot, the prelude's frame, or one of the prelude's three page tables
+        // (mapped: their unmap and remap meet a live mapping).
+        prop_oneof![
+            6 => window(e),
+            2 => Just(e + FRAME_SLOT),
+            1 => (5..8u64).prop_map(move |i| e + PRELUDE_SLOTS + i),
+        ],
         prop_oneof![2 => Just(e + PRELUDE_SLOTS + 4), 1 => window(e)],
         prop::sample::select(vec![
             0x1000_0000u64,
@@ -593,29 +603,48 @@ fn vm_step(e: u64) -> impl Strategy<Value = Step> {
         })
 }
 
-/// Generated programs: 1 to 39 steps in the booted world's slots.
+/// Generated programs: the prelude, in half of them an IRQ handler, in half a frame mapped
+/// in the prelude's VSpace and in half badged endpoint caps, then 1 to 39 random steps in
+/// the booted world's slots.
 pub fn program() -> impl Strategy<Value = Vec<Step>> {
     let (k, _, u0, u1, e) = boot_both();
     let ipc_buffer = k.root.ipc_buffer(&k.m);
     let prelude = prelude(u1, e, ipc_buffer);
-    let irq = irq_prelude(e);
-    let frame = frame_prelude(u1, e);
+    let blocks = [irq_prelude(e), frame_prelude(u1, e), badge_prelude(e)];
     (
-        any::<bool>(),
-        any::<bool>(),
+        any::<[bool; 3]>(),
         prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40),
     )
-        .prop_map(move |(with_irq, with_frame, random)| {
+        .prop_map(move |(with, random)| {
             let mut p = prelude.clone();
-            if with_irq {
-                p.extend(irq.clone());
-            }
-            if with_frame {
-                p.extend(frame.clone());
+            for (block, with) in blocks.iter().zip(with) {
+                if with {
+                    p.extend(block.iter().cloned());
+                }
             }
             p.extend(random);
             p
         })
+}
+
+/// Badged endpoint caps in the dense slots the random steps use most: the prelude's
+/// endpoint minted with badge 5 into the first slot, minted again with the same badge into
+/// the second (an independent re-mint: a sibling, not a child), and the first copied into
+/// the third (its child). Revokes, deletes, CancelBadgedSends and sends on those slots then
+/// meet seL4's badge rules (the first-badged flag, badged senders cancelled).
+pub fn badge_prelude(e: u64) -> Vec<Step> {
+    let cn = init_cap::INIT_THREAD_CNODE;
+    let ep = e + PRELUDE_SLOTS;
+    vec![
+        call(cn, L::CNodeMint, vec![e, DEPTH, ep, DEPTH, 15, 5], vec![cn]),
+        call(
+            cn,
+            L::CNodeMint,
+            vec![e + 1, DEPTH, ep, DEPTH, 15, 5],
+            vec![cn],
+        ),
+        call(cn, L::CNodeCopy, vec![e + 2, DEPTH, e, DEPTH, 15], vec![cn]),
+    ]
 }
 
 /// Where half the generated programs keep a frame mapped read-write in the prelude's
