@@ -5,7 +5,7 @@
 //! `tests/qemu_programs.rs` drives it; `cargo xtask refine --qemu` runs that test with the
 //! kernel and the root task built.
 
-use crate::host::{PRELUDE_SLOTS, PRELUDE_VADDR, Step, WINDOW, call, ipc, prelude, step};
+use crate::host::{PRELUDE_SLOTS, PRELUDE_VADDR, Step, call, ipc, prelude, step};
 use object::{Object, ObjectSection, ObjectSymbol};
 use proptest::prelude::*;
 use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
@@ -19,7 +19,6 @@ pub const PROGRAM_WORDS: usize = 16 * 1024;
 pub const STEP_WORDS: usize = 20;
 const MAGIC: u64 = u64::from_le_bytes(*b"FUZZPROG");
 const ENTRY_MARKER: u64 = 0xfeed_f00d_0000_0001;
-const WATCHDOG_MARKER: u64 = 0xfeed_f00d_0000_0002;
 const STACK_MARKER: u64 = 0xfeed_f00d_0000_0100;
 /// How long one program may run.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -42,9 +41,6 @@ pub struct Setup {
     pub ipc_buffer: u64,
     /// The largest untyped of normal memory (where the prelude makes its objects).
     pub largest: u64,
-    /// The last untyped's size (log2 bytes) and whether it is device memory: the
-    /// watchdog's untyped if it can hold a TCB ([`watchdog_untyped`]).
-    pub last: (u8, bool),
     /// An address in the root task's code (mapped read-only and executable).
     pub text: u64,
     /// A kernel bug to plant (a kernel built with the `mutants` feature too).
@@ -144,94 +140,50 @@ pub fn qemu_prelude(largest: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
 
 /// Where generated programs keep a third thread, in the prelude's VSpace of its own.
 pub const VSPACE_THREAD_SLOT: u64 = PRELUDE_SLOTS + 12;
-/// Where the watchdog's TCB cap is: outside the window the random steps work in.
-pub const WATCHDOG_SLOT: u64 = WINDOW + 1;
-
-/// The untyped the watchdog is made from: the last one, if it is normal memory that can
-/// hold a TCB and is not the prelude's (the random steps are kept off it, so no revoke
-/// or reset takes the watchdog away).
-pub fn watchdog_untyped(s: &Setup) -> Option<u64> {
-    let last = s.untyped.1.checked_sub(1)?;
-    (!s.last.1 && s.last.0 >= 11 && last != s.largest && last >= s.untyped.0).then_some(last)
-}
-
-/// The untypeds the random steps use: all but the watchdog's.
-pub fn random_untypeds(s: &Setup) -> (u64, u64) {
-    match watchdog_untyped(s) {
-        Some(w) => (s.untyped.0, w),
-        None => s.untyped,
-    }
-}
-
 /// The prelude of generated programs: [`qemu_prelude`], then a third thread in the
 /// prelude's VSpace of its own (nothing is mapped at its pc: it takes an instruction
 /// abort at once, and its faults go to the prelude's endpoint, where the others receive
-/// them and reply), and the watchdog at priority 0 (see the fuzzing root task).
+/// them and reply).
 pub fn program_prelude(s: &Setup) -> Vec<Step> {
     let (e, b) = (s.empty, s.ipc_buffer);
     let cn = init_cap::INIT_THREAD_CNODE;
     let ep = e + PRELUDE_SLOTS;
     let vs = e + PRELUDE_SLOTS + 4;
+    let t = e + VSPACE_THREAD_SLOT;
     let mut p = qemu_prelude(s.largest, e, b);
-    let thread = |ut: u64, t: u64, fault_ep: u64, vspace: u64, prio: u64, regs: [u64; 2]| {
-        vec![
-            call(
-                ut,
-                L::UntypedRetype,
-                vec![ObjectType::Tcb as u64, 0, 0, 0, t, 1],
-                vec![cn],
-            ),
-            // No IPC buffer (address 0; the frame cap, slot 0, is not looked at then).
-            call(
-                t,
-                L::TcbConfigure,
-                vec![fault_ep, 0, 0, 0],
-                vec![cn, vspace, 0],
-            ),
-            call(
-                t,
-                L::TcbSetPriority,
-                vec![prio],
-                vec![init_cap::INIT_THREAD_TCB],
-            ),
-            call(
-                t,
-                L::TcbWriteRegisters,
-                vec![0, 2, regs[0], regs[1]],
-                vec![],
-            ),
-            call(t, L::TcbResume, vec![], vec![]),
-        ]
-    };
-    p.extend(thread(
-        s.largest,
-        e + VSPACE_THREAD_SLOT,
-        ep,
-        vs,
-        100,
-        [PRELUDE_VADDR, PRELUDE_VADDR + 0x2000],
-    ));
-    if let Some(w) = watchdog_untyped(s) {
-        p.extend(thread(
-            w,
-            e + WATCHDOG_SLOT,
-            0,
-            init_cap::INIT_THREAD_VSPACE,
-            0,
-            [WATCHDOG_MARKER, STACK_MARKER + 2],
-        ));
-    }
+    p.extend([
+        call(
+            s.largest,
+            L::UntypedRetype,
+            vec![ObjectType::Tcb as u64, 0, 0, 0, t, 1],
+            vec![cn],
+        ),
+        // No IPC buffer (address 0; the frame cap, slot 0, is not looked at then).
+        call(t, L::TcbConfigure, vec![ep, 0, 0, 0], vec![cn, vs, 0]),
+        call(
+            t,
+            L::TcbSetPriority,
+            vec![100],
+            vec![init_cap::INIT_THREAD_TCB],
+        ),
+        call(
+            t,
+            L::TcbWriteRegisters,
+            vec![0, 2, PRELUDE_VADDR, PRELUDE_VADDR + 0x2000],
+            vec![],
+        ),
+        call(t, L::TcbResume, vec![], vec![]),
+    ]);
     p
 }
 
-/// The random steps of a generated QEMU program: the host's ([`step`]) on the untypeds
-/// the watchdog leaves, and aborts aimed at the root task's own code (a store there is
-/// refused by the mapping's rights).
+/// The random steps of a generated QEMU program: the host's ([`step`]), and aborts aimed
+/// at the root task's own code (a store there is refused by the mapping's rights).
 pub fn random_step(s: &Setup) -> impl Strategy<Value = Step> + use<> {
     let (e, b) = (s.empty, s.ipc_buffer);
     let text = s.text;
     prop_oneof![
-        30 => step(random_untypeds(s), e, b),
+        30 => step(s.untyped, e, b),
         1 => any::<bool>().prop_map(move |write| Step::Exception {
             esr: 0x24 << 26 | 1 << 25 | u64::from(write) << 6 | 0x0f,
             far: text,
@@ -240,7 +192,7 @@ pub fn random_step(s: &Setup) -> impl Strategy<Value = Step> + use<> {
 }
 
 /// Generated programs for the fuzzing root task: the prelude, in half of them an IRQ
-/// handler (when the watchdog runs), in half a frame mapped in the prelude's VSpace and in
+/// handler, in half a frame mapped in the prelude's VSpace and in
 /// half badged endpoint caps (as on the host), then 1 to 39 random steps.
 pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
     let prelude = program_prelude(s);
@@ -279,6 +231,32 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
             "a thread in a VSpace of its own faults to a handler that replies",
             vspace_thread_program(s),
         ),
+        ("every VSpace copy revoked with an IRQ handler left", {
+            // Found by the soak of `cargo xtask test` (seed 525193964886254528): a revoke
+            // of the root task's VSpace cap takes every thread's copy, so each thread
+            // faults at its next instruction and stops (or waits on the fault endpoint),
+            // while an IRQ handler with no notification is left. The kernel idled, taking
+            // timer ticks, until the run's timeout (the programs had a watchdog thread
+            // then, which lost its VSpace too); no interrupt can wake a thread there, so
+            // it now halts (status 4), as with no handler.
+            let e = s.empty;
+            let mut p = program_prelude(s);
+            p.extend([
+                call(
+                    init_cap::IRQ_CONTROL,
+                    L::ArmIrqIssueIrqHandlerTrigger,
+                    vec![33, 1, e + 24, crate::host::DEPTH],
+                    vec![init_cap::INIT_THREAD_CNODE],
+                ),
+                call(
+                    init_cap::INIT_THREAD_CNODE,
+                    L::CNodeRevoke,
+                    vec![init_cap::INIT_THREAD_VSPACE, crate::host::DEPTH],
+                    vec![],
+                ),
+            ]);
+            p
+        }),
         ("threads with IPC buffers of their own", {
             // The root task sends 8 words (4 in its buffer) and blocks; the first prelude
             // thread receives them into its own buffer.
@@ -392,24 +370,18 @@ fn ticks_program(s: &Setup) -> Vec<Step> {
 pub const MAX_QEMU_CNODE_BITS: u64 = 16;
 
 /// Which generated steps are kept on QEMU: no interrupt (no device raises a line there;
-/// the timer ticks of its own), no IRQ handler issue unless the watchdog runs (with a
-/// handler in place a kernel whose threads all block waits for an interrupt, seL4's idle,
-/// instead of halting, and only the watchdog then ends the program), and no retype of a
-/// CNode larger than 2^[`MAX_QEMU_CNODE_BITS`] slots. The trace kernel walks every
-/// reachable slot at every exit: with a 2^21-slot CNode each exit takes about half a
-/// second, and a program whose threads keep running (the soak, seed 2026) outlasts its
-/// 60 s. The fixed program "ticks while every exit takes longer than a tick" keeps a
-/// 2^19-slot one.
-pub fn runs_on_qemu(s: &Setup) -> impl Fn(&Step) -> bool + use<> {
-    let watchdog = watchdog_untyped(s).is_some();
+/// the timer ticks of its own), and no retype of a CNode larger than
+/// 2^[`MAX_QEMU_CNODE_BITS`] slots. The trace kernel walks every reachable slot at every
+/// exit: with a 2^21-slot CNode each exit takes about half a second, and a program whose
+/// threads keep running (the soak, seed 2026) outlasts its 60 s. The fixed program "ticks
+/// while every exit takes longer than a tick" keeps a 2^19-slot one.
+pub fn runs_on_qemu(_s: &Setup) -> impl Fn(&Step) -> bool + use<> {
     move |st| {
         let large_cnode = matches!(st, Step::Call { label, words, .. }
             if *label == L::UntypedRetype as u64
                 && words.first() == Some(&(ObjectType::CapTable as u64))
                 && words.get(1).is_some_and(|&b| b > MAX_QEMU_CNODE_BITS));
-        !matches!(st, Step::Interrupt { .. })
-            && (watchdog || !issues_irq_handler(st))
-            && !large_cnode
+        !matches!(st, Step::Interrupt { .. }) && !large_cnode
     }
 }
 
@@ -447,6 +419,9 @@ pub fn run(s: &Setup, words: &[u64], name: &str) -> Result<Ran, String> {
     loader.push(format!(",addr={:#x},force-raw=on", s.root_paddr));
     let mut semihosting = std::ffi::OsString::from("enable=on,target=native,arg=trace=");
     semihosting.push(&trace);
+    // No device raises a line here: where the kernel would idle, waiting for one forever,
+    // it stops (status 5), and the program is over.
+    semihosting.push(",arg=idle=halt");
     if let Some(m) = &s.mutant {
         semihosting.push(format!(",arg=mutant={m}"));
     }
@@ -560,7 +535,6 @@ pub fn setup(
         empty: 0,
         ipc_buffer: 0,
         largest: 0,
-        last: (0, true),
         text: 0,
         mutant,
     };
@@ -570,7 +544,7 @@ pub fn setup(
         .lines()
         .find_map(|l| l.strip_prefix("fuzz-root: empty "))
         .ok_or_else(|| format!("the fuzzing root task did not start:\n{}", ran.console))?;
-    // "E untyped U0..U1 ipc_buffer 0xB steps N largest L last BITS DEVICE"
+    // "E untyped U0..U1 ipc_buffer 0xB steps N largest L"
     let w: Vec<&str> = line.split_whitespace().collect();
     let num = |t: &str| match t.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).map_err(|e| format!("{t}: {e}")),
@@ -584,9 +558,6 @@ pub fn setup(
     s.untyped = (num(u0)?, num(u1)?);
     s.ipc_buffer = num(w.get(4).ok_or("no IPC buffer")?)?;
     s.largest = num(w.get(8).ok_or("no largest untyped")?)?;
-    let bits = num(w.get(10).ok_or("no last untyped")?)?;
-    let device = w.get(11).ok_or("no last untyped's kind")?;
-    s.last = (bits as u8, *device != "0" && *device != "false");
     let root_elf = std::fs::read(root).map_err(|e| format!("{}: {e}", root.display()))?;
     s.text = symbol(&root_elf, "fuzz_thread")?.0;
     let _ = std::fs::remove_file(&ran.trace);
@@ -618,8 +589,9 @@ pub fn checked_trace(
     name: &str,
 ) -> Result<trace_format::Trace, String> {
     let ran = run(s, &encode(program), name)?;
-    // 0: the program ran out of steps (DebugHalt); 4: every thread stopped.
-    if !matches!(ran.status, Some(0) | Some(4)) {
+    // 0: the program ran out of steps (DebugHalt); 4: every thread stopped; 5: no thread
+    // can run, and the kernel stopped where it would wait for a device's interrupt.
+    if !matches!(ran.status, Some(0) | Some(4) | Some(5)) {
         return Err(format!(
             "QEMU ended with status {:?} (kept {}):\n{}",
             ran.status,

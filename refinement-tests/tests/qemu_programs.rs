@@ -168,8 +168,7 @@ fn own_buffers(setup: &qemu::Setup, t: &trace_format::Trace) {
 /// layer returns to it with that VSpace's table and ASID in TTBR0, it enters the kernel
 /// with an instruction abort at its pc (nothing is mapped there), the root task receives
 /// the VM fault message naming that address, and once its VSpace cap is revoked the
-/// thread is returned to in the kernel's empty VSpace, where it faults again; the
-/// watchdog's thread is at priority 0 beside them.
+/// thread is returned to in the kernel's empty VSpace, where it faults again.
 fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
     use refinement_tests::host::{PRELUDE_SLOTS, PRELUDE_VADDR};
     use trace_format::{CapProj, EventKind};
@@ -227,10 +226,4 @@ fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
         (sel4_abi::fault::FaultType::VMFault as u64, PRELUDE_VADDR),
         "the root task received the VM fault at the thread's pc"
     );
-    if qemu::watchdog_untyped(setup).is_some() {
-        let Some(CapProj::Thread { tcb: w }) = cap(setup.empty + qemu::WATCHDOG_SLOT) else {
-            panic!("no watchdog");
-        };
-        assert_eq!(last.threads[&w].priority, 0, "the watchdog's priority");
-    }
 }

@@ -468,6 +468,63 @@ fn irq_control_get_makes_the_line_live_and_delivery_masks_it() {
     assert_eq!(w.ks.irqs_delivered, 1, "line 40 still has its handler");
 }
 
+/// An interrupt can wake a thread only through a handler's notification that has a waiter
+/// or a bound thread waiting to receive: a handler alone, or one whose notification nobody
+/// waits on, cannot (the idle kernel then halts, nothing left to happen).
+#[test]
+fn an_interrupt_can_wake_a_thread_only_through_a_waited_notification() {
+    use crate::kernel::interrupt::interrupt_can_wake;
+    let mut w = World::boot();
+    let ut = w.big_untyped();
+    let cn = init_cap::INIT_THREAD_CNODE;
+    // The kernel's IRQ node (the arch layer reserves it in its image at boot).
+    let node = w.retype(ut, ObjectType::CapTable, 10, 1);
+    let node_pa = w.ptr_of(node);
+    crate::kernel::interrupt::init_irqs(&mut w.ks, 287, node_pa);
+    let ntfn = w.retype(ut, ObjectType::Notification, 0, 1);
+    let ep = w.retype(ut, ObjectType::Endpoint, 0, 1);
+    let (slot, waiter) = spawn_with(&mut w, ut, 100, 0);
+    assert!(!interrupt_can_wake(&w.ks, &w.m), "no handler");
+    let handler = w.next_slot;
+    w.next_slot += 1;
+    let issue = w.invoke(
+        init_cap::IRQ_CONTROL,
+        L::IrqIssueIrqHandler,
+        &[33, handler, 64],
+        &[cn],
+    );
+    assert_eq!(issue, (0, vec![]));
+    assert!(
+        !interrupt_can_wake(&w.ks, &w.m),
+        "a handler without a notification"
+    );
+    assert_eq!(
+        w.invoke(handler, L::IrqSetIrqHandler, &[], &[ntfn]),
+        (0, vec![])
+    );
+    assert!(
+        !interrupt_can_wake(&w.ks, &w.m),
+        "nobody waits on the notification"
+    );
+    // The thread waits on the notification: a signal would wake it.
+    w.syscall(waiter, Syscall::Recv, ntfn, 0, &[], &[]);
+    assert_eq!(waiter.state(&w.m), ThreadState::BlockedOnNotification);
+    assert!(interrupt_can_wake(&w.ks, &w.m), "a waiter");
+    assert_eq!(w.invoke(slot, L::TcbSuspend, &[], &[]), (0, vec![]));
+    assert!(!interrupt_can_wake(&w.ks, &w.m), "the waiter suspended");
+    // Bound to the thread, which waits on an endpoint: a signal wakes it too.
+    let bind = w.invoke(slot, L::TcbBindNotification, &[], &[ntfn]);
+    assert_eq!(bind, (0, vec![]));
+    assert_eq!(w.invoke(slot, L::TcbResume, &[], &[]), (0, vec![]));
+    w.syscall(waiter, Syscall::Recv, ep, 0, &[], &[]);
+    assert_eq!(waiter.state(&w.m), ThreadState::BlockedOnReceive);
+    assert!(interrupt_can_wake(&w.ks, &w.m), "a bound thread receiving");
+    // The handler cleared: the line signals nothing.
+    let clear = w.invoke(handler, L::IrqClearIrqHandler, &[], &[]);
+    assert_eq!(clear, (0, vec![]));
+    assert!(!interrupt_can_wake(&w.ks, &w.m), "the handler cleared");
+}
+
 #[test]
 fn long_revoke_and_reset_stop_for_interrupts_and_resume_where_they_left_off() {
     let mut w = World::boot();

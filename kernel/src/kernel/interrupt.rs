@@ -34,6 +34,29 @@ pub fn set_irq_state(ks: &mut KernelState, irq: u64, s: IrqState) {
     }
 }
 
+/// Whether an interrupt could ever make a thread runnable again, when none is: a line
+/// with a handler whose notification (sendable) has a waiter, or is bound to a thread
+/// waiting to receive ([`send_signal`] wakes those; a signal to anything else only sets
+/// the pending word, and with no thread running nobody can wait later). When it cannot,
+/// the system is finished: seL4 would idle forever, with nothing visible left to happen.
+pub fn interrupt_can_wake(ks: &KernelState, m: &impl Machine) -> bool {
+    use super::notification::{bound_tcb, state};
+    use crate::model::ThreadState;
+    use crate::model::queue::Queue;
+    ks.irqs_delivered > 0
+        && (0..ks.irq_state.len() as u64).any(|irq| {
+            irq_state(ks, irq) == IrqState::Signal
+                && matches!(irq_node_slot(ks, irq).cap(m), Cap::Notification { ptr, rights, .. }
+                if rights.contains(CapRights::WRITE)
+                    && match Queue(ptr).state(m) {
+                        state::WAITING => true,
+                        state::IDLE => bound_tcb(m, ptr)
+                            .is_some_and(|t| t.state(m) == ThreadState::BlockedOnReceive),
+                        _ => false,
+                    })
+        })
+}
+
 /// The slot of the kernel's IRQ node holding interrupt `irq`'s notification.
 pub fn irq_node_slot(ks: &KernelState, irq: u64) -> Slot {
     Slot::of(ks.irq_node, irq)

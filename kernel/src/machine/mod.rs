@@ -129,4 +129,7 @@ pub mod exit_status {
     pub const KERNEL_PANIC: u32 = 3;
     /// No thread can ever run again (all stopped, no interrupt can wake one).
     pub const ALL_THREADS_STOPPED: u32 = 4;
+    /// The trace kernel, asked to (`idle=halt` on its command line), stopped where it
+    /// would have idled waiting for an interrupt.
+    pub const IDLE_HALT: u32 = 5;
 }

@@ -131,14 +131,6 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!(
-        "refine on QEMU: untypeds {}..{}, the prelude's {}, the watchdog's {}",
-        setup.untyped.0,
-        setup.untyped.1,
-        setup.largest,
-        qemu::watchdog_untyped(&setup).map_or("none (no IRQ handler is issued)".to_owned(), |w| w
-            .to_string())
-    );
     progress::arm(seed, QEMU_STALL, reproduce.clone());
     if a.mode == Mode::Soak {
         return run_soak(&setup, a.syscalls, seed, &reproduce);

@@ -10,13 +10,8 @@
 //! syscall (`arg` its number), kind 1 a wait of `arg` timer ticks, kind 2 a memory access at
 //! address `arg` (`label` 0 a load, 1 a store of zero), kind 3 an exception instruction
 //! (`arg` 0 `udf`, 1 `brk`): the last two fault wherever the program aims them. A word
-//! equal to [`ENTRY_MARKER`] becomes the threads' entry point, [`WATCHDOG_MARKER`] the
-//! watchdog's, [`STACK_MARKER`] + k the top of stack k (the host cannot know these
-//! addresses; the trace records the values used).
-//!
-//! The watchdog is a thread the program may start at the lowest priority: it runs only when
-//! every other thread is blocked, and halts the machine then, so a program that leaves
-//! IRQ handlers behind ends although the kernel would idle waiting for their interrupts.
+//! equal to [`ENTRY_MARKER`] becomes the threads' entry point, [`STACK_MARKER`] + k the top
+//! of stack k (the host cannot know these addresses; the trace records the values used).
 #![no_std]
 #![no_main]
 
@@ -34,8 +29,6 @@ pub const STEP_WORDS: usize = 20;
 pub const MAGIC: u64 = u64::from_le_bytes(*b"FUZZPROG");
 /// Replaced by the threads' entry point.
 pub const ENTRY_MARKER: u64 = 0xfeed_f00d_0000_0001;
-/// Replaced by the watchdog's entry point.
-pub const WATCHDOG_MARKER: u64 = 0xfeed_f00d_0000_0002;
 /// Plus k: replaced by the top of stack k.
 pub const STACK_MARKER: u64 = 0xfeed_f00d_0000_0100;
 /// Stacks for threads the program starts.
@@ -76,21 +69,14 @@ fn main(bi: &BootInfo) -> Result<(), &'static str> {
         .filter(|(_, d)| d.is_device == 0)
         .max_by_key(|(_, d)| d.size_bits)
         .map_or(u.end.saturating_sub(1), |(c, _)| c.cptr());
-    // The last untyped: the program may keep it out of its random steps (the watchdog's).
-    let last = bi
-        .untyped_caps()
-        .last()
-        .map_or((0, 1), |(_, d)| (d.size_bits, d.is_device));
     println!(
-        "fuzz-root: empty {} untyped {}..{} ipc_buffer {:#x} steps {} largest {} last {} {}",
+        "fuzz-root: empty {} untyped {}..{} ipc_buffer {:#x} steps {} largest {}",
         bi.empty().start,
         u.start,
         u.end,
         bi.ipc_buffer(),
         word(1),
-        largest,
-        last.0,
-        last.1
+        largest
     );
     run()
 }
@@ -99,13 +85,6 @@ fn main(bi: &BootInfo) -> Result<(), &'static str> {
 #[unsafe(no_mangle)]
 pub extern "C" fn fuzz_thread() -> ! {
     run()
-}
-
-/// The watchdog's entry: it runs when no other thread can, and ends the program.
-#[unsafe(no_mangle)]
-pub extern "C" fn fuzz_watchdog() -> ! {
-    println!("fuzz-root: every thread is blocked");
-    sel4::syscall::debug_halt(0)
 }
 
 /// Takes steps until none is left, then halts the machine.
@@ -125,8 +104,6 @@ fn run() -> ! {
 fn resolve(w: u64) -> u64 {
     if w == ENTRY_MARKER {
         fuzz_thread as *const () as u64
-    } else if w == WATCHDOG_MARKER {
-        fuzz_watchdog as *const () as u64
     } else if (STACK_MARKER..STACK_MARKER + THREADS as u64).contains(&w) {
         let k = (w - STACK_MARKER) as usize + 1;
         STACKS.0.as_ptr() as u64 + (k * STACK_WORDS * 8) as u64

@@ -25,6 +25,9 @@ pub struct TraceFile {
     failed: bool,
     /// The command line named a mutant this kernel does not have.
     pub bad_mutant: bool,
+    /// The command line says `idle=halt`: halt instead of idling (the refinement tests'
+    /// generated programs, whose machine has no device that could raise a line).
+    pub idle_halts: bool,
     buf: [u64; BUFFER_WORDS],
     len: usize,
 }
@@ -36,6 +39,7 @@ impl TraceFile {
             handle: None,
             failed: false,
             bad_mutant: false,
+            idle_halts: false,
             buf: [0; BUFFER_WORDS],
             len: 0,
         }
@@ -91,6 +95,8 @@ impl TraceFile {
                     file = f;
                 } else if let Some(m) = word.strip_prefix(b"mutant=") {
                     self.choose_mutant(m);
+                } else if word == b"idle=halt" {
+                    self.idle_halts = true;
                 }
             }
             let name = file;
