@@ -231,6 +231,34 @@ pub fn fixed_programs(s: &Setup) -> Vec<(&'static str, Vec<Step>)> {
             "a thread in a VSpace of its own faults to a handler that replies",
             vspace_thread_program(s),
         ),
+        ("a reply and a receive that each wake a thread", {
+            // Found by `cargo xtask soak --syscalls 1000000 --seed 2026`: the third thread's
+            // fault and the second thread's send wait on the endpoint; the first thread,
+            // at a lower priority, receives the fault, then replies to it and receives the
+            // send in one ReplyRecv. Both woken threads want to run next: seL4's
+            // possibleSwitchTo, finding a candidate already chosen, queues that one first
+            // (rescheduleRequired) and then the new one, at the head of its queue, so the
+            // sender runs. The kernel queued them the other way round and ran the faulter.
+            let e = s.empty;
+            let (ep, ntfn) = (e + PRELUDE_SLOTS, e + PRELUDE_SLOTS + 1);
+            let mut p = program_prelude(s);
+            p.extend([
+                call(
+                    e + PRELUDE_SLOTS + 2,
+                    L::TcbSetPriority,
+                    vec![50],
+                    vec![init_cap::INIT_THREAD_TCB],
+                ),
+                // The root task waits for good; the third thread faults, then:
+                ipc(Syscall::Recv, ntfn, 0, vec![], vec![]),
+                // the second thread sends,
+                ipc(Syscall::Send, ep, 1, vec![], vec![]),
+                // and the first receives the fault, then replies and receives the send.
+                ipc(Syscall::Recv, ep, 0, vec![], vec![]),
+                ipc(Syscall::ReplyRecv, ep, 0, vec![], vec![]),
+            ]);
+            p
+        }),
         ("every VSpace copy revoked with an IRQ handler left", {
             // Found by the soak of `cargo xtask test` (seed 525193964886254528): a revoke
             // of the root task's VSpace cap takes every thread's copy, so each thread

@@ -4,6 +4,13 @@
 
 use refinement_tests::replay::replay_file;
 
+/// The stored trace `name`, decoded.
+fn read(name: &str) -> trace_format::Trace {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let bytes = std::fs::read(dir.join(name)).expect("a stored trace");
+    trace_format::decode(&bytes).expect("a trace of this version")
+}
+
 #[test]
 fn every_stored_trace_replays_on_the_spec() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
@@ -31,11 +38,6 @@ fn every_stored_trace_replays_on_the_spec() {
 /// unit enabled, and the thread whose flags disable it (tests/fpu) never entering so.
 #[test]
 fn the_stored_traces_hold_the_controller_and_fpu_state() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
-    let read = |name: &str| {
-        let bytes = std::fs::read(dir.join(name)).expect("a stored trace");
-        trace_format::decode(&bytes).expect("a trace of this version")
-    };
     let hello = read("hello.trace");
     let timer = hello.boot.facts.timer_irq;
     for step in &hello.steps {
@@ -112,11 +114,6 @@ fn the_stored_traces_hold_the_controller_and_fpu_state() {
 #[test]
 fn the_stored_traces_hold_every_return_to_user_level() {
     use refinement_tests::replay::replay;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
-    let read = |name: &str| {
-        let bytes = std::fs::read(dir.join(name)).expect("a stored trace");
-        trace_format::decode(&bytes).expect("a trace of this version")
-    };
     let hello = read("hello.trace");
     assert!(
         hello.boot.facts.restores,
@@ -217,9 +214,7 @@ fn the_stored_bootinfo_is_the_specs() {
     use refinement_tests::replay::replay;
     use sel4_abi::BootInfo;
     use std::mem::offset_of;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
-    let bytes = std::fs::read(dir.join("hello.trace")).expect("a stored trace");
-    let hello = trace_format::decode(&bytes).expect("a trace of this version");
+    let hello = read("hello.trace");
     assert_eq!(hello.boot.bootinfo.len(), 512);
     let empty = hello.boot.bootinfo[offset_of!(BootInfo, empty) / 8];
     let untyped = hello.boot.bootinfo[offset_of!(BootInfo, untyped) / 8..][..2].to_vec();

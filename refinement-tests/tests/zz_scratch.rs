@@ -1,19 +1,25 @@
 #[test]
 fn show() {
-    let bytes = std::fs::read("/tmp/ciclone/target/traces/soak/shrink-0.trace").unwrap();
-    let bytes = &bytes[..bytes.len().min(40 << 20)];
-    let (t, _) = trace_format::decode_prefix(bytes).unwrap();
+    let bytes = std::fs::read("/work/main/target/traces/soak/shrink-0.trace").unwrap();
+    let (t, _) = trace_format::decode_prefix(&bytes).unwrap();
     eprintln!("{} steps", t.steps.len());
-    let n = t.steps.len();
-    for s in &t.steps[..80.min(n)] {
-        eprintln!("{}", refinement_tests::replay::describe(&s.entry));
-    }
-    eprintln!("...");
-    for s in &t.steps[n.saturating_sub(30)..] {
+    for (i, s) in t.steps.iter().enumerate().skip(85).take(17) {
+        let x = s.exit.as_ref();
         eprintln!(
-            "{} restores {:?}",
+            "{}: {} -> current {:#x} action {:#x} ready {:?}",
+            i + 1,
             refinement_tests::replay::describe(&s.entry),
-            s.restores
+            x.map_or(0, |x| x.current),
+            x.map_or(0, |x| x.sched_action),
+            x.map(|x| &x.ready)
         );
+        if let Some(x) = x {
+            for (a, th) in &x.threads {
+                eprintln!(
+                    "    {:#x} state {} prio {} fault_ip {:#x}",
+                    a, th.state, th.priority, th.fault_ip
+                );
+            }
+        }
     }
 }

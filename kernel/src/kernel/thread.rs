@@ -121,13 +121,15 @@ pub fn reschedule_required(ks: &mut KernelState, m: &mut impl Machine) {
 }
 
 /// seL4's possibleSwitchTo: a thread just became runnable; run it next if nothing else was
-/// decided, else queue it and choose again.
+/// decided, else choose again with both queued: the candidate already chosen first
+/// (rescheduleRequired), then this one, at the head of its queue, so that of two equal
+/// priorities this one runs.
 pub fn possible_switch_to(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     match ks.action {
         SchedulerAction::ResumeCurrent => ks.action = SchedulerAction::SwitchTo(t),
         _ => {
-            sched_enqueue(ks, m, t);
             reschedule_required(ks, m);
+            sched_enqueue(ks, m, t);
         }
     }
 }
