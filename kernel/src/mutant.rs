@@ -72,7 +72,8 @@ pub enum Mutant {
     ResetLeavesMemory,
     /// TCB SetFlags replies with the new flags but does not store them.
     TcbFlagsNotStored,
-    /// BootInfo's empty region starts one slot after the first empty slot.
+    /// BootInfo's empty region starts one slot after the first empty slot. (Boot runs
+    /// before the QEMU kernel reads its command line: this one is planted on the host.)
     BootInfoEmptyOffByOne,
     /// The arch layer returns to a thread with the wrong ASID in TTBR0 (one of
     /// [`Mutant::ARCH`]: the host harness has no arch layer).

@@ -41,8 +41,9 @@ pub struct Setup {
     pub ipc_buffer: u64,
     /// The largest untyped of normal memory (where the prelude makes its objects).
     pub largest: u64,
-    /// An address in the root task's code (mapped read-only and executable).
-    pub text: u64,
+    /// An address in the kernel's code (mapped for EL1 only: user level's access there
+    /// is a permission fault).
+    pub kernel_text: u64,
     /// A kernel bug to plant (a kernel built with the `mutants` feature too).
     pub mutant: Option<String>,
 }
@@ -177,16 +178,17 @@ pub fn program_prelude(s: &Setup) -> Vec<Step> {
     p
 }
 
-/// The random steps of a generated QEMU program: the host's ([`step`]), and aborts aimed
-/// at the root task's own code (a store there is refused by the mapping's rights).
+/// The random steps of a generated QEMU program: the host's ([`step`]), and loads and
+/// stores aimed at the kernel's code (mapped for EL1 only: a permission fault, nothing
+/// read or written).
 pub fn random_step(s: &Setup) -> impl Strategy<Value = Step> + use<> {
     let (e, b) = (s.empty, s.ipc_buffer);
-    let text = s.text;
+    let kernel = s.kernel_text;
     prop_oneof![
         30 => step(s.untyped, e, b),
         1 => any::<bool>().prop_map(move |write| Step::Exception {
             esr: 0x24 << 26 | 1 << 25 | u64::from(write) << 6 | 0x0f,
-            far: text,
+            far: kernel,
         }),
     ]
 }
@@ -201,7 +203,7 @@ pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
         crate::host::frame_prelude(s.largest + 1, s.empty),
         crate::host::badge_prelude(s.empty),
     ];
-    let keep = runs_on_qemu(s);
+    let keep = runs_on_qemu();
     (
         any::<[bool; 3]>(),
         prop::collection::vec(random_step(s), 1..40),
@@ -403,7 +405,7 @@ pub const MAX_QEMU_CNODE_BITS: u64 = 16;
 /// exit: with a 2^21-slot CNode each exit takes about half a second, and a program whose
 /// threads keep running (the soak, seed 2026) outlasts its 60 s. The fixed program "ticks
 /// while every exit takes longer than a tick" keeps a 2^19-slot one.
-pub fn runs_on_qemu(_s: &Setup) -> impl Fn(&Step) -> bool + use<> {
+pub fn runs_on_qemu() -> impl Fn(&Step) -> bool {
     move |st| {
         let large_cnode = matches!(st, Step::Call { label, words, .. }
             if *label == L::UntypedRetype as u64
@@ -411,13 +413,6 @@ pub fn runs_on_qemu(_s: &Setup) -> impl Fn(&Step) -> bool + use<> {
                 && words.get(1).is_some_and(|&b| b > MAX_QEMU_CNODE_BITS));
         !matches!(st, Step::Interrupt { .. }) && !large_cnode
     }
-}
-
-/// Whether `s` asks IRQControl for a handler cap.
-pub fn issues_irq_handler(s: &Step) -> bool {
-    matches!(s, Step::Call { cptr, label, .. }
-        if *cptr == init_cap::IRQ_CONTROL
-            && [L::IrqIssueIrqHandler as u64, L::ArmIrqIssueIrqHandlerTrigger as u64].contains(label))
 }
 
 /// The largest cut trace [`last_entries`] reads (decoding keeps every exit in memory).
@@ -563,7 +558,7 @@ pub fn setup(
         empty: 0,
         ipc_buffer: 0,
         largest: 0,
-        text: 0,
+        kernel_text: symbol(&k, "kernel_main")?.0,
         mutant,
     };
     let ran = run(&s, &encode(&[]), "probe")?;
@@ -586,8 +581,6 @@ pub fn setup(
     s.untyped = (num(u0)?, num(u1)?);
     s.ipc_buffer = num(w.get(4).ok_or("no IPC buffer")?)?;
     s.largest = num(w.get(8).ok_or("no largest untyped")?)?;
-    let root_elf = std::fs::read(root).map_err(|e| format!("{}: {e}", root.display()))?;
-    s.text = symbol(&root_elf, "fuzz_thread")?.0;
     let _ = std::fs::remove_file(&ran.trace);
     Ok(s)
 }
@@ -616,6 +609,15 @@ pub fn checked_trace(
     program: &[Step],
     name: &str,
 ) -> Result<trace_format::Trace, String> {
+    checked_run(s, program, name).map(|(t, _)| t)
+}
+
+/// [`checked_trace`], with QEMU's exit status (0, 4 or 5).
+pub fn checked_run(
+    s: &Setup,
+    program: &[Step],
+    name: &str,
+) -> Result<(trace_format::Trace, Option<i32>), String> {
     let ran = run(s, &encode(program), name)?;
     // 0: the program ran out of steps (DebugHalt); 4: every thread stopped; 5: no thread
     // can run, and the kernel stopped where it would wait for a device's interrupt.
@@ -637,7 +639,7 @@ pub fn checked_trace(
     .map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
     let _ = std::fs::remove_file(&ran.trace);
     let _ = std::fs::remove_file(s.work.join(format!("{name}.elf")));
-    Ok(t)
+    Ok((t, ran.status))
 }
 
 /// The outcome of a run of generated programs on QEMU.

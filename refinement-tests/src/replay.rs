@@ -497,7 +497,8 @@ pub fn replay_observed<P>(
         event: "boot: the BootInfo frame".into(),
         diff,
     })?;
-    check_restores(&s, &t.initial_restores).map_err(|diff| Divergence {
+    let mut empty = None;
+    check_restores(&s, &t.initial_restores, &mut empty).map_err(|diff| Divergence {
         step: 0,
         event: "boot: the return to the root task".into(),
         diff,
@@ -621,14 +622,15 @@ pub fn replay_observed<P>(
             event: describe(),
             diff,
         })?;
-        check_restores(&s, &step.restores).map_err(|diff| Divergence {
+        check_restores(&s, &step.restores, &mut empty).map_err(|diff| Divergence {
             step: i + 1,
             event: format!("{}, then the return to user level", describe()),
             diff,
         })?;
-        if let Some(r) = step.restores.last() {
-            restored = Some(r.thread);
-        }
+        // Every return to user level is recorded: a synchronous entry after an entry that
+        // recorded none (the kernel idled, or took another interrupt) would come from a
+        // return nobody recorded.
+        restored = step.restores.last().map(|r| r.thread);
     }
     Ok(Replayed {
         entries: t.steps.len(),
@@ -718,10 +720,23 @@ fn bootinfo_field(off: usize) -> String {
 /// ASID assigned to it (seL4's setVMRoot), or the empty VSpace with ASID 0 if its VSpace
 /// cap is not a VSpace whose ASID still names it; the FP/SIMD unit is off for a thread
 /// whose flags disable it; and the SPSR goes to EL0 (AArch64, SP_EL0) with IRQs unmasked.
-pub fn check_restores(s: &State, restores: &[trace_format::Restore]) -> Result<(), String> {
+/// The empty VSpace is the kernel's own: the same in every record (`empty` keeps the first
+/// seen) and no object the spec knows.
+pub fn check_restores(
+    s: &State,
+    restores: &[trace_format::Restore],
+    empty: &mut Option<u64>,
+) -> Result<(), String> {
     use spec::kernel::cspace::slot_at;
     use spec::model::objects::TCB_VTABLE;
     for r in restores {
+        let first = *empty.get_or_insert(r.empty_vspace);
+        if r.empty_vspace != first || s.objects.contains_key(&r.empty_vspace) {
+            return Err(format!(
+                "- the kernel's empty VSpace: {:#x}\n+ one address for the whole run ({first:#x}), no object of the spec's\n",
+                r.empty_vspace
+            ));
+        }
         let running = if s.current == s.idle { 0 } else { s.current };
         if r.thread != running {
             return Err(format!(

@@ -112,9 +112,14 @@ fn fixed_programs_on_qemu_replay_on_the_spec() {
         return;
     };
     for (i, (name, program)) in qemu::fixed_programs(&setup).into_iter().enumerate() {
-        let t = qemu::checked_trace(&setup, &program, &format!("fixed-{i}"))
+        let (t, status) = qemu::checked_run(&setup, &program, &format!("fixed-{i}"))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         println!("{name}: {} kernel entries replayed", t.steps.len());
+        if name == "every VSpace copy revoked with an IRQ handler left" {
+            // No interrupt can wake a thread: the kernel halts (4), not the harness's idle
+            // stop (5).
+            assert_eq!(status, Some(4), "{name}: QEMU's exit status");
+        }
         if name == "threads with IPC buffers of their own" {
             own_buffers(&setup, &t);
         }
@@ -185,10 +190,11 @@ fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
     else {
         panic!("no prelude VSpace with an ASID");
     };
+    // Its synchronous entries (a timer tick may also interrupt it before its abort).
     let aborts: Vec<_> = t
         .steps
         .iter()
-        .filter(|s| s.entry.thread == tcb)
+        .filter(|s| s.entry.thread == tcb && !matches!(s.entry.kind, EventKind::Timer))
         .map(|s| s.entry.kind)
         .collect();
     assert_eq!(aborts.len(), 2, "the thread's entries: {aborts:?}");
@@ -212,9 +218,13 @@ fn vspace_thread(setup: &qemu::Setup, t: &trace_format::Trace) {
         .filter(|r| r.thread == tcb)
         .map(|r| (r.table(), r.asid(), r.empty_vspace))
         .collect();
+    // Its VSpace until the revoke, then the empty one (once each, or more if a tick
+    // interrupted it on the way).
     let empty = returns.first().map_or(0, |r| r.2);
+    let mut distinct = returns.clone();
+    distinct.dedup();
     assert_eq!(
-        returns,
+        distinct,
         [(vspace, asid, empty), (empty, 0, empty)],
         "the returns to the thread: its VSpace, then (revoked) the empty one"
     );

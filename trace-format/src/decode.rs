@@ -123,8 +123,9 @@ pub struct Step {
     /// The state after it.
     pub exit: Option<Exit>,
     /// The returns to user level after it, before the next entry (none when the kernel
-    /// idles or takes another interrupt first; more than one when a trap the arch layer
-    /// handles itself, the FP/SIMD unit's first use, came between).
+    /// idles or takes another interrupt first; more than one when an exception the arch
+    /// layer handles without an entry came between: the FP/SIMD unit's first use, a
+    /// spurious IRQ, an SError or FIQ).
     pub restores: Vec<crate::Restore>,
 }
 

@@ -104,7 +104,8 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// line as the interrupt controller holds it, enabled and edge-triggered or not; 6: the
 /// entry's memory writes; 7: a thread's TCB flags, the FP/SIMD access a thread entered
 /// with, the controller's enabled and active lines; 8: the IPC-buffer words the kernel
-/// read during an entry).
+/// read during an entry; 9: a RESTORE record for every return to user level, and the boot
+/// fact saying the trace has them; 10: the BootInfo frame after the untyped list).
 pub const VERSION: u64 = 10;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;

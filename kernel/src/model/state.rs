@@ -38,7 +38,9 @@ pub struct KernelState {
     pub action: SchedulerAction,
     /// Threads ready to run, other than the current one.
     pub ready: ReadyQueues,
-    /// Interrupt lines with a handler cap bound to a notification (may wake a thread).
+    /// Interrupt lines with a handler cap issued (IRQSignal; a notification may or may not
+    /// be set): none means no interrupt can wake a thread (`interrupt_can_wake` looks
+    /// further).
     pub irqs_delivered: u64,
     /// seL4's armKSASIDTable: the ASID pool of each block of 512 ASIDs (0 = none).
     pub asid_table: [u64; ASID_POOLS],

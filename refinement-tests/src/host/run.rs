@@ -185,11 +185,6 @@ pub fn cover_entry_after(b: EntryBefore, s: &spec::model::State) {
     }
 }
 
-/// Clears this thread's coverage (a run that reports its own starts from nothing).
-pub fn reset_coverage() {
-    COVERAGE.with(|c| *c.borrow_mut() = Coverage::default());
-}
-
 /// What a run has not reached yet, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Gaps {
@@ -276,10 +271,15 @@ impl Coverage {
             .any(|&(ty, reply)| reply == 0 && is_frame_type(ty))
     }
 
-    /// Whether a retype of a device untyped into a kernel object was refused.
+    /// Whether a retype of a device untyped into a kernel object (a valid type, not a
+    /// frame or untyped) was refused with InvalidArgument, seL4's answer to that.
     fn device_refused_other(&self) -> bool {
+        use sel4_abi::ObjectType as T;
         self.device_retypes.iter().any(|&(ty, reply)| {
-            reply != 0 && !is_frame_type(ty) && ty != sel4_abi::ObjectType::Untyped as u64
+            reply == sel4_abi::Error::InvalidArgument.word()
+                && ty < T::ALL.len() as u64
+                && !is_frame_type(ty)
+                && ty != T::Untyped as u64
         })
     }
 

@@ -252,6 +252,12 @@ pub fn boot_info_words(s: &State, cfg: &BootConfig, extra_len: u64) -> Vec<u64> 
         1u64 << (bits - PAGE_BITS as u32)
     };
     let extra_end = (paging_end + extra_pages).min(cfg.first_untyped_slot);
+    // Without extra BootInfo seL4 leaves extraBIPages as it was: empty, {0, 0}.
+    let extra = if extra_pages == 0 {
+        (0, 0)
+    } else {
+        (paging_end, extra_end)
+    };
     let untyped_end = cfg.first_untyped_slot + cfg.untypeds.len() as u64;
     let mut w = vec![0u64; 1 << (BOOTINFO_FRAME_BITS - 3)];
     let mut put = |off: usize, v: u64| w[off / 8] = v;
@@ -274,7 +280,7 @@ pub fn boot_info_words(s: &State, cfg: &BootConfig, extra_len: u64) -> Vec<u64> 
         ),
         (offset_of!(BootInfo, user_image_paging), first, paging_end),
         (offset_of!(BootInfo, io_space_caps), 0, 0),
-        (offset_of!(BootInfo, extra_bi_pages), paging_end, extra_end),
+        (offset_of!(BootInfo, extra_bi_pages), extra.0, extra.1),
         (
             offset_of!(BootInfo, untyped),
             cfg.first_untyped_slot,

@@ -142,12 +142,14 @@ fn step(at: usize) {
 }
 
 /// An `svc` with a number seL4 does not know, in x7: an unknown-syscall fault. A reply
-/// from the fault handler may set x0 to x7 (and more, from a longer message), so all eight
-/// are clobbered here.
+/// from the fault handler may set x0 to x7, so all eight are clobbered here; a longer
+/// reply also sets the pc, sp and x30, which no asm can declare: the thread then goes
+/// wherever the reply says (the replay follows it; the program goes on in the others).
 fn unknown_syscall(number: u64) {
     // SAFETY: `svc #0` enters the kernel, which raises the fault and, when a handler
     // replies, restarts this instruction with the registers the reply gives; x0..x7 are
-    // declared clobbered, and the kernel touches no memory of this program.
+    // declared clobbered and the kernel touches no memory of this program. A reply that
+    // sets the pc or sp does not return here at all (see above).
     unsafe {
         core::arch::asm!(
             "svc #0",
@@ -162,11 +164,11 @@ fn unknown_syscall(number: u64) {
 /// A load from `addr`, or a store of zero there: a data abort unless it is mapped so.
 fn access(addr: u64, store: bool) {
     if store {
-        // SAFETY: the program aims this store on purpose, usually where nothing is mapped
-        // or the mapping refuses writes (the kernel then sends the fault to the thread's
-        // handler or stops the thread); where it succeeds it writes zero into a frame only
-        // the program's own steps use, never into this task's code or data (the program's
-        // addresses lie outside the image).
+        // SAFETY: the program aims this store on purpose, where nothing is mapped or at the
+        // kernel's (EL1-only) code (the kernel then sends the fault to the thread's handler
+        // or stops the thread); where it succeeds it writes zero into a frame the program
+        // mapped itself, never into this task's code or data (the host never aims it
+        // inside the image).
         unsafe { core::arch::asm!("str xzr, [{a}]", a = in(reg) addr, options(nostack)) };
     } else {
         let _v: u64;
@@ -179,7 +181,8 @@ fn access(addr: u64, store: bool) {
 }
 
 /// An undefined instruction (`udf`) or a breakpoint (`brk`): a user exception the kernel
-/// sends to the thread's fault handler. A reply restarts the instruction.
+/// sends to the thread's fault handler. A reply restarts the instruction, or, with words,
+/// sets the pc and sp: the thread then goes where the reply says.
 fn exception(breakpoint: bool) {
     if breakpoint {
         // SAFETY: `brk` only raises an exception; the kernel handles it as a user exception.

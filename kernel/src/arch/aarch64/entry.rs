@@ -206,7 +206,8 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
     // The FP/SIMD registers hold this thread's state only if it owns them; otherwise its
     // first FP instruction traps (see `take_fpu`).
     fpu::set_el0_access(ks.fpu_owner == t.0 && !fpu_disabled(m, t));
-    // What the eret is about to give the thread, read back where the hardware holds it.
+    // What the eret is about to give the thread: TTBR0 and the FP/SIMD trap read back from
+    // the hardware, the SPSR from the context the eret restores.
     #[cfg(feature = "trace")]
     crate::trace::restore(
         m,
