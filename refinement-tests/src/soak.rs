@@ -176,9 +176,9 @@ fn shrink(s: &Setup, program: Vec<Step>, first: String) -> (String, Vec<Step>) {
 
 /// The reproducer a failed soak writes: what failed, the minimal program, and how to
 /// repeat the soak and keep the program as a fixed case.
-pub fn reproducer(seed: u64, syscalls: u64, why: &str, program: &[Step]) -> String {
+pub fn reproducer(repeat: &str, why: &str, program: &[Step]) -> String {
     format!(
-        "soak failure (seed {seed})\n\nrepeat: cargo xtask soak --syscalls {syscalls} --seed {seed}\n\n\
+        "soak failure\n\nrepeat: {repeat}\n\n\
          to keep it, add the program below to refinement-tests/src/qemu.rs (fixed_programs),\n\
          its prelude replaced by program_prelude(s), with a comment saying what it pins\n\n\
          {why}\n\n{}\n",

@@ -43,8 +43,9 @@ pub fn run(root: &Path, r: &Refine) -> Result<u8> {
     if r.qemu {
         let seed = r.seed.unwrap_or_else(fresh_seed);
         eprintln!(
-            "refine: seed {seed} (reproduce: cargo xtask refine --qemu --cases {} --seed {seed})",
-            r.cases
+            "refine: seed {seed} (reproduce: cargo xtask refine --qemu --cases {} --seed {seed}{})",
+            r.cases,
+            mutant_flag(r.mutant.as_deref())
         );
         return on_qemu(root, r, seed);
     }
@@ -176,6 +177,11 @@ fn on_qemu(root: &Path, r: &Refine, seed: u64) -> Result<u8> {
     )?)
 }
 
+/// ` --mutant NAME` when a mutant is planted (for a reproduce line), else nothing.
+fn mutant_flag(mutant: Option<&str>) -> String {
+    mutant.map_or(String::new(), |m| format!(" --mutant {m}"))
+}
+
 /// `cargo xtask soak`: the runner's soak of `syscalls` from `seed` (a fresh one, printed).
 pub fn soak(root: &Path, syscalls: u64, seed: Option<u64>, mutant: Option<&str>) -> Result<u8> {
     if let Some(name) = mutant {
@@ -183,7 +189,8 @@ pub fn soak(root: &Path, syscalls: u64, seed: Option<u64>, mutant: Option<&str>)
     }
     let seed = seed.unwrap_or_else(fresh_seed);
     eprintln!(
-        "soak: seed {seed} (reproduce: cargo xtask soak --syscalls {syscalls} --seed {seed})"
+        "soak: seed {seed} (reproduce: cargo xtask soak --syscalls {syscalls} --seed {seed}{})",
+        mutant_flag(mutant)
     );
     status_of(soak_command(root, syscalls, seed, mutant)?)
 }

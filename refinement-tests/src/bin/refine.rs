@@ -101,7 +101,13 @@ fn main() -> ExitCode {
                 .as_ref()
                 .map_or(String::new(), |m| format!(" --mutant {m}"))
         ),
-        Mode::Soak => format!("cargo xtask soak --syscalls {} --seed {seed}", a.syscalls),
+        Mode::Soak => format!(
+            "cargo xtask soak --syscalls {} --seed {seed}{}",
+            a.syscalls,
+            a.mutant
+                .as_ref()
+                .map_or(String::new(), |m| format!(" --mutant {m}"))
+        ),
     };
     if a.mode == Mode::Host {
         progress::arm(seed, HOST_STALL, reproduce.clone());
@@ -175,7 +181,7 @@ fn run_soak(setup: &qemu::Setup, syscalls: u64, seed: u64, reproduce: &str) -> E
             let file = setup
                 .work
                 .with_file_name(format!("soak-failure-{seed}.txt"));
-            let text = soak::reproducer(seed, syscalls, &why, &program);
+            let text = soak::reproducer(reproduce, &why, &program);
             match std::fs::write(&file, &text) {
                 Ok(()) => println!(
                     "the kernel on QEMU and the spec diverge (reproduce: {reproduce}); reproducer in {}:\n{text}",
