@@ -203,7 +203,6 @@ pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
         crate::host::frame_prelude(s.largest + 1, s.empty),
         crate::host::badge_prelude(s.empty),
     ];
-    let keep = runs_on_qemu();
     (
         any::<[bool; 3]>(),
         prop::collection::vec(random_step(s), 1..40),
@@ -212,10 +211,10 @@ pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
             let mut p = prelude.clone();
             for (block, with) in blocks.iter().zip(with) {
                 if with {
-                    p.extend(block.iter().filter(|st| keep(st)).cloned());
+                    p.extend(block.iter().filter(|st| runs_on_qemu(st)).cloned());
                 }
             }
-            p.extend(random.into_iter().filter(|st| keep(st)));
+            p.extend(random.into_iter().filter(runs_on_qemu));
             p
         })
 }
@@ -405,14 +404,12 @@ pub const MAX_QEMU_CNODE_BITS: u64 = 16;
 /// exit: with a 2^21-slot CNode each exit takes about half a second, and a program whose
 /// threads keep running (the soak, seed 2026) outlasts its 60 s. The fixed program "ticks
 /// while every exit takes longer than a tick" keeps a 2^19-slot one.
-pub fn runs_on_qemu() -> impl Fn(&Step) -> bool {
-    move |st| {
-        let large_cnode = matches!(st, Step::Call { label, words, .. }
-            if *label == L::UntypedRetype as u64
-                && words.first() == Some(&(ObjectType::CapTable as u64))
-                && words.get(1).is_some_and(|&b| b > MAX_QEMU_CNODE_BITS));
-        !matches!(st, Step::Interrupt { .. }) && !large_cnode
-    }
+pub fn runs_on_qemu(st: &Step) -> bool {
+    let large_cnode = matches!(st, Step::Call { label, words, .. }
+        if *label == L::UntypedRetype as u64
+            && words.first() == Some(&(ObjectType::CapTable as u64))
+            && words.get(1).is_some_and(|&b| b > MAX_QEMU_CNODE_BITS));
+    !matches!(st, Step::Interrupt { .. }) && !large_cnode
 }
 
 /// The largest cut trace [`last_entries`] reads (decoding keeps every exit in memory).

@@ -28,11 +28,10 @@ pub struct Soaked {
 /// as fit in its program array.
 pub fn soak_program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
     let prelude = qemu::program_prelude(s);
-    let keep = qemu::runs_on_qemu();
     let room = (PROGRAM_WORDS - 2) / STEP_WORDS - prelude.len();
     prop::collection::vec(qemu::random_step(s), room / 2..room).prop_map(move |random| {
         let mut p = prelude.clone();
-        p.extend(random.into_iter().filter(|st| keep(st)));
+        p.extend(random.into_iter().filter(qemu::runs_on_qemu));
         p
     })
 }

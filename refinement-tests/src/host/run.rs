@@ -175,14 +175,22 @@ pub fn cover_entry_after(b: EntryBefore, s: &spec::model::State) {
         && s.tcb(t).state == spec::model::ThreadState::Running
     {
         let reply = spec::api::event::report(s, t).info.label;
-        COVERAGE.with(|c| {
-            let mut c = c.borrow_mut();
-            c.replies.entry(label).or_default().insert(reply);
-            if device && label == sel4_abi::InvocationLabel::UntypedRetype as u64 {
-                c.device_retypes.insert((first, reply));
-            }
-        });
+        cover_reply(label, reply, device.then_some(first));
     }
+}
+
+/// Counts an invocation's reply; `device_type` is the first message word when the invoked
+/// cap is a device untyped (a retype's object type).
+fn cover_reply(label: u64, reply: u64, device_type: Option<u64>) {
+    COVERAGE.with(|c| {
+        let mut c = c.borrow_mut();
+        c.replies.entry(label).or_default().insert(reply);
+        if let Some(ty) = device_type
+            && label == sel4_abi::InvocationLabel::UntypedRetype as u64
+        {
+            c.device_retypes.insert((ty, reply));
+        }
+    });
 }
 
 /// What a run has not reached yet, by name.
@@ -434,26 +442,20 @@ fn run_step(k: &mut Kernel, s: &mut Sim, n: usize, st: &Step, t: Tcb) -> Result<
                 target,
                 Ok(KCap::Endpoint { .. } | KCap::Notification { .. })
             );
-            let device_retype = matches!(
+            let device = matches!(
                 target,
                 Ok(KCap::Untyped {
                     is_device: true,
                     ..
                 })
-            ) && *label == sel4_abi::InvocationLabel::UntypedRetype as u64;
+            );
             k.syscall(Syscall::Call, *cptr, *label, words, caps);
             s.syscall(Syscall::Call, *cptr, *label, words, caps);
             if let Some((kv, sv)) = view(k, s, t) {
                 prop_assert_eq!(&kv, &sv, "step {}: {:?}", n, st);
                 if invocation {
-                    COVERAGE.with(|c| {
-                        let mut c = c.borrow_mut();
-                        c.replies.entry(*label).or_default().insert(kv.0);
-                        if device_retype {
-                            c.device_retypes
-                                .insert((words.first().copied().unwrap_or(u64::MAX), kv.0));
-                        }
-                    });
+                    let first = words.first().copied().unwrap_or(u64::MAX);
+                    cover_reply(*label, kv.0, device.then_some(first));
                 }
             }
         }

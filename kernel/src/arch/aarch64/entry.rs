@@ -183,8 +183,6 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
         timer::rearm();
     }
     let Some(t) = ks.current else { idle(ks, m) };
-    // SAFETY: linker-defined symbol; only its address is used.
-    let empty = unsafe { symbol_pa(&empty_vspace) };
     match t.cap(m, tcb_slot::VTABLE) {
         // The ASID must still name this VSpace (it is dropped when the VSpace's last cap
         // goes, or its pool's).
@@ -201,7 +199,7 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
         }
         // A thread without a valid VSpace runs in an empty one: every access faults.
         _ if crate::mutant::on(crate::mutant::Mutant::EmptyVSpaceSkipped) => {}
-        _ => cpu::set_user_vspace(empty, 0),
+        _ => cpu::set_user_vspace(empty_vspace_pa(), 0),
     }
     // The FP/SIMD registers hold this thread's state only if it owns them; otherwise its
     // first FP instruction traps (see `take_fpu`).
@@ -214,7 +212,7 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
         &trace_format::Restore {
             thread: t.0,
             ttbr0: cpu::ttbr0(),
-            empty_vspace: empty,
+            empty_vspace: empty_vspace_pa(),
             fpu: fpu::el0_access(),
             spsr: t.reg(m, tcb::reg::SPSR),
         },
@@ -222,6 +220,12 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
     // SAFETY: t is a live TCB; its context area holds a complete user context (boot or the
     // entry path wrote it) with an EL0 SPSR, so the eret goes to user level.
     unsafe { vectors::restore_user_context(KERNEL_WINDOW + t.context()) }
+}
+
+/// The kernel's empty VSpace, where a thread without a valid VSpace runs.
+fn empty_vspace_pa() -> u64 {
+    // SAFETY: linker-defined symbol; only its address is used.
+    unsafe { symbol_pa(&empty_vspace) }
 }
 
 /// TCB_SetFlags fpuDisabled: the thread may not use the FP/SIMD unit.
