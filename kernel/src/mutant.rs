@@ -75,6 +75,20 @@ pub enum Mutant {
     /// BootInfo's empty region starts one slot after the first empty slot. (Boot runs
     /// before the QEMU kernel reads its command line: this one is planted on the host.)
     BootInfoEmptyOffByOne,
+    /// The IPC fastpath delivers badge 0 instead of the endpoint cap's badge.
+    FastpathBadgeNotDelivered,
+    /// The IPC fastpath's priority check is inverted: it switches to a Call's receiver that
+    /// a higher ready thread should wait behind, and leaves the rest to the general path.
+    FastpathPriorityInverted,
+    /// The IPC fastpath's ReplyRecv leaves the used reply cap in the Caller slot.
+    FastpathReplyCapLeft,
+    /// The IPC fastpath's Call gives the receiver no reply cap.
+    FastpathNoReplyCap,
+    /// The IPC fastpath takes a 5-word message (one more than the message registers).
+    FastpathLongMessage,
+    /// The IPC fastpath's Call leaves the endpoint in the receiving state when it takes the
+    /// last receiver.
+    FastpathEndpointNotIdled,
     /// The arch layer returns to a thread with the wrong ASID in TTBR0 (one of
     /// [`Mutant::ARCH`]: the host harness has no arch layer).
     WrongAsidOnExit,
@@ -85,7 +99,7 @@ pub enum Mutant {
 
 impl Mutant {
     /// Every mutant, in order.
-    pub const ALL: [Mutant; 32] = [
+    pub const ALL: [Mutant; 38] = [
         Mutant::MintIgnoresRightsMask,
         Mutant::MintDropsBadge,
         Mutant::RebadgeAllowed,
@@ -118,6 +132,12 @@ impl Mutant {
         Mutant::ResetLeavesMemory,
         Mutant::TcbFlagsNotStored,
         Mutant::BootInfoEmptyOffByOne,
+        Mutant::FastpathBadgeNotDelivered,
+        Mutant::FastpathPriorityInverted,
+        Mutant::FastpathReplyCapLeft,
+        Mutant::FastpathNoReplyCap,
+        Mutant::FastpathLongMessage,
+        Mutant::FastpathEndpointNotIdled,
     ];
 
     /// The mutants of the arch layer's return to user level: only the QEMU kernel has
@@ -160,6 +180,12 @@ impl Mutant {
             Mutant::ResetLeavesMemory => "ResetLeavesMemory",
             Mutant::TcbFlagsNotStored => "TcbFlagsNotStored",
             Mutant::BootInfoEmptyOffByOne => "BootInfoEmptyOffByOne",
+            Mutant::FastpathBadgeNotDelivered => "FastpathBadgeNotDelivered",
+            Mutant::FastpathPriorityInverted => "FastpathPriorityInverted",
+            Mutant::FastpathReplyCapLeft => "FastpathReplyCapLeft",
+            Mutant::FastpathNoReplyCap => "FastpathNoReplyCap",
+            Mutant::FastpathLongMessage => "FastpathLongMessage",
+            Mutant::FastpathEndpointNotIdled => "FastpathEndpointNotIdled",
             Mutant::WrongAsidOnExit => "WrongAsidOnExit",
             Mutant::EmptyVSpaceSkipped => "EmptyVSpaceSkipped",
         }

@@ -7,6 +7,7 @@ use crate::kernel::interrupt::handle_interrupt;
 use crate::kernel::thread::{activate_thread, schedule, timer_tick};
 use crate::machine::Machine;
 use crate::model::{Fault, KernelState};
+use sel4_abi::Syscall;
 
 /// Why the kernel was entered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +63,29 @@ fn vm_fault_address<M: Machine>(m: &M, t: crate::model::Tcb, f: Fault) -> Fault 
 
 /// seL4's handleEvent: performs `event` for the current thread, then schedules and
 /// activates the thread to run. Afterwards `ks.current` is that thread, or None to idle.
+/// Call and ReplyRecv try the IPC fastpath first; it switches to the partner itself, so
+/// such an entry ends there (nothing to schedule or activate).
+#[inline]
 pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
+    if let (Event::Syscall, Some(t)) = (event, ks.current) {
+        let number = t.reg(m, sel4_abi::registers::SYSCALL_REGISTER);
+        let fast = if number == Syscall::Call as i64 as u64 {
+            super::fastpath::call(ks, m, t)
+        } else if number == Syscall::ReplyRecv as i64 as u64 {
+            super::fastpath::reply_recv(ks, m, t)
+        } else {
+            false
+        };
+        if fast {
+            return;
+        }
+    }
+    handle_event_general(ks, m, event)
+}
+
+/// [`handle_event`] on the general path.
+#[inline(never)]
+fn handle_event_general<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     match (event, ks.current) {
         (Event::Syscall, Some(t)) => handle_syscall(ks, m, t),
         (Event::Fault(f), Some(t)) => handle_fault(ks, m, t, vm_fault_address(m, t, f)),

@@ -4,6 +4,7 @@
 
 pub mod debug;
 pub mod event;
+pub mod fastpath;
 pub mod syscall;
 
 pub use event::{Event, handle_event};

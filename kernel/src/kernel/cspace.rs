@@ -3,7 +3,7 @@
 
 use crate::machine::Memory;
 use crate::model::tcb::slot as tcb_slot;
-use crate::model::{Cap, LookupFailure, Slot, SyscallError, Tcb};
+use crate::model::{Cap, LookupFailure, RawCap, Slot, SyscallError, Tcb};
 
 /// A resolved slot and how many bits of the pointer were left unresolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,22 +29,24 @@ pub fn resolve_address_bits(
     cptr: u64,
     depth: u64,
 ) -> Result<Resolved, LookupFailure> {
-    let Cap::CNode { .. } = root else {
+    resolve(m, RawCap(root.encode()), cptr, depth)
+}
+
+/// [`resolve_address_bits`] on the root cap's words: the walk reads each level's CNode cap
+/// straight from its slot.
+#[inline]
+fn resolve(
+    m: &impl Memory,
+    root: RawCap,
+    cptr: u64,
+    depth: u64,
+) -> Result<Resolved, LookupFailure> {
+    let Some(mut node) = root.cnode() else {
         return Err(LookupFailure::InvalidRoot);
     };
-    let mut node = root;
     let mut n_bits = depth;
     loop {
-        let Cap::CNode {
-            ptr,
-            radix,
-            guard_size,
-            guard,
-        } = node
-        else {
-            unreachable!()
-        };
-        let (radix, guard_size) = (radix as u64, guard_size as u64);
+        let (ptr, radix, guard_size, guard) = node;
         let level_bits = radix + guard_size;
         // The guard is compared first: a pointer must name the CNode's guard exactly, and
         // a guard longer than the bits left cannot match.
@@ -72,22 +74,24 @@ pub fn resolve_address_bits(
             });
         }
         n_bits -= level_bits;
-        let next = slot.cap(m);
         // Only a CNode cap continues the walk; anything else ends it with bits left over.
-        if !matches!(next, Cap::CNode { .. }) {
-            return Ok(Resolved {
-                slot,
-                bits_remaining: n_bits,
-            });
+        match slot.raw(m).cnode() {
+            Some(next) => node = next,
+            None => {
+                return Ok(Resolved {
+                    slot,
+                    bits_remaining: n_bits,
+                });
+            }
         }
-        node = next;
     }
 }
 
 /// seL4's lookupSlot: resolves `cptr` at full word depth in `thread`'s CSpace.
+#[inline]
 pub fn lookup_slot(m: &impl Memory, thread: Tcb, cptr: u64) -> Result<Slot, LookupFailure> {
-    let root = thread.cap(m, tcb_slot::CTABLE);
-    resolve_address_bits(m, root, cptr, sel4_abi::WORD_BITS).map(|r| r.slot)
+    let root = thread.slot(tcb_slot::CTABLE).raw(m);
+    resolve(m, root, cptr, sel4_abi::WORD_BITS).map(|r| r.slot)
 }
 
 /// seL4's lookupCap: the cap `cptr` names in `thread`'s CSpace (Null if the slot is empty).

@@ -102,6 +102,12 @@ fn empty_slot(m: &mut impl Machine, slot: Slot) {
     if slot.cap(m).is_null() {
         return;
     }
+    unlink_and_clear(m, slot);
+}
+
+/// The work of [`empty_slot`] on a slot that holds a cap.
+#[inline]
+fn unlink_and_clear(m: &mut impl Machine, slot: Slot) {
     let (prev, next) = (slot.prev(m), slot.next(m));
     let first_badged = slot.first_badged(m);
     if let Some(p) = prev {
@@ -112,9 +118,10 @@ fn empty_slot(m: &mut impl Machine, slot: Slot) {
         let (rev, fb) = (n.revocable(m), n.first_badged(m));
         n.set_flags(m, rev, fb || first_badged);
     }
-    slot.set_cap(m, Cap::Null);
-    m.write_word(slot.0 + 16, 0);
-    m.write_word(slot.0 + 24, 0);
+    // The Null cap's words are zero.
+    for w in 0..4 {
+        m.write_word(slot.0 + 8 * w, 0);
+    }
 }
 
 /// seL4's finaliseCap: what deleting `cap` leaves to do. Returns the remainder: Null when
@@ -290,6 +297,13 @@ pub fn cte_delete_one(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
     let fin = slot.is_final(m);
     finalise_cap(ks, m, cap, fin);
     empty_slot(m, slot);
+}
+
+/// [`cte_delete_one`] of a slot known to hold a reply cap (the IPC fastpath's used reply
+/// cap): finalising a reply cap does nothing (seL4's finaliseCap), so the slot is emptied.
+#[inline]
+pub fn delete_reply_cap(m: &mut impl Machine, slot: Slot) {
+    unlink_and_clear(m, slot);
 }
 
 /// seL4's cteRevoke: deletes every descendant of the cap in `slot`.

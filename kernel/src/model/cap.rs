@@ -143,6 +143,94 @@ const fn field(w: u64, shift: u32, bits: u32) -> u64 {
     (w >> shift) & ((1 << bits) - 1)
 }
 
+/// A slot's two words, read but not decoded. The hot paths (the IPC fastpath, CSpace walks,
+/// the return to user level) test the type tag and take the few fields they need; each
+/// accessor gives exactly what [`Cap::decode`] gives for that type (decode uses them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawCap(pub [u64; 2]);
+
+/// A CNode cap's fields: (slots at, radix, guard size, guard).
+pub type CNodeFields = (u64, u64, u64, u64);
+
+impl RawCap {
+    #[inline(always)]
+    fn is(self, t: CapType) -> bool {
+        self.0[0] >> 59 == t as u64
+    }
+    /// The CNode cap's fields, if this is one.
+    #[inline(always)]
+    pub fn cnode(self) -> Option<CNodeFields> {
+        self.is(CapType::CNode).then(|| self.cnode_fields())
+    }
+    #[inline(always)]
+    fn cnode_fields(self) -> CNodeFields {
+        let [w0, w1] = self.0;
+        (
+            field(w0, 0, 43) << 5,
+            field(w0, 53, 6),
+            field(w0, 47, 6),
+            w1,
+        )
+    }
+    /// The endpoint cap's (object, badge, rights), if this is one.
+    #[inline(always)]
+    pub fn endpoint(self) -> Option<(u64, u64, CapRights)> {
+        self.is(CapType::Endpoint)
+            .then(|| self.object_badge_rights())
+    }
+    /// The notification cap's (object, badge, rights), if this is one.
+    #[inline(always)]
+    pub fn notification(self) -> Option<(u64, u64, CapRights)> {
+        self.is(CapType::Notification)
+            .then(|| self.object_badge_rights())
+    }
+    #[inline(always)]
+    fn object_badge_rights(self) -> (u64, u64, CapRights) {
+        let [w0, w1] = self.0;
+        (
+            w0 & ADDR_MASK,
+            w1,
+            CapRights::from_bits_truncate(field(w0, 48, 4)),
+        )
+    }
+    /// The reply cap's (thread, master, can_grant), if this is one.
+    #[inline(always)]
+    pub fn reply(self) -> Option<(u64, bool, bool)> {
+        self.is(CapType::Reply).then(|| self.reply_fields())
+    }
+    #[inline(always)]
+    fn reply_fields(self) -> (u64, bool, bool) {
+        let [w0, w1] = self.0;
+        (w1, field(w0, 1, 1) == 1, field(w0, 0, 1) == 1)
+    }
+    /// The VSpace cap's (root table, assigned ASID), if this is one.
+    #[inline(always)]
+    pub fn vspace(self) -> Option<(u64, Option<u16>)> {
+        self.is(CapType::VSpace).then(|| self.vspace_fields())
+    }
+    #[inline(always)]
+    fn vspace_fields(self) -> (u64, Option<u16>) {
+        let [w0, w1] = self.0;
+        (
+            w1,
+            (field(w0, 53, 1) == 1).then(|| field(w0, 37, 16) as u16),
+        )
+    }
+    /// The words of a reply cap to `tcb` (what [`Cap::encode`] writes for one).
+    #[inline(always)]
+    pub const fn reply_cap(tcb: u64, master: bool, can_grant: bool) -> RawCap {
+        RawCap([
+            (CapType::Reply as u64) << 59 | (master as u64) << 1 | can_grant as u64,
+            tcb,
+        ])
+    }
+    /// True for an empty slot's words (what [`Cap::decode`] reads as Null may be more).
+    #[inline(always)]
+    pub fn is_zero(self) -> bool {
+        self.0[0] == 0
+    }
+}
+
 impl Cap {
     /// seL4's capability type tag (the value `DebugCapIdentify` returns).
     pub const fn cap_type(&self) -> CapType {
@@ -192,7 +280,7 @@ impl Cap {
                 tcb,
                 master,
                 can_grant,
-            } => [tag | (master as u64) << 1 | can_grant as u64, tcb],
+            } => RawCap::reply_cap(tcb, master, can_grant).0,
             Cap::CNode {
                 ptr,
                 radix,
@@ -243,6 +331,7 @@ impl Cap {
     /// Unpacks a cap from the two words of a slot. Words the kernel never wrote decode as
     /// the Null cap, never as an invalid value.
     pub fn decode(w: [u64; 2]) -> Cap {
+        let raw = RawCap(w);
         let [w0, w1] = w;
         let mapping = || {
             (field(w0, 53, 1) == 1).then(|| Mapping {
@@ -261,27 +350,31 @@ impl Cap {
                 is_device: field(w0, 58, 1) == 1,
                 free_index: field(w0, 0, 48) << 4,
             },
-            CapType::Endpoint => Cap::Endpoint {
-                ptr: w0 & ADDR_MASK,
-                badge: w1,
-                rights: CapRights::from_bits_truncate(field(w0, 48, 4)),
-            },
-            CapType::Notification => Cap::Notification {
-                ptr: w0 & ADDR_MASK,
-                badge: w1,
-                rights: CapRights::from_bits_truncate(field(w0, 48, 4)),
-            },
-            CapType::Reply => Cap::Reply {
-                tcb: w1,
-                master: field(w0, 1, 1) == 1,
-                can_grant: field(w0, 0, 1) == 1,
-            },
-            CapType::CNode => Cap::CNode {
-                ptr: field(w0, 0, 43) << 5,
-                radix: field(w0, 53, 6) as u8,
-                guard_size: field(w0, 47, 6) as u8,
-                guard: w1,
-            },
+            CapType::Endpoint => {
+                let (ptr, badge, rights) = raw.object_badge_rights();
+                Cap::Endpoint { ptr, badge, rights }
+            }
+            CapType::Notification => {
+                let (ptr, badge, rights) = raw.object_badge_rights();
+                Cap::Notification { ptr, badge, rights }
+            }
+            CapType::Reply => {
+                let (tcb, master, can_grant) = raw.reply_fields();
+                Cap::Reply {
+                    tcb,
+                    master,
+                    can_grant,
+                }
+            }
+            CapType::CNode => {
+                let (ptr, radix, guard_size, guard) = raw.cnode_fields();
+                Cap::CNode {
+                    ptr,
+                    radix: radix as u8,
+                    guard_size: guard_size as u8,
+                    guard,
+                }
+            }
             CapType::Thread => Cap::Thread { tcb: w1 },
             CapType::IrqControl => Cap::IrqControl,
             CapType::IrqHandler => Cap::IrqHandler { irq: w1 },
@@ -303,10 +396,10 @@ impl Cap {
                 base: w1,
                 mapping: mapping(),
             },
-            CapType::VSpace => Cap::VSpace {
-                base: w1,
-                asid: (field(w0, 53, 1) == 1).then(|| field(w0, 37, 16) as u16),
-            },
+            CapType::VSpace => {
+                let (base, asid) = raw.vspace_fields();
+                Cap::VSpace { base, asid }
+            }
             CapType::AsidControl => Cap::AsidControl,
             CapType::AsidPool => Cap::AsidPool {
                 base: w1,

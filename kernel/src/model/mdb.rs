@@ -5,7 +5,7 @@
 //! derivation list; `s+24`: next slot, with bit 1 = revocable and bit 0 = firstBadged
 //! (slot addresses are 32-byte aligned, so their low bits are free).
 
-use super::Cap;
+use super::{Cap, RawCap};
 use crate::machine::Memory;
 
 /// log2 of a slot's size (seL4_SlotBits).
@@ -28,7 +28,12 @@ impl Slot {
     }
     /// The cap in this slot.
     pub fn cap(self, m: &impl Memory) -> Cap {
-        Cap::decode([m.read_word(self.0), m.read_word(self.0 + 8)])
+        Cap::decode(self.raw(m).0)
+    }
+    /// The cap's words, undecoded (for the hot paths: [`RawCap`]).
+    #[inline(always)]
+    pub fn raw(self, m: &impl Memory) -> RawCap {
+        RawCap([m.read_word(self.0), m.read_word(self.0 + 8)])
     }
     /// Overwrites the cap, leaving the derivation links alone.
     pub fn set_cap(self, m: &mut impl Memory, cap: Cap) {
@@ -96,12 +101,24 @@ impl Slot {
             (Cap::Untyped { .. }, _) => true,
             _ => false,
         };
+        self.insert_child(m, RawCap(cap.encode()), src, revocable);
+    }
+
+    /// The linking half of [`Slot::insert_derived`]: puts the cap `raw` into the empty slot
+    /// `self` right after `src` (its child), revocable and firstBadged as `revocable` says.
+    /// The IPC fastpath inserts reply caps with it (never revocable).
+    #[inline]
+    pub fn insert_child(self, m: &mut impl Memory, raw: RawCap, src: Slot, revocable: bool) {
         let next = src.next(m);
-        self.set_cap(m, cap);
+        m.write_word(self.0, raw.0[0]);
+        m.write_word(self.0 + 8, raw.0[1]);
         self.set_prev(m, Some(src));
-        m.write_word(self.0 + 24, 0);
-        self.set_next(m, next);
-        self.set_flags(m, revocable, revocable);
+        let flags = if revocable {
+            REVOCABLE | FIRST_BADGED
+        } else {
+            0
+        };
+        m.write_word(self.0 + 24, next.map_or(0, |s| s.0) | flags);
         src.set_next(m, Some(self));
         if let Some(n) = next {
             n.set_prev(m, Some(self));

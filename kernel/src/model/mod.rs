@@ -17,7 +17,7 @@ pub mod queue;
 pub mod state;
 pub mod tcb;
 
-pub use cap::{Cap, FrameSize, Mapping, VmRights};
+pub use cap::{Cap, FrameSize, Mapping, RawCap, VmRights};
 pub use error::{LookupFailure, SyscallError};
 pub use fault::Fault;
 pub use mdb::Slot;

@@ -63,6 +63,13 @@ pub struct KernelState {
     pub dom_schedule: [(u64, u64); NUM_DOMAIN_SCHEDULES],
     /// The entry the domain schedule starts from (seL4's ksDomScheduleStart).
     pub dom_schedule_start: u64,
+    /// Whether Call and ReplyRecv try the IPC fastpath first (`api::fastpath`): on unless
+    /// the kernel is built with the `slowpath` feature; the host tests turn it off to
+    /// compare the two paths.
+    pub fastpath: bool,
+    /// Kernel entries the fastpath completed (host tests and the trace kernel count them).
+    #[cfg(any(feature = "sim", feature = "trace", test))]
+    pub fastpath_taken: u64,
     /// Interrupt checks made during the current entry (feature `trace`).
     #[cfg(feature = "trace")]
     pub trace_checks: u64,
@@ -118,6 +125,9 @@ impl KernelState {
             work_units: 0,
             dom_schedule: [(0, MAX_DOMAIN_DURATION), (0, 0)],
             dom_schedule_start: 0,
+            fastpath: !cfg!(feature = "slowpath"),
+            #[cfg(any(feature = "sim", feature = "trace", test))]
+            fastpath_taken: 0,
             #[cfg(feature = "trace")]
             trace_checks: 0,
             #[cfg(feature = "trace")]

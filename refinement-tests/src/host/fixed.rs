@@ -1,7 +1,7 @@
 //! Fixed programs, kept as regression tests: each pins a behaviour random programs reach
 //! only rarely.
 
-use super::program::{PRELUDE_SLOTS, PRELUDE_VADDR, Step, call, ipc, prelude};
+use super::program::{PRELUDE_SLOTS, PRELUDE_VADDR, Step, call, call_session, ipc, prelude};
 use super::world::DEPTH;
 use sel4_abi::{InvocationLabel as L, ObjectType, Syscall, init_cap};
 
@@ -159,6 +159,33 @@ fn thread_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<S
                     ipc(Syscall::Send, e + 1, vec![e + 1]),
                     ipc(Syscall::Recv, ep, vec![]),
                 ]);
+                p
+            },
+        ),
+        (
+            // The IPC fastpath's case and its edges: calls through a badged cap (the badge
+            // delivered), messages of 0 to 5 words (5 does not fit the registers: the
+            // general path), and callers made to wait behind a thread given a higher
+            // priority before the reply (the fastpath must leave that switch to the
+            // general path). The last call's receiver is the only one waiting: the
+            // endpoint goes idle.
+            "call-and-reply sessions",
+            {
+                let ep = e + PRELUDE_SLOTS;
+                let mut p = prelude(u1, e, ipc_buffer);
+                p.push(mint(e + 1, ep, 15, 7));
+                p.extend(call_session(
+                    e,
+                    e + 1,
+                    &[
+                        (0, None),
+                        (4, None),
+                        (5, None),
+                        (2, Some((0, 150))),
+                        (1, Some((1, 200))),
+                        (3, None),
+                    ],
+                ));
                 p
             },
         ),

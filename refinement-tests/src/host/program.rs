@@ -604,8 +604,8 @@ fn vm_step(e: u64) -> impl Strategy<Value = Step> {
 }
 
 /// Generated programs: the prelude, in half of them an IRQ handler, in half a frame mapped
-/// in the prelude's VSpace and in half badged endpoint caps, then 1 to 39 random steps in
-/// the booted world's slots.
+/// in the prelude's VSpace, in half badged endpoint caps and in half a call-and-reply
+/// session, then 1 to 39 random steps in the booted world's slots.
 pub fn program() -> impl Strategy<Value = Vec<Step>> {
     let (k, _, u0, u1, e) = boot_both();
     let ipc_buffer = k.root.ipc_buffer(&k.m);
@@ -613,18 +613,54 @@ pub fn program() -> impl Strategy<Value = Vec<Step>> {
     let blocks = [irq_prelude(e), frame_prelude(u1, e), badge_prelude(e)];
     (
         any::<[bool; 3]>(),
+        prop::option::of(prop::collection::vec(
+            (
+                0usize..7,
+                prop::option::of((0u64..2, prop::sample::select(vec![50u64, 100, 150, 254]))),
+            ),
+            1..8,
+        )),
         prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40),
     )
-        .prop_map(move |(with, random)| {
+        .prop_map(move |(with, session, random)| {
             let mut p = prelude.clone();
             for (block, with) in blocks.iter().zip(with) {
                 if with {
                     p.extend(block.iter().cloned());
                 }
             }
+            if let Some(rounds) = session {
+                p.extend(call_session(e, e + PRELUDE_SLOTS, &rounds));
+            }
             p.extend(random);
             p
         })
+}
+
+/// A call-and-reply session on the prelude's endpoint, the IPC fastpath's case: the root
+/// task waits on it; in each round a prelude thread (whichever runs) calls with a message of
+/// `n` words, the root task may set a prelude thread's priority (`(thread, priority)`: a
+/// caller that is no longer the highest ready thread must wait, the case the fastpath
+/// leaves to the general path), then replies and waits again (ReplyRecv) with `n` words.
+/// Messages of up to 4 words fit the fastpath; longer ones take the general path.
+/// The callers call through `call_cap` (the endpoint's cap, or a badged copy of it).
+pub fn call_session(e: u64, call_cap: u64, rounds: &[(usize, Option<(u64, u64)>)]) -> Vec<Step> {
+    let ep = e + PRELUDE_SLOTS;
+    let words = |n: usize| (1..=n as u64).map(|w| w * 0x1111).collect::<Vec<_>>();
+    let mut p = vec![ipc(Syscall::Recv, ep, 0, vec![], vec![])];
+    for (i, &(n, priority)) in rounds.iter().enumerate() {
+        p.push(ipc(Syscall::Call, call_cap, i as u64, words(n), vec![]));
+        if let Some((thread, prio)) = priority {
+            p.push(call(
+                e + PRELUDE_SLOTS + 2 + thread,
+                L::TcbSetPriority,
+                vec![prio],
+                vec![init_cap::INIT_THREAD_TCB],
+            ));
+        }
+        p.push(ipc(Syscall::ReplyRecv, ep, 0, words(n), vec![]));
+    }
+    p
 }
 
 /// Badged endpoint caps in the dense slots the random steps use most: the prelude's

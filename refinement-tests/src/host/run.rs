@@ -53,6 +53,9 @@ pub struct Coverage {
     pub transitions: std::collections::BTreeSet<(usize, usize)>,
     /// Retypes of a device untyped: (object type word, reply label).
     pub device_retypes: std::collections::BTreeSet<(u64, u64)>,
+    /// Steps the kernel's IPC fastpath performed (`kernel::api::fastpath`), by syscall:
+    /// (Call, ReplyRecv).
+    pub fastpath: (u64, u64),
 }
 
 /// The thread states a program's thread can be in (the idle thread's aside).
@@ -193,6 +196,17 @@ fn cover_reply(label: u64, reply: u64, device_type: Option<u64>) {
     });
 }
 
+/// A step the fastpath performed: a Call or a ReplyRecv.
+fn cover_fastpath(st: &Step) {
+    COVERAGE.with(|c| {
+        let f = &mut c.borrow_mut().fastpath;
+        match st.syscall().map(|s| s.0) {
+            Some(Syscall::Call) => f.0 += 1,
+            _ => f.1 += 1,
+        }
+    });
+}
+
 /// What a run has not reached yet, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Gaps {
@@ -300,6 +314,8 @@ impl Coverage {
             && g.error_codes.is_empty()
             && g.fault_types.is_empty()
             && g.device_retypes.is_empty()
+            && self.fastpath.0 > 0
+            && self.fastpath.1 > 0
     }
 
     /// One line: each count against its total, and what was never reached.
@@ -336,7 +352,8 @@ impl Coverage {
              here succeeded (never: {}; {} can only be refused); {}/{codes} error codes \
              replied (never: {}); {}/{} fault types raised (never: {}), {handled} sent to a \
              handler; {made}/{n} changes of thread state seL4 can make in one entry (never: {}); \
-             retypes of device untypeds: {} object types made, {} refused (never: {})",
+             retypes of device untypeds: {} object types made, {} refused (never: {}); \
+             {} Calls and {} ReplyRecvs took the fastpath",
             labels - g.unreached.len(),
             list(&g.unreached),
             can_succeed - g.never_succeeded.len(),
@@ -351,6 +368,8 @@ impl Coverage {
             self.device_types(true),
             self.device_types(false),
             list(&g.device_retypes),
+            self.fastpath.0,
+            self.fastpath.1,
         )
     }
 }
@@ -400,7 +419,11 @@ pub fn run(
         count(0, 1);
         crate::progress::beat(|| format!("step {n}: {st:?}"));
         let before = thread_states(&s.s);
+        let fast_before = k.ks.fastpath_taken;
         run_step(k, s, n, st, t)?;
+        if k.ks.fastpath_taken != fast_before {
+            cover_fastpath(st);
+        }
         cover_step(&before, &s.s);
         // The kernel runs no idle thread object: None is the spec's idle thread.
         prop_assert_eq!(
@@ -608,8 +631,18 @@ pub fn check(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Result<(), T
 /// Runs `program` on the kernel alone (no spec beside it) and returns the trace it
 /// recorded: what a QEMU run gives the replay.
 pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
+    record_with(true, make).0
+}
+
+/// [`record`] with the IPC fastpath on or off (`KernelState::fastpath`); also returns how
+/// many entries the fastpath completed.
+pub fn record_with(
+    fastpath: bool,
+    make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>,
+) -> (Vec<u64>, u64) {
     TRACING.set(true);
     let (mut k, _, u0, u1, e) = boot_both();
+    k.ks.fastpath = fastpath;
     for st in &make(u0, u1, e, k.root.ipc_buffer(&k.m)) {
         if k.ks.current.is_none() {
             break;
@@ -632,7 +665,52 @@ pub fn record(make: impl FnOnce(u64, u64, u64, u64) -> Vec<Step>) -> Vec<u64> {
             (_, None) => {}
         }
     }
-    k.m.trace.unwrap_or_default()
+    (k.m.trace.unwrap_or_default(), k.ks.fastpath_taken)
+}
+
+/// Runs `program` on two kernels, one with the IPC fastpath and one without, and compares
+/// what each recorded: every entry's full projected state (threads, slots, objects, ready
+/// queues, interrupts, address spaces, the scheduler) must be the same. Returns how many
+/// entries the fastpath completed, or the first difference.
+pub fn fastpath_agrees(program: &[Step]) -> Result<u64, TestCaseError> {
+    let decode = |words: Vec<u64>| {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        trace_format::decode(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))
+    };
+    let (fast, taken) = record_with(true, |_, _, _, _| program.to_vec());
+    let (general, none) = record_with(false, |_, _, _, _| program.to_vec());
+    prop_assert_eq!(none, 0, "the kernel without the fastpath took it");
+    let (fast, general) = (decode(fast)?, decode(general)?);
+    for (i, (f, g)) in fast.steps.iter().zip(&general.steps).enumerate() {
+        if f != g {
+            let (fs, gs) = (format!("{f:#?}"), format!("{g:#?}"));
+            let line = fs
+                .lines()
+                .zip(gs.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            let around = |s: &str| {
+                s.lines()
+                    .skip(line.saturating_sub(6))
+                    .take(10)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            return Err(TestCaseError::fail(format!(
+                "entry {i} ({:?}): the fastpath kernel and the general path differ; with the \
+                 fastpath:\n{}\nwithout:\n{}",
+                f.entry.kind,
+                around(&fs),
+                around(&gs)
+            )));
+        }
+    }
+    prop_assert_eq!(
+        fast.steps.len(),
+        general.steps.len(),
+        "the two kernels made different numbers of entries"
+    );
+    Ok(taken)
 }
 
 /// Records the fixed program `name` on the kernel alone and decodes its trace.

@@ -3,6 +3,7 @@
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{ELR_EL1, ESR_EL1, FAR_EL1, TTBR0_EL1};
 use core::arch::asm;
+use core::sync::atomic::{AtomicU64, Ordering};
 use tock_registers::interfaces::{Readable, Writeable};
 
 /// True if an IRQ is pending at this core (ISR_EL1.I), whether or not it is masked.
@@ -34,10 +35,21 @@ pub fn ttbr0() -> u64 {
     TTBR0_EL1.get()
 }
 
-/// Makes the VSpace at `root_pa` with `asid` the user address space.
+/// The value this kernel last wrote to TTBR0_EL1 (0 until the first return to user level:
+/// boot's identity tables are never a user address space).
+static USER_TTBR0: AtomicU64 = AtomicU64::new(0);
+
+/// Makes the VSpace at `root_pa` with `asid` the user address space. Writing the value
+/// TTBR0 already holds would change nothing (page-table changes flush the TLB themselves),
+/// so a return to the same address space skips the write and its barrier.
+#[inline]
 pub fn set_user_vspace(root_pa: u64, asid: u16) {
-    TTBR0_EL1.set(root_pa | (asid as u64) << 48);
-    barrier::isb(barrier::SY);
+    let v = root_pa | (asid as u64) << 48;
+    if USER_TTBR0.load(Ordering::Relaxed) != v {
+        USER_TTBR0.store(v, Ordering::Relaxed);
+        TTBR0_EL1.set(v);
+        barrier::isb(barrier::SY);
+    }
 }
 
 /// Orders page-table writes before later walks and drops every EL1&0 TLB entry.

@@ -13,7 +13,7 @@ use crate::machine::{Machine, Memory, esr, exit_status};
 use crate::model::KernelState;
 use crate::model::pte::ATTR_NORMAL;
 use crate::model::tcb::{self, slot as tcb_slot};
-use crate::model::{Cap, Fault, Tcb};
+use crate::model::{Fault, Tcb};
 
 /// Where QEMU puts the device tree for an ELF kernel on `virt`: the start of RAM.
 const DTB_PA: u64 = 0x4000_0000;
@@ -183,13 +183,10 @@ fn return_to_user(ks: &mut KernelState, m: &mut KernelMachine) -> ! {
         timer::rearm();
     }
     let Some(t) = ks.current else { idle(ks, m) };
-    match t.cap(m, tcb_slot::VTABLE) {
+    match t.slot(tcb_slot::VTABLE).raw(m).vspace() {
         // The ASID must still name this VSpace (it is dropped when the VSpace's last cap
         // goes, or its pool's).
-        Cap::VSpace {
-            base,
-            asid: Some(asid),
-        } if find_vspace_for_asid(ks, m, asid) == Some(base) => {
+        Some((base, Some(asid))) if find_vspace_for_asid(ks, m, asid) == Some(base) => {
             let asid = if crate::mutant::on(crate::mutant::Mutant::WrongAsidOnExit) {
                 asid ^ 1
             } else {
@@ -301,7 +298,20 @@ fn handle_interrupts(ks: &mut KernelState, m: &mut KernelMachine) {
     }
 }
 
-/// An exception from user level; `kind` 0 sync, 1 IRQ, 2 FIQ, 3 SError.
+/// A syscall (`svc` from user level; the vector sorts them out): its restart pc is the
+/// `svc`.
+#[unsafe(no_mangle)]
+extern "C" fn el0_syscall() -> ! {
+    let (ks, m) = globals();
+    if let Some(t) = ks.current {
+        let pc = t.reg(m, tcb::reg::PC);
+        t.set(m, tcb::field::FAULT_IP, pc - 4);
+    }
+    handle_event(ks, m, Event::Syscall);
+    return_to_user(ks, m)
+}
+
+/// Any other exception from user level; `kind` 0 sync, 1 IRQ, 2 FIQ, 3 SError.
 #[unsafe(no_mangle)]
 extern "C" fn el0_exception(kind: u64) -> ! {
     let (ks, m) = globals();

@@ -74,10 +74,13 @@ unsafe extern "C" {
 static EL0_ENABLED: AtomicBool = AtomicBool::new(true);
 
 /// Lets EL0 use the FP/SIMD unit (`true`) or makes its use trap to the kernel.
+#[inline]
 pub fn set_el0_access(enabled: bool) {
-    if EL0_ENABLED.swap(enabled, Ordering::Relaxed) == enabled {
+    // A load and a store, not a swap: one core, interrupts masked in the kernel.
+    if EL0_ENABLED.load(Ordering::Relaxed) == enabled {
         return;
     }
+    EL0_ENABLED.store(enabled, Ordering::Relaxed);
     let fpen = if enabled {
         CPACR_EL1::FPEN::TrapNothing
     } else {

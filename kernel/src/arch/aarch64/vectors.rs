@@ -84,7 +84,14 @@ el0_entry:
     stp     x1, x2, [sp, #272]
     ldr     x1, =__kernel_stack_top
     mov     sp, x1
-    bl      el0_exception
+    // A syscall (a synchronous exception of class SVC64) goes straight to el0_syscall.
+    cbnz    x0, 1f
+    mrs     x1, esr_el1
+    lsr     x1, x1, #26
+    cmp     x1, #0x15
+    b.ne    1f
+    bl      el0_syscall
+1:  bl      el0_exception
     b       kernel_bad_vector
 
     // restore_user_context(context: *const u64) -> !
