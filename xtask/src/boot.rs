@@ -65,6 +65,7 @@ pub fn run(
         cnode_bits: options.root_cnode_bits,
         trace: trace.is_some(),
         mutants: mutant.is_some(),
+        slowpath: false,
     };
     let kernel = cargo_build::kernel(root, variant).run_inherited()?;
     let root_elf = match root_task {

@@ -76,6 +76,8 @@ pub struct KernelVariant {
     pub trace: bool,
     /// With the `mutants` feature too: a planted bug can be chosen at boot.
     pub mutants: bool,
+    /// With the `slowpath` feature: no IPC fastpath (the benchmark's general-path row).
+    pub slowpath: bool,
 }
 
 impl KernelVariant {
@@ -90,6 +92,9 @@ impl KernelVariant {
         }
         if self.mutants {
             parts.push("mutants".to_owned());
+        }
+        if self.slowpath {
+            parts.push("slowpath".to_owned());
         }
         (!parts.is_empty()).then(|| parts.join("-"))
     }
@@ -111,12 +116,17 @@ pub fn kernel(root: &Path, variant: KernelVariant) -> Build {
         "--target",
         KERNEL_TARGET,
     ]);
-    match (variant.trace, variant.mutants) {
-        (true, true) => command.args(["--features", "trace,mutants"]),
-        (true, false) => command.args(["--features", "trace"]),
-        (false, true) => command.args(["--features", "mutants"]),
-        (false, false) => &mut command,
-    };
+    let features: Vec<&str> = [
+        (variant.trace, "trace"),
+        (variant.mutants, "mutants"),
+        (variant.slowpath, "slowpath"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    if !features.is_empty() {
+        command.args(["--features", &features.join(",")]);
+    }
     command.arg("--target-dir").arg(&target_dir);
     match variant.cnode_bits {
         Some(bits) => command.env(CNODE_BITS_ENV, bits.to_string()),

@@ -161,6 +161,7 @@ impl Case {
             cnode_bits: self.root_cnode_bits,
             trace: self.trace,
             mutants: false,
+            slowpath: false,
         }
     }
 

@@ -130,6 +130,7 @@ fn qemu_runner(
             cnode_bits: None,
             trace: true,
             mutants: mutant.is_some(),
+            slowpath: false,
         },
     )
     .run_inherited()?;

@@ -107,11 +107,13 @@ const TRACE_KERNEL: KernelVariant = KernelVariant {
     cnode_bits: None,
     trace: true,
     mutants: false,
+    slowpath: false,
 };
 
 /// The trace kernel with its mutants, for the arch layer's mutants on QEMU.
 const MUTANT_TRACE_KERNEL: KernelVariant = KernelVariant {
     mutants: true,
+    slowpath: false,
     ..TRACE_KERNEL
 };
 
