@@ -6,7 +6,7 @@ use crate::kernel::fault::handle_fault;
 use crate::kernel::interrupt::handle_interrupt;
 use crate::kernel::thread::{activate_thread, schedule, timer_tick};
 use crate::machine::Machine;
-use crate::model::{Fault, KernelState};
+use crate::model::{Fault, KernelState, Tcb};
 use sel4_abi::Syscall;
 
 /// Why the kernel was entered.
@@ -67,20 +67,27 @@ fn vm_fault_address<M: Machine>(m: &M, t: crate::model::Tcb, f: Fault) -> Fault 
 /// such an entry ends there (nothing to schedule or activate).
 #[inline]
 pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
-    if let (Event::Syscall, Some(t)) = (event, ks.current) {
-        let number = t.reg(m, sel4_abi::registers::SYSCALL_REGISTER);
-        let fast = if number == Syscall::Call as i64 as u64 {
-            super::fastpath::call(ks, m, t)
-        } else if number == Syscall::ReplyRecv as i64 as u64 {
-            super::fastpath::reply_recv(ks, m, t)
-        } else {
-            false
-        };
-        if fast {
-            return;
-        }
+    match (event, ks.current) {
+        (Event::Syscall, Some(t)) => handle_syscall_event(ks, m, t),
+        _ => handle_event_general(ks, m, event),
     }
-    handle_event_general(ks, m, event)
+}
+
+/// [`handle_event`] for a syscall by the current thread `t` (the arch layer's `svc`
+/// entry calls it directly).
+#[inline]
+pub fn handle_syscall_event<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
+    let number = t.reg(m, sel4_abi::registers::SYSCALL_REGISTER);
+    let fast = if number == Syscall::Call as i64 as u64 {
+        super::fastpath::call(ks, m, t)
+    } else if number == Syscall::ReplyRecv as i64 as u64 {
+        super::fastpath::reply_recv(ks, m, t)
+    } else {
+        false
+    };
+    if !fast {
+        handle_event_general(ks, m, Event::Syscall)
+    }
 }
 
 /// [`handle_event`] on the general path.

@@ -59,7 +59,9 @@ fn is_highest(ks: &KernelState, prio: u64) -> bool {
     highest != mutant::on(Mutant::FastpathPriorityInverted)
 }
 
-/// The thread's VSpace is one it can run in: a VSpace cap with an ASID assigned.
+/// The thread's VSpace is one it can run in: a VSpace cap with an ASID assigned (seL4's
+/// isValidVTableRoot; whether the ASID still names it, the return to user level checks, as
+/// for every thread).
 #[inline(always)]
 fn has_vspace(m: &impl Machine, t: Tcb) -> bool {
     matches!(t.slot(tcb_slot::VTABLE).raw(m).vspace(), Some((_, Some(_))))

@@ -187,12 +187,7 @@ fn handle_recv<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, blocking: bo
 /// seL4's handleReply: replies through the caller cap, if there is one.
 fn handle_reply(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
     let slot = t.slot(tcb_slot::CALLER);
-    if let Cap::Reply {
-        tcb,
-        master: false,
-        can_grant,
-    } = slot.cap(m)
-    {
+    if let Some((tcb, false, can_grant)) = slot.raw(m).reply() {
         do_reply_transfer(ks, m, t, Tcb(tcb), slot, can_grant);
     }
 }

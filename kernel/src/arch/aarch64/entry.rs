@@ -306,6 +306,11 @@ extern "C" fn el0_syscall() -> ! {
     if let Some(t) = ks.current {
         let pc = t.reg(m, tcb::reg::PC);
         t.set(m, tcb::field::FAULT_IP, pc - 4);
+        #[cfg(not(feature = "trace"))]
+        {
+            crate::api::event::handle_syscall_event(ks, m, t);
+            return_to_user(ks, m)
+        }
     }
     handle_event(ks, m, Event::Syscall);
     return_to_user(ks, m)

@@ -74,7 +74,7 @@ unsafe extern "C" {
 static EL0_ENABLED: AtomicBool = AtomicBool::new(true);
 
 /// Lets EL0 use the FP/SIMD unit (`true`) or makes its use trap to the kernel.
-#[inline]
+#[inline(always)]
 pub fn set_el0_access(enabled: bool) {
     // A load and a store, not a swap: one core, interrupts masked in the kernel.
     if EL0_ENABLED.load(Ordering::Relaxed) == enabled {
