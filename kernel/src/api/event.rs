@@ -75,7 +75,7 @@ pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
 
 /// [`handle_event`] for a syscall by the current thread `t` (the arch layer's `svc`
 /// entry calls it directly).
-#[inline]
+#[inline(always)]
 pub fn handle_syscall_event<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
     let number = t.reg(m, sel4_abi::registers::SYSCALL_REGISTER);
     let fast = if number == Syscall::Call as i64 as u64 {

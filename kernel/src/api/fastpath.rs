@@ -75,9 +75,11 @@ fn priority(m: &impl Machine, t: Tcb) -> u64 {
 #[inline(always)]
 fn transfer(m: &mut impl Machine, from: Tcb, to: Tcb, info: u64, badge: u64) {
     let length = (info & LENGTH_AND_CAPS) as usize;
-    for &r in &MSG_REGISTERS[..length.min(MSG_REGISTERS.len())] {
-        let v = from.reg(m, r);
-        to.set_reg(m, r, v);
+    for (i, &r) in MSG_REGISTERS.iter().enumerate() {
+        if i < length {
+            let v = from.reg(m, r);
+            to.set_reg(m, r, v);
+        }
     }
     to.set_reg(m, MSG_INFO_REGISTER, info & !CAPS_UNWRAPPED);
     to.set_reg(m, BADGE_REGISTER, badge);
@@ -123,7 +125,7 @@ pub fn call(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) -> bool {
     }
 
     // Committed: the general path's send_ipc, setupCallerCap and schedule, in one pass.
-    q.remove(m, dest);
+    q.remove_head(m, dest);
     if q.head(m).is_none() && !mutant::on(Mutant::FastpathEndpointNotIdled) {
         q.set_state(m, state::IDLE);
     }

@@ -106,7 +106,7 @@ fn empty_slot(m: &mut impl Machine, slot: Slot) {
 }
 
 /// The work of [`empty_slot`] on a slot that holds a cap.
-#[inline]
+#[inline(always)]
 fn unlink_and_clear(m: &mut impl Machine, slot: Slot) {
     let (prev, next) = (slot.prev(m), slot.next(m));
     let first_badged = slot.first_badged(m);
@@ -301,7 +301,7 @@ pub fn cte_delete_one(ks: &mut KernelState, m: &mut impl Machine, slot: Slot) {
 
 /// [`cte_delete_one`] of a slot known to hold a reply cap (the IPC fastpath's used reply
 /// cap): finalising a reply cap does nothing (seL4's finaliseCap), so the slot is emptied.
-#[inline]
+#[inline(always)]
 pub fn delete_reply_cap(m: &mut impl Machine, slot: Slot) {
     unlink_and_clear(m, slot);
 }

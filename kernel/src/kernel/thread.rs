@@ -85,16 +85,24 @@ pub fn sched_dequeue(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
 }
 
 /// The highest priority with a ready thread.
+#[inline(always)]
 pub fn highest_ready(ks: &KernelState) -> Option<usize> {
     if mutant::on(Mutant::LowerPriorityScheduled) {
         return (0..ks.ready.bitmap.len())
             .find(|&i| ks.ready.bitmap[i] != 0)
             .map(|i| i * 64 + ks.ready.bitmap[i].trailing_zeros() as usize);
     }
-    (0..ks.ready.bitmap.len())
-        .rev()
-        .find(|&i| ks.ready.bitmap[i] != 0)
-        .map(|i| i * 64 + 63 - ks.ready.bitmap[i].leading_zeros() as usize)
+    // The highest non-empty word of the bitmap, then its highest bit (a loop the compiler
+    // unrolls: the bitmap has NUM_PRIORITIES / 64 words).
+    let bitmap = &ks.ready.bitmap;
+    let mut i = bitmap.len();
+    while i > 0 {
+        i -= 1;
+        if bitmap[i] != 0 {
+            return Some(i * 64 + 63 - bitmap[i].leading_zeros() as usize);
+        }
+    }
+    None
 }
 
 /// True if the current thread (None = idle) is the thread `t`.

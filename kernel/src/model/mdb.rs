@@ -107,7 +107,7 @@ impl Slot {
     /// The linking half of [`Slot::insert_derived`]: puts the cap `raw` into the empty slot
     /// `self` right after `src` (its child), revocable and firstBadged as `revocable` says.
     /// The IPC fastpath inserts reply caps with it (never revocable).
-    #[inline]
+    #[inline(always)]
     pub fn insert_child(self, m: &mut impl Memory, raw: RawCap, src: Slot, revocable: bool) {
         let next = src.next(m);
         m.write_word(self.0, raw.0[0]);

@@ -49,6 +49,7 @@ impl Queue {
         (n != 0).then_some(Tcb(n))
     }
     /// seL4's tcbEPAppend.
+    #[inline]
     pub fn append(self, m: &mut impl Memory, t: Tcb) {
         let tail = self.tail(m);
         t.set(m, field::EP_PREV, tail.map_or(0, |x| x.0));
@@ -58,6 +59,21 @@ impl Queue {
             None => self.set_head(m, Some(t)),
         }
         self.set_tail(m, Some(t));
+    }
+    /// seL4's tcbEPDequeue of the queue's first thread `head` (the fastpath's case: the
+    /// same result as [`Queue::remove`] of it), leaving the state bits alone.
+    #[inline(always)]
+    pub fn remove_head(self, m: &mut impl Memory, head: Tcb) {
+        let next = head.get(m, field::EP_NEXT);
+        let state = m.read_word(self.0) & STATE_MASK;
+        m.write_word(self.0, next | state);
+        if next == 0 {
+            m.write_word(self.0 + 8, 0);
+        } else {
+            Tcb(next).set(m, field::EP_PREV, 0);
+        }
+        head.set(m, field::EP_NEXT, 0);
+        head.set(m, field::EP_PREV, 0);
     }
     /// seL4's tcbEPDequeue.
     pub fn remove(self, m: &mut impl Memory, t: Tcb) {

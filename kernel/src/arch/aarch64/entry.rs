@@ -50,6 +50,22 @@ fn globals() -> (&'static mut KernelState, &'static mut KernelMachine) {
     }
 }
 
+/// [`globals`] for an entry from user level: boot has set the machine up by then.
+#[inline(always)]
+fn user_entry_globals() -> (&'static mut KernelState, &'static mut KernelMachine) {
+    // SAFETY: as for `globals`; and `kernel_main` stored the machine (its first `globals`
+    // call) before the first return to user level, so an exception from user level finds
+    // it Some, and nothing ever sets it back to None.
+    unsafe {
+        (
+            &mut *core::ptr::addr_of_mut!(STATE),
+            (*core::ptr::addr_of_mut!(MACHINE))
+                .as_mut()
+                .unwrap_unchecked(),
+        )
+    }
+}
+
 fn symbol_pa(sym: &u8) -> u64 {
     sym as *const u8 as u64 - KERNEL_WINDOW
 }
@@ -302,7 +318,7 @@ fn handle_interrupts(ks: &mut KernelState, m: &mut KernelMachine) {
 /// `svc`.
 #[unsafe(no_mangle)]
 extern "C" fn el0_syscall() -> ! {
-    let (ks, m) = globals();
+    let (ks, m) = user_entry_globals();
     if let Some(t) = ks.current {
         let pc = t.reg(m, tcb::reg::PC);
         t.set(m, tcb::field::FAULT_IP, pc - 4);
@@ -319,7 +335,7 @@ extern "C" fn el0_syscall() -> ! {
 /// Any other exception from user level; `kind` 0 sync, 1 IRQ, 2 FIQ, 3 SError.
 #[unsafe(no_mangle)]
 extern "C" fn el0_exception(kind: u64) -> ! {
-    let (ks, m) = globals();
+    let (ks, m) = user_entry_globals();
     if let Some(t) = ks.current {
         // seL4's FaultIP: the restart pc. A syscall restarts at its `svc`; an exception at
         // the instruction that took it; an interrupted thread where it was.
