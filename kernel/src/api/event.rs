@@ -86,8 +86,16 @@ pub fn handle_syscall_event<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb)
         false
     };
     if !fast {
-        handle_event_general(ks, m, Event::Syscall)
+        handle_syscall_general(ks, m, t)
     }
+}
+
+/// A syscall on the general path: seL4's handleSyscall, then schedule and activate.
+#[inline(never)]
+fn handle_syscall_general<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
+    handle_syscall(ks, m, t);
+    schedule(ks, m);
+    activate_thread(ks, m);
 }
 
 /// [`handle_event`] on the general path.

@@ -5,7 +5,7 @@ use crate::kernel::cspace;
 use crate::kernel::endpoint::receive_ipc;
 use crate::kernel::fault::handle_fault;
 use crate::kernel::ipc::{
-    do_reply_transfer, lookup_extra_caps, message_info, reply_error,
+    do_reply_transfer, lookup_extra_caps_into, message_info, reply_error,
     reply_from_kernel_success_empty,
 };
 use crate::kernel::notification::{bound_tcb, receive_signal};
@@ -16,7 +16,7 @@ use crate::kprintln;
 use crate::machine::Machine;
 use crate::model::tcb::{reg, slot as tcb_slot};
 use crate::model::{Cap, Fault, KernelState, LookupFailure, Tcb, ThreadState};
-use crate::object::{Args, decode_invocation, perform_invocation};
+use crate::object::{Args, decode_invocation, invoke_ipc_object, perform_invocation};
 use sel4_abi::registers::{CAP_REGISTER, SYSCALL_REGISTER};
 use sel4_abi::{CapRights, FAST_MESSAGE_REGISTERS, Syscall};
 
@@ -63,6 +63,7 @@ pub fn handle_syscall<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
 
 /// seL4's handleInvocation: the invoked cap must resolve (else a cap fault, if blocking),
 /// and so must the message's extra caps; then the object decodes and performs it.
+#[inline(never)]
 fn handle_invocation<M: Machine>(
     ks: &mut KernelState,
     m: &mut M,
@@ -91,43 +92,51 @@ fn handle_invocation<M: Machine>(
         }
     };
     let buffer = lookup_ipc_buffer(m, t, false);
-    let extra = match lookup_extra_caps(m, t, buffer, info) {
-        Ok(e) => e,
-        Err(f) => {
-            if blocking {
-                handle_fault(ks, m, t, f);
-            }
-            return;
-        }
-    };
     // Without an IPC buffer only the four register words exist.
     let mut length = info.length as usize;
     if buffer.is_none() {
         length = length.min(FAST_MESSAGE_REGISTERS);
     }
-    let args = Args {
+    let mut args = Args {
         thread: t,
         label: info.label,
         length,
         buffer,
-        extra,
+        extra: [None; sel4_abi::MSG_MAX_EXTRA_CAPS],
         slot,
         cap: slot.cap(m),
         call,
         blocking,
     };
-    let inv = match decode_invocation(ks, m, &args) {
-        Ok(inv) => inv,
-        Err(e) => {
+    if let Err(f) = lookup_extra_caps_into(m, t, buffer, info, &mut args.extra) {
+        if blocking {
+            handle_fault(ks, m, t, f);
+        }
+        return;
+    }
+    // Endpoints, notifications and reply caps first: the IPC invocations, without the
+    // other families' decoding.
+    let done = match invoke_ipc_object(ks, m, &args) {
+        Some(Ok(())) => true,
+        Some(Err(e)) => {
             if call {
                 reply_error(m, t, e);
             }
             return;
         }
+        None => match decode_invocation(ks, m, &args) {
+            // Preempted: no reply; the caller stays in Restart and runs the syscall
+            // again after the interrupt.
+            Ok(inv) => perform_invocation(ks, m, &args, inv).is_ok(),
+            Err(e) => {
+                if call {
+                    reply_error(m, t, e);
+                }
+                return;
+            }
+        },
     };
-    // Preempted: no reply; the caller stays in Restart and runs the syscall again after
-    // the interrupt.
-    if perform_invocation(ks, m, &args, inv).is_ok() && t.state(m) == ThreadState::Restart {
+    if done && t.state(m) == ThreadState::Restart {
         // An invocation that finished without blocking the caller replies "done".
         if call {
             reply_from_kernel_success_empty(m, t);
@@ -147,6 +156,7 @@ pub fn handle_yield(ks: &mut KernelState, m: &mut impl Machine) {
 
 /// seL4's handleRecv: the cap must be an endpoint or notification this thread may receive
 /// from; anything else is a cap fault in the receive phase.
+#[inline(never)]
 fn handle_recv<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, blocking: bool) {
     let cptr = t.reg(m, CAP_REGISTER);
     let missing = Fault::CapFault {
@@ -196,6 +206,8 @@ fn handle_reply(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
 /// in the caller's IPC buffer (after the tag word). seL4 halts the machine when the
 /// arguments are wrong; this kernel reports the error and carries on, so no argument can
 /// stop the system.
+#[cold]
+#[inline(never)]
 fn debug_name_thread<M: Machine>(m: &mut M, t: Tcb, tcb_cptr: u64) {
     let Ok(Cap::Thread { tcb }) = cspace::lookup_cap(m, t, tcb_cptr) else {
         kprintln!(

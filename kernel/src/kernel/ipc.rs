@@ -30,7 +30,20 @@ pub fn lookup_extra_caps(
     info: MessageInfo,
 ) -> Result<[Option<Slot>; MSG_MAX_EXTRA_CAPS], crate::model::Fault> {
     let mut slots = [None; MSG_MAX_EXTRA_CAPS];
-    let Some(b) = buffer else { return Ok(slots) };
+    lookup_extra_caps_into(m, t, buffer, info, &mut slots).map(|()| slots)
+}
+
+/// [`lookup_extra_caps`] into `slots` (which the caller has cleared), so that a caller
+/// building a larger structure fills it in place.
+#[inline]
+pub fn lookup_extra_caps_into(
+    m: &mut impl Machine,
+    t: Tcb,
+    buffer: Option<u64>,
+    info: MessageInfo,
+    slots: &mut [Option<Slot>; MSG_MAX_EXTRA_CAPS],
+) -> Result<(), crate::model::Fault> {
+    let Some(b) = buffer else { return Ok(()) };
     for (i, s) in slots.iter_mut().enumerate().take(info.extra_caps as usize) {
         let cptr = journal::read_word(m, b + offset::caps_or_badges(i));
         let slot =
@@ -41,7 +54,7 @@ pub fn lookup_extra_caps(
             })?;
         *s = Some(slot);
     }
-    Ok(slots)
+    Ok(())
 }
 
 /// seL4's copyMRs: copies `n` message words; returns how many arrived.

@@ -168,8 +168,20 @@ fn choose_thread(ks: &mut KernelState, m: &mut impl Machine) {
     }
 }
 
-/// seL4's schedule: carries out the scheduler action at the end of a kernel entry.
+/// seL4's schedule: carries out the scheduler action at the end of a kernel entry. (The
+/// common case, nothing to do, is checked inline.)
+#[inline(always)]
 pub fn schedule(ks: &mut KernelState, m: &mut impl Machine) {
+    let resume = ks.action == SchedulerAction::ResumeCurrent
+        && ks.current.is_some_and(|c| c.state(m).is_runnable());
+    if !resume {
+        schedule_choose(ks, m);
+    }
+}
+
+/// [`schedule`] when there is something to do.
+#[inline(never)]
+fn schedule_choose(ks: &mut KernelState, m: &mut impl Machine) {
     let action = ks.action;
     if action != SchedulerAction::ResumeCurrent {
         let was_runnable = ks.current.is_some_and(|c| c.state(m).is_runnable());
@@ -286,15 +298,9 @@ pub fn activate_thread(ks: &KernelState, m: &mut impl Machine) {
 /// seL4's lookupIPCBuffer: the physical address of `t`'s IPC buffer, if its buffer frame
 /// cap allows the access (a receiver needs ReadWrite, a sender ReadOnly or better) and is
 /// not device memory.
+#[inline]
 pub fn lookup_ipc_buffer(m: &impl Memory, t: Tcb, receiver: bool) -> Option<u64> {
-    let Cap::Frame {
-        base,
-        size,
-        rights,
-        is_device: false,
-        ..
-    } = t.cap(m, tcb_slot::BUFFER)
-    else {
+    let Some((base, size, rights, false)) = t.slot(tcb_slot::BUFFER).raw(m).frame() else {
         return None;
     };
     let allowed = rights == VmRights::ReadWrite || (!receiver && rights == VmRights::ReadOnly);

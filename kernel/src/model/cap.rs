@@ -216,6 +216,22 @@ impl RawCap {
             (field(w0, 53, 1) == 1).then(|| field(w0, 37, 16) as u16),
         )
     }
+    /// The frame cap's (base, size, rights, is device memory), if this is one (its mapping
+    /// left out: the IPC buffer lookup needs none).
+    #[inline(always)]
+    pub fn frame(self) -> Option<(u64, FrameSize, VmRights, bool)> {
+        self.is(CapType::Frame).then(|| self.frame_fields())
+    }
+    #[inline(always)]
+    fn frame_fields(self) -> (u64, FrameSize, VmRights, bool) {
+        let [w0, w1] = self.0;
+        (
+            w1,
+            FrameSize::from_bits(field(w0, 57, 2)),
+            VmRights::from_bits(field(w0, 55, 2)),
+            field(w0, 54, 1) == 1,
+        )
+    }
     /// The words of a reply cap to `tcb` (what [`Cap::encode`] writes for one).
     #[inline(always)]
     pub const fn reply_cap(tcb: u64, master: bool, can_grant: bool) -> RawCap {
@@ -385,13 +401,16 @@ impl Cap {
                 number: w0 & ADDR_MASK,
             },
             CapType::Domain => Cap::Domain,
-            CapType::Frame => Cap::Frame {
-                base: w1,
-                size: FrameSize::from_bits(field(w0, 57, 2)),
-                rights: VmRights::from_bits(field(w0, 55, 2)),
-                is_device: field(w0, 54, 1) == 1,
-                mapping: mapping(),
-            },
+            CapType::Frame => {
+                let (base, size, rights, is_device) = raw.frame_fields();
+                Cap::Frame {
+                    base,
+                    size,
+                    rights,
+                    is_device,
+                    mapping: mapping(),
+                }
+            }
             CapType::PageTable => Cap::PageTable {
                 base: w1,
                 mapping: mapping(),

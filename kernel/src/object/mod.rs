@@ -194,6 +194,49 @@ fn decode_reply(
     })
 }
 
+/// [`decode_invocation`] and [`perform_invocation`] for the caps without labels (endpoint,
+/// notification, reply): the same checks and effects, without going through the other
+/// families' invocations. None for any other cap.
+#[inline(always)]
+pub fn invoke_ipc_object(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    a: &Args,
+) -> Option<Result<(), SyscallError>> {
+    let decoded = match a.cap {
+        Cap::Endpoint { ptr, badge, rights } => decode_endpoint(a, ptr, badge, rights),
+        Cap::Notification { ptr, badge, rights } => decode_notification(ptr, badge, rights),
+        Cap::Reply {
+            tcb,
+            master,
+            can_grant,
+        } => decode_reply(a, tcb, master, can_grant),
+        _ => return None,
+    };
+    Some(decoded.map(|inv| {
+        let t = a.thread;
+        set_thread_state(ks, m, t, ThreadState::Restart);
+        match inv {
+            Invocation::Endpoint {
+                ep,
+                badge,
+                can_grant,
+                can_grant_reply,
+                block,
+                call,
+            } => send_ipc(ks, m, block, call, badge, can_grant, can_grant_reply, t, ep),
+            Invocation::Notification { ntfn, badge } => send_signal(ks, m, ntfn, badge),
+            Invocation::Reply {
+                tcb,
+                slot,
+                can_grant,
+            } => do_reply_transfer(ks, m, t, tcb, slot, can_grant),
+            // The decoders above make only these three.
+            _ => {}
+        }
+    }))
+}
+
 /// seL4's performInvocation: the caller enters Restart (so an interrupted long operation
 /// runs again), then the invocation happens. A long operation stopped by a pending
 /// interrupt returns `Preempted`, the caller still in Restart.
