@@ -91,15 +91,17 @@ pub fn boot<M: Machine>(
     }
     trace_format::encode_bootinfo(&mut Out(m), frame.iter().copied());
     // The state the root task starts in.
-    exit(ks, m);
+    exit(ks, m, false);
 }
 
 /// seL4's handleEvent, recorded: the ENTRY record (what the kernel read from user level),
 /// the entry itself ([`api::handle_event`]), then the EXIT record (the state after it).
 pub fn handle_event<M: Machine>(ks: &mut KernelState, m: &mut M, event: Event) {
     entry(ks, m, event);
+    let fast_before = ks.fastpath_taken;
     api::handle_event(ks, m, event);
-    exit(ks, m);
+    let fastpath = ks.fastpath_taken != fast_before;
+    exit(ks, m, fastpath);
 }
 
 /// Writes the ENTRY record for `event`, before the kernel handles it.
@@ -176,9 +178,10 @@ pub fn restore<M: Machine>(m: &mut M, r: &trace_format::Restore) {
     }
 }
 
-/// Writes the EXIT record: the thread that runs next and the projection, with what has
-/// not changed since the previous exit written as SAME items.
-pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
+/// Writes the EXIT record: the thread that runs next, whether the fastpath performed the
+/// entry, and the projection, with what has not changed since the previous exit written
+/// as SAME items.
+pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M, fastpath: bool) {
     if !m.tracing() {
         return;
     }
@@ -186,6 +189,7 @@ pub fn exit<M: Machine>(ks: &mut KernelState, m: &mut M) {
         &mut Out(m),
         ks.current.map_or(0, |t| t.0),
         ks.trace_preempted_at,
+        fastpath,
     );
     let mut walk = Walk {
         containers: [(0, 0); MAX_CONTAINERS],

@@ -141,6 +141,8 @@ pub fn qemu_prelude(largest: u64, e: u64, ipc_buffer: u64) -> Vec<Step> {
 
 /// Where generated programs keep a third thread, in the prelude's VSpace of its own.
 pub const VSPACE_THREAD_SLOT: u64 = PRELUDE_SLOTS + 12;
+/// Where a generated program's call-and-reply session keeps its endpoint.
+pub const SESSION_EP_SLOT: u64 = PRELUDE_SLOTS + 13;
 /// The prelude of generated programs: [`qemu_prelude`], then a third thread in the
 /// prelude's VSpace of its own (nothing is mapped at its pc: it takes an instruction
 /// abort at once, and its faults go to the prelude's endpoint, where the others receive
@@ -203,16 +205,30 @@ pub fn program(s: &Setup) -> impl Strategy<Value = Vec<Step>> + use<> {
         crate::host::frame_prelude(s.largest + 1, s.empty),
         crate::host::badge_prelude(s.empty),
     ];
+    let (e, largest) = (s.empty, s.largest);
     (
         any::<[bool; 3]>(),
+        prop::option::of(crate::host::session_rounds()),
         prop::collection::vec(random_step(s), 1..40),
     )
-        .prop_map(move |(with, random)| {
+        .prop_map(move |(with, session, random)| {
             let mut p = prelude.clone();
             for (block, with) in blocks.iter().zip(with) {
                 if with {
                     p.extend(block.iter().filter(|st| runs_on_qemu(st)).cloned());
                 }
+            }
+            // A call-and-reply session (the IPC fastpath's case) in half of them, on an
+            // endpoint of its own: the prelude's has the third thread's faults queued.
+            if let Some(rounds) = session {
+                let ep = e + SESSION_EP_SLOT;
+                p.push(call(
+                    largest,
+                    L::UntypedRetype,
+                    vec![ObjectType::Endpoint as u64, 0, 0, 0, ep, 1],
+                    vec![init_cap::INIT_THREAD_CNODE],
+                ));
+                p.extend(crate::host::call_session(e, ep, ep, &rounds));
             }
             p.extend(random.into_iter().filter(runs_on_qemu));
             p
@@ -634,6 +650,7 @@ pub fn checked_run(
         crate::host::cover_entry_after,
     )
     .map_err(|d| format!("{d}(trace kept: {})", ran.trace.display()))?;
+    crate::host::cover_fastpath_trace(&t);
     let _ = std::fs::remove_file(&ran.trace);
     let _ = std::fs::remove_file(s.work.join(format!("{name}.elf")));
     Ok((t, ran.status))

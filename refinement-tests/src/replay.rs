@@ -225,6 +225,8 @@ pub fn project(s: &State) -> Exit {
     Exit {
         current: if s.current == s.idle { 0 } else { s.current },
         preempted_at: if s.preempted { s.checks } else { 0 },
+        // The spec has no fastpath: whether the kernel used it is not compared.
+        fastpath: false,
         threads,
         caps,
         objects,
@@ -1065,6 +1067,14 @@ pub fn reg_name(i: usize) -> String {
     }
 }
 
+/// How many of a trace's entries the kernel's IPC fastpath performed.
+pub fn fastpath_entries(t: &trace_format::Trace) -> usize {
+    t.steps
+        .iter()
+        .filter(|s| s.exit.as_ref().is_some_and(|e| e.fastpath))
+        .count()
+}
+
 /// Reads and replays a trace file; the summary line, or why it failed (unreadable,
 /// malformed, or the first divergence).
 pub fn replay_file(path: &std::path::Path) -> Result<String, String> {
@@ -1078,8 +1088,9 @@ pub fn replay_file(path: &std::path::Path) -> Result<String, String> {
         .collect();
     let r = replay(&t).map_err(|d| d.to_string())?;
     Ok(format!(
-        "replay: {} kernel entries, {} threads, the states compared after every entry{} ({})",
+        "replay: {} kernel entries ({} by the IPC fastpath), {} threads, the states compared after every entry{} ({})",
         r.entries,
+        fastpath_entries(&t),
         threads.len(),
         if r.halted_in_last {
             "; the machine halted in the last"

@@ -46,10 +46,19 @@ fn generated_programs_on_qemu_replay_on_the_spec() {
         "refine on QEMU: {} programs, {} kernel entries replayed on the spec (seed {seed})",
         run.programs, run.entries
     );
-    println!("on QEMU, {}", refinement_tests::host::coverage().report());
+    let coverage = refinement_tests::host::coverage();
+    println!("on QEMU, {}", coverage.report());
     match run.failure {
         None => {
             let _ = std::fs::remove_dir_all(&setup.work);
+            // Half the programs hold a call-and-reply session: the fastpath entries are
+            // among those replayed (a chance of about 2^-20 that 20 programs hold none).
+            let (calls, replies) = coverage.fastpath;
+            assert!(
+                run.programs < 20 || (calls > 0 && replies > 0),
+                "no fastpath entry among {} programs on QEMU (seed {seed}): {calls} Calls, {replies} ReplyRecvs",
+                run.programs
+            );
         }
         Some(why) => panic!(
             "the kernel on QEMU and the spec diverge (reproduce: cargo xtask refine --qemu --cases {cases} --seed {seed}):\n{why}"

@@ -53,6 +53,8 @@ pub struct Exit {
     /// The interrupt check of the entry that found an interrupt pending and stopped a
     /// long operation (1 for the first), or 0.
     pub preempted_at: u64,
+    /// Whether the kernel's IPC fastpath performed the entry (the initial exit: false).
+    pub fastpath: bool,
     /// Every thread, by TCB address.
     pub threads: BTreeMap<u64, ThreadProj>,
     /// Every non-empty slot of every CNode, by (CNode, index).
@@ -402,9 +404,11 @@ fn read_restores(r: &mut Reader) -> Result<Vec<crate::Restore>, DecodeError> {
 fn read_exit(r: &mut Reader, prev: Option<&Exit>) -> Result<Exit, DecodeError> {
     let current = r.word("an exit")?;
     let preempted_at = r.word("an exit")?;
+    let fastpath = r.word("an exit")? != 0;
     let mut exit = Exit {
         current,
         preempted_at,
+        fastpath,
         threads: BTreeMap::new(),
         caps: BTreeMap::new(),
         objects: BTreeMap::new(),

@@ -13,7 +13,7 @@
 //! entry  := ENTRY kind a b c thread context[36] fault_ip work_units esr far fpu
 //!           n (index word){n}
 //! access := WRITE pa value | ZERO pa len | READ pa value
-//! exit   := EXIT current preempted_at item* END
+//! exit   := EXIT current preempted_at fastpath item* END
 //! item   := THREAD tcb state object badge flags priority mcp fault_handler ipc_buffer
 //!           bound_notification fault_ip time_slice tcb_flags context[36]
 //!         | CAP cnode index cap[5] mdb_next mdb_flags
@@ -40,7 +40,9 @@
 //! read, by word index: the message words up to the length its message info gives, the
 //! extra caps' cptrs, and the three receive-slot words (none without a buffer). The exit that follows is the state after the entry: the thread that
 //! runs next, which interrupt check of the entry found an interrupt pending and stopped a
-//! long operation (`preempted_at`, 1 for the first; 0 if none did), and the abstract
+//! long operation (`preempted_at`, 1 for the first; 0 if none did), whether the IPC
+//! fastpath performed the entry (`fastpath`, 1 or 0: a fact about the kernel's code, not
+//! its state; the replay counts those entries and checks them like any other), and the abstract
 //! projection: every thread; every non-empty slot of every TCB and CNode reachable from
 //! them and of the IRQ node, with its place in the derivation tree (the next slot in
 //! seL4's list, and the revocable and first-badged flags, [`mdb`]); every endpoint and
@@ -106,7 +108,7 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"KTRACE\0\0");
 /// with, the controller's enabled and active lines; 8: the IPC-buffer words the kernel
 /// read during an entry; 9: a RESTORE record for every return to user level, and the boot
 /// fact saying the trace has them; 10: the BootInfo frame after the untyped list).
-pub const VERSION: u64 = 10;
+pub const VERSION: u64 = 11;
 /// Registers in a context (seL4_UserContext).
 pub const CONTEXT_WORDS: usize = 36;
 /// Words in an IPC buffer: the tag, 120 message words, the user data word, 3 cap or
@@ -931,8 +933,8 @@ pub fn encode_entry(
 }
 
 /// Writes the start of an EXIT record; items and [`encode_end`] follow.
-pub fn encode_exit(s: &mut impl Sink, current: u64, preempted_at: u64) {
-    s.words(&[tag::EXIT, current, preempted_at]);
+pub fn encode_exit(s: &mut impl Sink, current: u64, preempted_at: u64, fastpath: bool) {
+    s.words(&[tag::EXIT, current, preempted_at, u64::from(fastpath)]);
 }
 
 /// Writes a CAP item: slot `index` of the CNode at `cnode`, its cap, and its place in the

@@ -130,7 +130,7 @@ fn sample() -> (Words, Trace) {
     }
     let bootinfo: Vec<u64> = (0..512).map(|i| i * 7).collect();
     encode_bootinfo(&mut w, bootinfo.iter().copied());
-    encode_exit(&mut w, 0x5000, 0);
+    encode_exit(&mut w, 0x5000, 0, false);
     encode_end(&mut w);
     encode_restore(&mut w, &RESTORE_A);
     let mut context = [0; CONTEXT_WORDS];
@@ -170,7 +170,7 @@ fn sample() -> (Words, Trace) {
     }
     // And a word it read from another thread's buffer.
     encode_read(&mut w, 0x4200_0028, 77);
-    encode_exit(&mut w, 0x5000, 2);
+    encode_exit(&mut w, 0x5000, 2, true);
     let thread = ThreadProj {
         tcb: 0x5000,
         state: state::BLOCKED_ON_SEND,
@@ -255,7 +255,7 @@ fn sample() -> (Words, Trace) {
             false,
             &[],
         );
-        encode_exit(&mut w, 0, 0);
+        encode_exit(&mut w, 0, 0, false);
         encode_same_thread(&mut w, 0x5000);
         encode_same_caps(&mut w, 0x4000, 0, 1);
         encode_same_object(&mut w, 0x1000);
@@ -284,6 +284,7 @@ fn sample() -> (Words, Trace) {
         lines_active: vec![],
         current: 0x5000,
         preempted_at: 2,
+        fastpath: true,
         threads: Default::default(),
         caps: Default::default(),
         objects: Default::default(),
@@ -353,6 +354,7 @@ fn sample() -> (Words, Trace) {
     let mut carried = exit.clone();
     carried.current = 0;
     carried.preempted_at = 0;
+    carried.fastpath = false;
     exit.ready.insert(100, vec![0x7000, 0x8000]);
     exit.irqs.insert(
         27,
@@ -434,6 +436,7 @@ fn sample() -> (Words, Trace) {
             initial: Exit {
                 current: 0x5000,
                 preempted_at: 0,
+                fastpath: false,
                 threads: Default::default(),
                 caps: Default::default(),
                 objects: Default::default(),
@@ -510,8 +513,8 @@ fn damaged_traces_are_refused_with_the_place_and_reason() {
 
     let mut v = w.0.clone();
     // Header, boot record (tag, 8 facts, 8 objects, count, 2 untypeds, the BootInfo frame),
-    // the initial exit, its restore.
-    let first_entry = 2 + 9 + 8 + 1 + 6 + 514 + 4 + 6;
+    // the initial exit (tag, current, preempted_at, fastpath, END), its restore.
+    let first_entry = 2 + 9 + 8 + 1 + 6 + 514 + 5 + 6;
     assert_eq!(v[first_entry], tag::ENTRY);
     v[first_entry + 1] = 99;
     let e = decode(&Words(v).bytes()).unwrap_err();

@@ -176,6 +176,7 @@ fn thread_programs(u1: u64, e: u64, ipc_buffer: u64) -> Vec<(&'static str, Vec<S
                 p.push(mint(e + 1, ep, 15, 7));
                 p.extend(call_session(
                     e,
+                    ep,
                     e + 1,
                     &[
                         (0, None),

@@ -613,13 +613,7 @@ pub fn program() -> impl Strategy<Value = Vec<Step>> {
     let blocks = [irq_prelude(e), frame_prelude(u1, e), badge_prelude(e)];
     (
         any::<[bool; 3]>(),
-        prop::option::of(prop::collection::vec(
-            (
-                0usize..7,
-                prop::option::of((0u64..2, prop::sample::select(vec![50u64, 100, 150, 254]))),
-            ),
-            1..8,
-        )),
+        prop::option::of(session_rounds()),
         prop::collection::vec(step((u0, u1), e, ipc_buffer), 1..40),
     )
         .prop_map(move |(with, session, random)| {
@@ -630,11 +624,24 @@ pub fn program() -> impl Strategy<Value = Vec<Step>> {
                 }
             }
             if let Some(rounds) = session {
-                p.extend(call_session(e, e + PRELUDE_SLOTS, &rounds));
+                let ep = e + PRELUDE_SLOTS;
+                p.extend(call_session(e, ep, ep, &rounds));
             }
             p.extend(random);
             p
         })
+}
+
+/// The rounds of a [`call_session`]: 1 to 7, each a message of 0 to 6 words and perhaps a
+/// prelude thread's new priority.
+pub fn session_rounds() -> impl Strategy<Value = Vec<(usize, Option<(u64, u64)>)>> {
+    prop::collection::vec(
+        (
+            0usize..7,
+            prop::option::of((0u64..2, prop::sample::select(vec![50u64, 100, 150, 254]))),
+        ),
+        1..8,
+    )
 }
 
 /// A call-and-reply session on the prelude's endpoint, the IPC fastpath's case: the root
@@ -643,9 +650,14 @@ pub fn program() -> impl Strategy<Value = Vec<Step>> {
 /// caller that is no longer the highest ready thread must wait, the case the fastpath
 /// leaves to the general path), then replies and waits again (ReplyRecv) with `n` words.
 /// Messages of up to 4 words fit the fastpath; longer ones take the general path.
-/// The callers call through `call_cap` (the endpoint's cap, or a badged copy of it).
-pub fn call_session(e: u64, call_cap: u64, rounds: &[(usize, Option<(u64, u64)>)]) -> Vec<Step> {
-    let ep = e + PRELUDE_SLOTS;
+/// The session runs on the endpoint at `ep` (the prelude's, or one of its own); the callers
+/// call through `call_cap` (that endpoint's cap, or a badged copy of it).
+pub fn call_session(
+    e: u64,
+    ep: u64,
+    call_cap: u64,
+    rounds: &[(usize, Option<(u64, u64)>)],
+) -> Vec<Step> {
     let words = |n: usize| (1..=n as u64).map(|w| w * 0x1111).collect::<Vec<_>>();
     let mut p = vec![ipc(Syscall::Recv, ep, 0, vec![], vec![])];
     for (i, &(n, priority)) in rounds.iter().enumerate() {
