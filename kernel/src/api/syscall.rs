@@ -21,6 +21,7 @@ use sel4_abi::registers::{CAP_REGISTER, SYSCALL_REGISTER};
 use sel4_abi::{CapRights, FAST_MESSAGE_REGISTERS, Syscall};
 
 /// Handles the syscall whose number `t` left in x7.
+#[inline(always)]
 pub fn handle_syscall<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb) {
     let number = t.reg(m, SYSCALL_REGISTER);
     let Some(sys) = Syscall::from_word(number) else {

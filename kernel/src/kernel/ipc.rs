@@ -219,6 +219,7 @@ pub fn delete_caller_cap(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) {
 
 /// seL4's doReplyTransfer: the reply reaches a thread blocked on reply: a message, or, for
 /// a thread that faulted, the registers to restart it with.
+#[inline(never)]
 pub fn do_reply_transfer(
     ks: &mut KernelState,
     m: &mut impl Machine,
