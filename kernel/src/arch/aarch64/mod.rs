@@ -16,6 +16,8 @@ mod gic;
 #[cfg(target_os = "none")]
 mod machine;
 #[cfg(target_os = "none")]
+mod mem;
+#[cfg(target_os = "none")]
 mod pl011;
 #[cfg(target_os = "none")]
 mod power;
