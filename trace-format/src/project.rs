@@ -85,11 +85,11 @@ macro_rules! project_cap {
                 size_bits: $size_bits,
                 rights: $vm_bits,
                 is_device,
-                mapping: mapping.map(|m| (m.asid, m.vaddr)),
+                mapping: mapping.map(|m| (u16::from(m.asid), m.vaddr)),
             },
             $Cap::PageTable { base, mapping } => P::PageTable {
                 base,
-                mapping: mapping.map(|m| (m.asid, m.vaddr)),
+                mapping: mapping.map(|m| (u16::from(m.asid), m.vaddr)),
             },
             $Cap::VSpace { base, asid } => P::VSpace { base, asid },
             $Cap::AsidControl => P::AsidControl,

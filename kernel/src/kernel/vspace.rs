@@ -5,6 +5,7 @@ use crate::machine::{Machine, Memory};
 use crate::model::pte::{entry_bits, index, is_table, is_valid, output_address, table_desc};
 use crate::model::{Cap, FrameSize, KernelState, LookupFailure, Mapping, SyscallError};
 use crate::mutant::{self, Mutant};
+use core::num::NonZeroU16;
 use sel4_abi::ASID_POOL_INDEX_BITS;
 
 /// The entry of ASID `asid` in its pool (the pool's word holding the VSpace's address).
@@ -36,7 +37,7 @@ pub fn vspace_arg(
     ks: &KernelState,
     m: &impl Memory,
     cap: Option<Cap>,
-) -> Result<(u64, u16), SyscallError> {
+) -> Result<(u64, NonZeroU16), SyscallError> {
     let Some(Cap::VSpace {
         base,
         asid: Some(asid),
@@ -50,7 +51,15 @@ pub fn vspace_arg(
             fault: LookupFailure::InvalidRoot,
         }),
         Some(v) if v != base => Err(SyscallError::InvalidCapability(1)),
-        Some(_) => Ok((base, asid)),
+        // An ASID that names a VSpace is never 0.
+        Some(_) => {
+            NonZeroU16::new(asid)
+                .map(|asid| (base, asid))
+                .ok_or(SyscallError::FailedLookup {
+                    source: false,
+                    fault: LookupFailure::InvalidRoot,
+                })
+        }
     }
 }
 
@@ -78,7 +87,7 @@ pub fn unmap_page<M: Machine>(
     size: FrameSize,
     map: Mapping,
 ) {
-    let Some(root) = find_vspace_for_asid(ks, m, map.asid) else {
+    let Some(root) = find_vspace_for_asid(ks, m, map.asid.get()) else {
         return;
     };
     let (slot, bits) = lookup_pt_slot(m, root, map.vaddr);
@@ -87,13 +96,16 @@ pub fn unmap_page<M: Machine>(
         if !mutant::on(Mutant::UnmapLeavesPte) {
             m.write_word(slot, 0);
         }
-        m.flush_tlb(map.asid, (size == FrameSize::Small).then_some(map.vaddr));
+        m.flush_tlb(
+            map.asid.get(),
+            (size == FrameSize::Small).then_some(map.vaddr),
+        );
     }
 }
 
 /// seL4's unmapPageTable: removes the entry that points at the table `pt`.
 pub fn unmap_page_table<M: Machine>(ks: &KernelState, m: &mut M, pt: u64, map: Mapping) {
-    let Some(root) = find_vspace_for_asid(ks, m, map.asid) else {
+    let Some(root) = find_vspace_for_asid(ks, m, map.asid.get()) else {
         return;
     };
     let mut table = root;
@@ -107,7 +119,7 @@ pub fn unmap_page_table<M: Machine>(ks: &KernelState, m: &mut M, pt: u64, map: M
             if !mutant::on(Mutant::PageTableUnmapLeavesEntry) {
                 m.write_word(slot, 0);
             }
-            m.flush_tlb(map.asid, None);
+            m.flush_tlb(map.asid.get(), None);
             return;
         }
         table = output_address(desc);

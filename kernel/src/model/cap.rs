@@ -5,6 +5,7 @@
 //! field keeps its full seL4 range (48-bit physical addresses, 64-bit badges and guards).
 
 use crate::mutant::{self, Mutant};
+use core::num::NonZeroU16;
 use sel4_abi::{CNodeCapData, CapRights, CapType};
 
 /// The size of a frame (seL4's frame sizes on AArch64).
@@ -60,8 +61,10 @@ impl VmRights {
 /// Where a frame or page table is mapped: its address space and virtual address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mapping {
-    /// The ASID of the VSpace it is mapped in.
-    pub asid: u16,
+    /// The ASID of the VSpace it is mapped in (never 0, seL4's invalid ASID: that keeps
+    /// `Option<Mapping>`, and so every [`Cap`], within 32 bytes, which the compiler copies
+    /// without calling memcpy).
+    pub asid: NonZeroU16,
     /// The virtual address it is mapped at (for a page table, the start of what it covers).
     pub vaddr: u64,
 }
@@ -275,7 +278,7 @@ impl Cap {
     pub fn encode(&self) -> [u64; 2] {
         let tag = (self.cap_type() as u64) << 59;
         let mapping = |m: &Option<Mapping>| match m {
-            Some(m) => 1 << 53 | (m.asid as u64) << 37 | (m.vaddr >> 12) & ((1 << 36) - 1),
+            Some(m) => 1 << 53 | (m.asid.get() as u64) << 37 | (m.vaddr >> 12) & ((1 << 36) - 1),
             None => 0,
         };
         match *self {
@@ -349,11 +352,15 @@ impl Cap {
     pub fn decode(w: [u64; 2]) -> Cap {
         let raw = RawCap(w);
         let [w0, w1] = w;
+        // A mapping with ASID 0 is one the kernel never writes: it reads as none.
         let mapping = || {
-            (field(w0, 53, 1) == 1).then(|| Mapping {
-                asid: field(w0, 37, 16) as u16,
-                vaddr: field(w0, 0, 36) << 12,
-            })
+            (field(w0, 53, 1) == 1)
+                .then(|| NonZeroU16::new(field(w0, 37, 16) as u16))
+                .flatten()
+                .map(|asid| Mapping {
+                    asid,
+                    vaddr: field(w0, 0, 36) << 12,
+                })
         };
         let Some(t) = CapType::from_word(w0 >> 59) else {
             return Cap::Null;
@@ -806,7 +813,7 @@ mod tests {
                 VmRights::ReadWrite,
             ] {
                 let mapping = Some(Mapping {
-                    asid: u16::MAX,
+                    asid: NonZeroU16::MAX,
                     vaddr: 0x7fff_ffff_f000,
                 });
                 round_trip(Cap::Frame {
@@ -828,7 +835,7 @@ mod tests {
         round_trip(Cap::PageTable {
             base: 0x4000_1000,
             mapping: Some(Mapping {
-                asid: 1,
+                asid: NonZeroU16::MIN,
                 vaddr: 0x20_0000,
             }),
         });
@@ -975,5 +982,15 @@ mod tests {
                 ..
             }
         ));
+    }
+}
+
+#[cfg(test)]
+mod size {
+    /// A cap fits in 32 bytes: the compiler copies it with four loads and stores instead of
+    /// a call to memcpy (the hot paths move caps by value).
+    #[test]
+    fn a_cap_is_32_bytes() {
+        assert_eq!(core::mem::size_of::<super::Cap>(), 32);
     }
 }

@@ -88,14 +88,11 @@ fn decode_frame_map(
         Cap::Frame { rights, .. } => rights,
         _ => rights,
     };
-    let Cap::VSpace {
-        asid: Some(asid), ..
-    } = vcap
-    else {
+    let Cap::VSpace { asid: Some(_), .. } = vcap else {
         return Err(SyscallError::InvalidCapability(1));
     };
     let bits = size.bits();
-    let (root, _) = vspace_arg(ks, m, Some(vcap))?;
+    let (root, asid) = vspace_arg(ks, m, Some(vcap))?;
     if vaddr & ((1 << bits) - 1) != 0 {
         return Err(SyscallError::AlignmentError);
     }
@@ -165,7 +162,7 @@ fn decode_frame_cache_op(
     let Some(map) = mapping else {
         return Err(SyscallError::IllegalOperation);
     };
-    let Some(root) = find_vspace_for_asid(ks, m, map.asid) else {
+    let Some(root) = find_vspace_for_asid(ks, m, map.asid.get()) else {
         return Err(SyscallError::FailedLookup {
             source: false,
             fault: LookupFailure::InvalidRoot,
@@ -212,7 +209,7 @@ pub fn invoke_frame(ks: &mut KernelState, m: &mut impl Machine, a: &Args, inv: F
             // A remap or a replaced frame may leave a stale translation of this page.
             m.write_word(pte_slot, pte);
             let page = (size == FrameSize::Small).then_some(mapping.vaddr);
-            m.flush_tlb(mapping.asid, page);
+            m.flush_tlb(mapping.asid.get(), page);
         }
         // seL4's performPageInvocationUnmap: the mapping goes, and the cap records none.
         FrameInvocation::Unmap {

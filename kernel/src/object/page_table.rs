@@ -111,7 +111,7 @@ pub fn invoke_page_table(ks: &mut KernelState, m: &mut impl Machine, inv: PageTa
                 },
             );
             m.write_word(pte_slot, table_desc(base));
-            m.flush_tlb(mapping.asid, None);
+            m.flush_tlb(mapping.asid.get(), None);
         }
         PageTableInvocation::Unmap {
             slot,

@@ -24,6 +24,12 @@ const PAGE_BITS: u64 = sel4_abi::PAGE_BITS;
 const PAGE: u64 = 1 << PAGE_BITS;
 
 pub use sel4_abi::config::IT_ASID;
+
+/// The root task's ASID as mappings record it (seL4's IT_ASID, never 0).
+const IT_MAPPING_ASID: core::num::NonZeroU16 = match core::num::NonZeroU16::new(IT_ASID) {
+    Some(a) => a,
+    None => panic!("IT_ASID is 0"),
+};
 use sel4_abi::registers::PSTATE_USER;
 
 /// What the architecture layer found out about the machine.
@@ -341,7 +347,7 @@ fn create_it_address_space<M: Machine>(
                 unreachable!("parent table of level {level} at {va:#x} missing during boot");
             }
             let mapping = Some(Mapping {
-                asid: IT_ASID,
+                asid: IT_MAPPING_ASID,
                 vaddr: va,
             });
             let cap = Cap::PageTable {
@@ -367,7 +373,7 @@ fn map_it_frame<M: Machine>(m: &mut M, vspace: u64, slot: Slot, pa: u64, va: u64
         unreachable!("boot page tables cover the initial thread's range");
     }
     let mapping = Some(Mapping {
-        asid: IT_ASID,
+        asid: IT_MAPPING_ASID,
         vaddr: va,
     });
     let cap = Cap::Frame {
