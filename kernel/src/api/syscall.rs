@@ -165,8 +165,8 @@ fn handle_recv<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, blocking: bo
         in_recv: true,
         lookup: LookupFailure::MissingCapability { bits_left: 0 },
     };
-    let cap = match cspace::lookup_cap(m, t, cptr) {
-        Ok(c) => c,
+    let raw = match cspace::lookup_slot(m, t, cptr) {
+        Ok(slot) => slot.raw(m),
         Err(lookup) => {
             return handle_fault(
                 ks,
@@ -180,19 +180,21 @@ fn handle_recv<M: Machine>(ks: &mut KernelState, m: &mut M, t: Tcb, blocking: bo
             );
         }
     };
-    match cap {
-        Cap::Endpoint { rights, .. } if rights.contains(CapRights::READ) => {
-            receive_ipc(ks, m, t, cap, blocking);
-        }
-        Cap::Notification { ptr, rights, .. } if rights.contains(CapRights::READ) => {
-            // A notification bound to another thread delivers only to that thread.
-            if bound_tcb(m, ptr).is_some_and(|b| b != t) {
-                return handle_fault(ks, m, t, missing);
-            }
-            receive_signal(ks, m, t, ptr, blocking);
-        }
-        _ => handle_fault(ks, m, t, missing),
+    if let Some((ep, _, rights)) = raw.endpoint()
+        && rights.contains(CapRights::READ)
+    {
+        return receive_ipc(ks, m, t, ep, rights, blocking);
     }
+    if let Some((ptr, _, rights)) = raw.notification()
+        && rights.contains(CapRights::READ)
+    {
+        // A notification bound to another thread delivers only to that thread.
+        if bound_tcb(m, ptr).is_some_and(|b| b != t) {
+            return handle_fault(ks, m, t, missing);
+        }
+        return receive_signal(ks, m, t, ptr, blocking);
+    }
+    handle_fault(ks, m, t, missing)
 }
 
 /// seL4's handleReply: replies through the caller cap, if there is one.

@@ -85,15 +85,16 @@ pub fn send_ipc(
     }
 }
 
-/// seL4's receiveIPC: `t` receives on the endpoint `cap` names; a signal pending on its
+/// seL4's receiveIPC: `t` receives on the endpoint `ep` through a cap with `rights`; a signal pending on its
 /// bound notification is taken first.
-pub fn receive_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, cap: Cap, blocking: bool) {
-    let Cap::Endpoint {
-        ptr: ep, rights, ..
-    } = cap
-    else {
-        return;
-    };
+pub fn receive_ipc(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    t: Tcb,
+    ep: u64,
+    rights: CapRights,
+    blocking: bool,
+) {
     ipc::delete_caller_cap(ks, m, t);
     let bound = t.get(m, field::BOUND_NOTIFICATION);
     if bound != 0 && notification::is_active(m, bound) {
