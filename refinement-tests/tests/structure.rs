@@ -55,6 +55,11 @@ const NAME_EXCEPTIONS: &[(&str, &str)] = &[
          large Invocation value; the spec decodes and performs them in \
          decode_invocation and perform_invocation, which the kernel also has",
     ),
+    (
+        "kernel:object::perform_ipc",
+        "the IPC cases of perform_invocation, shared with invoke_ipc_object (the kernel-only \
+         speed-up above); the spec keeps them inside perform_invocation",
+    ),
 ];
 
 fn repo() -> PathBuf {

@@ -19,7 +19,7 @@
 
 use crate::kernel::cspace;
 use crate::kernel::cte::delete_reply_cap;
-use crate::kernel::endpoint::{flags, state};
+use crate::kernel::endpoint::{flags, state, wait_to_receive};
 use crate::kernel::notification;
 use crate::kernel::thread::highest_ready;
 use crate::machine::Machine;
@@ -85,23 +85,31 @@ fn transfer(m: &mut impl Machine, from: Tcb, to: Tcb, info: u64, badge: u64) {
     to.set_reg(m, BADGE_REGISTER, badge);
 }
 
+/// The conditions Call and ReplyRecv share: the fastpath is on and nothing is decided yet,
+/// the message is short, the caller has no fault pending, and its cap pointer names an
+/// endpoint cap. Its message info and the cap's (endpoint, badge, rights).
+#[inline(always)]
+fn common_checks(
+    ks: &KernelState,
+    m: &impl Machine,
+    t: Tcb,
+) -> Option<(u64, (u64, u64, CapRights))> {
+    if !ks.fastpath || ks.action != SchedulerAction::ResumeCurrent {
+        return None;
+    }
+    let info = short_message(m, t)?;
+    if t.get(m, field::FAULT) != 0 {
+        return None;
+    }
+    let slot = cspace::lookup_slot(m, t, t.reg(m, CAP_REGISTER)).ok()?;
+    Some((info, slot.raw(m).endpoint()?))
+}
+
 /// Tries the fastpath for the Call `t` made; false (with nothing changed) when the general
 /// path must do it.
 #[inline(never)]
 pub fn call(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) -> bool {
-    if !ks.fastpath || ks.action != SchedulerAction::ResumeCurrent {
-        return false;
-    }
-    let Some(info) = short_message(m, t) else {
-        return false;
-    };
-    if t.get(m, field::FAULT) != 0 {
-        return false;
-    }
-    let Ok(slot) = cspace::lookup_slot(m, t, t.reg(m, CAP_REGISTER)) else {
-        return false;
-    };
-    let Some((ep, badge, rights)) = slot.raw(m).endpoint() else {
+    let Some((info, (ep, badge, rights))) = common_checks(ks, m, t) else {
         return false;
     };
     if !rights.contains(CapRights::WRITE)
@@ -157,19 +165,7 @@ pub fn call(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) -> bool {
 /// general path must do it.
 #[inline(never)]
 pub fn reply_recv(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) -> bool {
-    if !ks.fastpath || ks.action != SchedulerAction::ResumeCurrent {
-        return false;
-    }
-    let Some(info) = short_message(m, t) else {
-        return false;
-    };
-    if t.get(m, field::FAULT) != 0 {
-        return false;
-    }
-    let Ok(slot) = cspace::lookup_slot(m, t, t.reg(m, CAP_REGISTER)) else {
-        return false;
-    };
-    let Some((ep, _, rights)) = slot.raw(m).endpoint() else {
+    let Some((info, (ep, _, rights))) = common_checks(ks, m, t) else {
         return false;
     };
     if !rights.contains(CapRights::READ) {
@@ -203,16 +199,9 @@ pub fn reply_recv(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) -> bool {
         delete_reply_cap(m, caller_slot);
     }
     caller.set_state(m, ThreadState::Running);
+    // The thread state directly: the scheduler's action stays (the switch is direct).
     t.set_state(m, ThreadState::BlockedOnReceive);
-    t.set(m, field::BLOCKING_OBJECT, ep);
-    let grant = if rights.contains(CapRights::GRANT) {
-        flags::CAN_GRANT
-    } else {
-        0
-    };
-    t.set(m, field::BLOCKING_FLAGS, grant);
-    q.append(m, t);
-    q.set_state(m, state::RECV);
+    wait_to_receive(m, t, ep, rights);
     ks.current = Some(caller);
     taken(ks);
     true

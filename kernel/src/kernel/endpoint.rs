@@ -106,15 +106,7 @@ pub fn receive_ipc(
         state::IDLE | state::RECV => {
             if blocking {
                 set_thread_state(ks, m, t, ThreadState::BlockedOnReceive);
-                t.set(m, field::BLOCKING_OBJECT, ep);
-                let grant = if rights.contains(CapRights::GRANT) {
-                    flags::CAN_GRANT
-                } else {
-                    0
-                };
-                t.set(m, field::BLOCKING_FLAGS, grant);
-                q.append(m, t);
-                q.set_state(m, state::RECV);
+                wait_to_receive(m, t, ep, rights);
             } else {
                 // seL4's doNBRecvFailedTransfer: nothing was received, badge 0.
                 t.set_reg(m, BADGE_REGISTER, 0);
@@ -143,6 +135,22 @@ pub fn receive_ipc(
             }
         }
     }
+}
+
+/// The blocking half of seL4's receiveIPC, after the thread state is set: `t` waits at the
+/// tail of `ep`'s queue, remembering whether its cap had Grant.
+#[inline(always)]
+pub fn wait_to_receive(m: &mut impl Machine, t: Tcb, ep: u64, rights: CapRights) {
+    t.set(m, field::BLOCKING_OBJECT, ep);
+    let grant = if rights.contains(CapRights::GRANT) {
+        flags::CAN_GRANT
+    } else {
+        0
+    };
+    t.set(m, field::BLOCKING_FLAGS, grant);
+    let q = Queue(ep);
+    q.append(m, t);
+    q.set_state(m, state::RECV);
 }
 
 /// seL4's cancelIPC: whatever IPC `t` is blocked in stops.

@@ -214,41 +214,15 @@ pub fn invoke_ipc_object(
         _ => return None,
     };
     Some(decoded.map(|inv| {
-        let t = a.thread;
-        set_thread_state(ks, m, t, ThreadState::Restart);
-        match inv {
-            Invocation::Endpoint {
-                ep,
-                badge,
-                can_grant,
-                can_grant_reply,
-                block,
-                call,
-            } => send_ipc(ks, m, block, call, badge, can_grant, can_grant_reply, t, ep),
-            Invocation::Notification { ntfn, badge } => send_signal(ks, m, ntfn, badge),
-            Invocation::Reply {
-                tcb,
-                slot,
-                can_grant,
-            } => do_reply_transfer(ks, m, t, tcb, slot, can_grant),
-            // The decoders above make only these three.
-            _ => {}
-        }
+        set_thread_state(ks, m, a.thread, ThreadState::Restart);
+        perform_ipc(ks, m, a.thread, inv);
     }))
 }
 
-/// seL4's performInvocation: the caller enters Restart (so an interrupted long operation
-/// runs again), then the invocation happens. A long operation stopped by a pending
-/// interrupt returns `Preempted`, the caller still in Restart.
+/// performInvocation's endpoint, notification and reply cases (others do nothing here:
+/// they have their families' invoke functions).
 #[inline(always)]
-pub fn perform_invocation(
-    ks: &mut KernelState,
-    m: &mut impl Machine,
-    a: &Args,
-    inv: Invocation,
-) -> Result<(), Preempted> {
-    let t = a.thread;
-    set_thread_state(ks, m, t, ThreadState::Restart);
+fn perform_ipc(ks: &mut KernelState, m: &mut impl Machine, t: Tcb, inv: Invocation) {
     match inv {
         Invocation::Endpoint {
             ep,
@@ -264,6 +238,26 @@ pub fn perform_invocation(
             slot,
             can_grant,
         } => do_reply_transfer(ks, m, t, tcb, slot, can_grant),
+        _ => {}
+    }
+}
+
+/// seL4's performInvocation: the caller enters Restart (so an interrupted long operation
+/// runs again), then the invocation happens. A long operation stopped by a pending
+/// interrupt returns `Preempted`, the caller still in Restart.
+#[inline(always)]
+pub fn perform_invocation(
+    ks: &mut KernelState,
+    m: &mut impl Machine,
+    a: &Args,
+    inv: Invocation,
+) -> Result<(), Preempted> {
+    let t = a.thread;
+    set_thread_state(ks, m, t, ThreadState::Restart);
+    match inv {
+        Invocation::Endpoint { .. }
+        | Invocation::Notification { .. }
+        | Invocation::Reply { .. } => perform_ipc(ks, m, t, inv),
         Invocation::Untyped(inv) => untyped::invoke_untyped(ks, m, inv, t)?,
         Invocation::CNode(inv) => cnode::invoke_cnode(ks, m, inv, t)?,
         Invocation::Tcb(inv) => tcb::invoke_tcb(ks, m, a, inv)?,
