@@ -20,6 +20,7 @@ mod expect;
 mod image;
 mod install;
 mod process;
+mod profile;
 mod programs;
 mod progress;
 mod qemu;
@@ -72,7 +73,12 @@ enum Command {
         timeout: u64,
     },
     /// Measure guest instructions per IPC and other operations; print them beside seL4's.
-    Bench,
+    Bench {
+        /// Instead: trace one row instruction by instruction and print where its
+        /// instructions go, by kernel function (rows measured over repeated rounds).
+        #[arg(long, value_name = "ROW")]
+        profile: Option<String>,
+    },
     /// Check the kernel against the spec on generated programs, prove the check catches the
     /// planted kernel bugs (`--mutants`), replay kernel traces (`--trace FILE`) or record
     /// one under QEMU (`--record PROGRAM`); prints what was compared.
@@ -185,7 +191,8 @@ fn main() -> ExitCode {
             )
         }
         Command::Test { filter, timeout } => suite::run(&root, filter.as_deref(), timeout),
-        Command::Bench => bench::run(&root),
+        Command::Bench { profile: None } => bench::run(&root),
+        Command::Bench { profile: Some(row) } => profile::run(&root, &row),
         Command::Spec { args } => run_spec(&root, &args),
         Command::Soak {
             syscalls,

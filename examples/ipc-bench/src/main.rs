@@ -78,6 +78,21 @@ extern "C" fn receiver(ep: u64) -> ! {
     }
 }
 
+/// The one row to measure, if the benchmark was built for one (`cargo xtask bench
+/// --profile ROW` builds it with `IPC_BENCH_ONLY=ROW`: only that row's measurement runs,
+/// so an instruction trace holds it alone).
+const ONLY: Option<&str> = option_env!("IPC_BENCH_ONLY");
+
+/// Whether row `name` is measured in this build.
+fn wanted(name: &str) -> bool {
+    ONLY.is_none_or(|only| only == name)
+}
+
+/// Row `name`, measured by `run` if it is wanted: (name, figure).
+fn row(name: &'static str, run: impl FnOnce() -> u64) -> (&'static str, Option<u64>) {
+    (name, wanted(name).then(run))
+}
+
 /// Instructions per repetition of `op`, averaged over ROUNDS after WARMUP.
 fn measure(mut op: impl FnMut()) -> u64 {
     for _ in 0..WARMUP {
@@ -186,16 +201,24 @@ fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
 
     let ep: Cap<Endpoint> = a.make(ObjectType::Endpoint, 0)?;
     let near = spawn(bi, &mut a, server, ep.cptr(), 254, 0)?;
-    let same0 = call_round_trip(ep.cptr(), 0);
-    let same4 = call_round_trip(ep.cptr(), 4);
+    let same0 = row("call_reply_recv_0_same_as", || {
+        call_round_trip(ep.cptr(), 0)
+    });
+    let same4 = row("call_reply_recv_4_same_as", || {
+        call_round_trip(ep.cptr(), 4)
+    });
 
     // Both threads with the FPU disabled (TCB SetFlags), then enabled again. The root
     // task's own flag changes with a raw call: while it is off, nothing the root task runs
     // may touch an FP/SIMD register (the library builds its messages with them).
     near.tcb_set_flags(0, TCB_FLAG_FPU_DISABLED)?;
     set_own_flags(0, TCB_FLAG_FPU_DISABLED);
-    let off0 = call_round_trip(ep.cptr(), 0);
-    let off4 = call_round_trip(ep.cptr(), 4);
+    let off0 = row("call_reply_recv_0_fpu_off", || {
+        call_round_trip(ep.cptr(), 0)
+    });
+    let off4 = row("call_reply_recv_4_fpu_off", || {
+        call_round_trip(ep.cptr(), 4)
+    });
     set_own_flags(TCB_FLAG_FPU_DISABLED, 0);
     near.tcb_set_flags(TCB_FLAG_FPU_DISABLED, 0)?;
 
@@ -205,20 +228,26 @@ fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
     sel4_root_task::vspace::map_image(bi, &mut a, vs2)?;
     let far = spawn(bi, &mut a, server, ep2.cptr(), 254, 0)?;
     far.tcb_set_space(0, cnode, sel4::CNodeCapData::new(0, 0), vs2, 0)?;
-    let other0 = call_round_trip(ep2.cptr(), 0);
-    let other4 = call_round_trip(ep2.cptr(), 4);
+    let other0 = row("call_reply_recv_0_cross_as", || {
+        call_round_trip(ep2.cptr(), 0)
+    });
+    let other4 = row("call_reply_recv_4_cross_as", || {
+        call_round_trip(ep2.cptr(), 4)
+    });
 
     let ep3: Cap<Endpoint> = a.make(ObjectType::Endpoint, 0)?;
     spawn(bi, &mut a, receiver, ep3.cptr(), 255, 0)?;
-    let send = measure(|| {
-        raw(
-            Syscall::Send,
-            Regs {
-                x0: ep3.cptr(),
-                x1: info(0),
-                ..Regs::default()
-            },
-        );
+    let send = row("send_recv_one_way", || {
+        measure(|| {
+            raw(
+                Syscall::Send,
+                Regs {
+                    x0: ep3.cptr(),
+                    x1: info(0),
+                    ..Regs::default()
+                },
+            );
+        })
     });
 
     let ntfn: Cap<Notification> = a.make(ObjectType::Notification, 0)?;
@@ -233,26 +262,32 @@ fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
             },
         );
     };
-    let wake = measure(|| signal(ntfn));
+    let wake = row("ntfn_signal_wake", || measure(|| signal(ntfn)));
     let lonely: Cap<Notification> = a.make(ObjectType::Notification, 0)?;
-    let no_waiter = measure(|| signal(lonely));
+    let no_waiter = row("signal_no_waiter", || measure(|| signal(lonely)));
     let idle: Cap<Notification> = a.make(ObjectType::Notification, 0)?;
-    let poll = measure(|| {
-        raw(
-            Syscall::NBRecv,
-            Regs {
-                x0: idle.cptr(),
-                ..Regs::default()
-            },
-        );
+    let poll = row("poll_idle", || {
+        measure(|| {
+            raw(
+                Syscall::NBRecv,
+                Regs {
+                    x0: idle.cptr(),
+                    ..Regs::default()
+                },
+            );
+        })
     });
 
-    let yld = measure(|| {
-        raw(Syscall::Yield, Regs::default());
+    let yld = row("yield", || {
+        measure(|| {
+            raw(Syscall::Yield, Regs::default());
+        })
     });
     // seL4's null syscall figure is a Reply with no caller: nothing to reply to.
-    let null = measure(|| {
-        raw(Syscall::Reply, Regs::default());
+    let null = row("null_syscall", || {
+        measure(|| {
+            raw(Syscall::Reply, Regs::default());
+        })
     });
 
     // Object invocations, one at a time: a Retype of one endpoint into an empty slot, a
@@ -270,75 +305,93 @@ fn main(bi: &BootInfo) -> Result<(), sel4::Error> {
         );
     };
     let delete = |s: u64| invoke_raw(cn, InvocationLabel::CNodeDelete, &[s, 64], &[]);
-    let retype_ep = measure_single(
-        || {},
-        retype,
-        || {
-            delete(slot);
-        },
-    );
-    let delete_last = measure_single(
-        retype,
-        || {
-            delete(slot);
-        },
-        || {},
-    );
+    let retype_ep = row("retype_endpoint", || {
+        measure_single(
+            || {},
+            retype,
+            || {
+                delete(slot);
+            },
+        )
+    });
+    let delete_last = row("delete_last_cap", || {
+        measure_single(
+            retype,
+            || {
+                delete(slot);
+            },
+            || {},
+        )
+    });
     retype();
     let all = CapRights::all().word();
-    let copy_delete = measure_single(
-        || {},
-        || {
-            invoke_raw(
-                cn,
-                InvocationLabel::CNodeCopy,
-                &[copy, 64, slot, 64, all],
-                &[cn],
-            );
-            delete(copy);
-        },
-        || {},
-    );
+    let copy_delete = row("copy_delete_pair", || {
+        measure_single(
+            || {},
+            || {
+                invoke_raw(
+                    cn,
+                    InvocationLabel::CNodeCopy,
+                    &[copy, 64, slot, 64, all],
+                    &[cn],
+                );
+                delete(copy);
+            },
+            || {},
+        )
+    });
     delete(slot);
 
     // Invocations the kernel refuses: a priority above the authority's MCP (RangeError),
     // and a label a TCB does not have (IllegalOperation).
-    let range = measure(|| {
-        invoke_raw(
-            me.cptr(),
-            InvocationLabel::TcbSetPriority,
-            &[300],
-            &[me.cptr()],
-        );
+    let range = row("set_priority_range_error", || {
+        measure(|| {
+            invoke_raw(
+                me.cptr(),
+                InvocationLabel::TcbSetPriority,
+                &[300],
+                &[me.cptr()],
+            );
+        })
     });
-    let illegal = measure(|| {
-        raw(
-            Syscall::Call,
-            Regs {
-                x0: me.cptr(),
-                x1: MessageInfo::new(0xffff, 0, 0, 0).to_word(),
-                ..Regs::default()
-            },
-        );
+    let illegal = row("call_tcb_illegal_operation", || {
+        measure(|| {
+            raw(
+                Syscall::Call,
+                Regs {
+                    x0: me.cptr(),
+                    x1: MessageInfo::new(0xffff, 0, 0, 0).to_word(),
+                    ..Regs::default()
+                },
+            );
+        })
     });
 
-    println!("bench: call_reply_recv_0_same_as {same0}");
-    println!("bench: call_reply_recv_4_same_as {same4}");
-    println!("bench: call_reply_recv_0_cross_as {other0}");
-    println!("bench: call_reply_recv_4_cross_as {other4}");
-    println!("bench: call_reply_recv_0_fpu_off {off0}");
-    println!("bench: call_reply_recv_4_fpu_off {off4}");
-    println!("bench: send_recv_one_way {send}");
-    println!("bench: ntfn_signal_wake {wake}");
-    println!("bench: signal_no_waiter {no_waiter}");
-    println!("bench: poll_idle {poll}");
-    println!("bench: yield {yld}");
-    println!("bench: null_syscall {null}");
-    println!("bench: retype_endpoint {retype_ep}");
-    println!("bench: delete_last_cap {delete_last}");
-    println!("bench: copy_delete_pair {copy_delete}");
-    println!("bench: set_priority_range_error {range}");
-    println!("bench: call_tcb_illegal_operation {illegal}");
-    println!("bench: power_on_to_root_task {boot}");
+    for (name, value) in [
+        same0,
+        same4,
+        other0,
+        other4,
+        off0,
+        off4,
+        send,
+        wake,
+        no_waiter,
+        poll,
+        yld,
+        null,
+        retype_ep,
+        delete_last,
+        copy_delete,
+        range,
+        illegal,
+    ] {
+        if let Some(v) = value {
+            println!("bench: {name} {v}");
+        }
+    }
+    if wanted("power_on_to_root_task") {
+        println!("bench: power_on_to_root_task {boot}");
+    }
     Ok(())
 }
