@@ -1067,12 +1067,26 @@ pub fn reg_name(i: usize) -> String {
     }
 }
 
-/// How many of a trace's entries the kernel's IPC fastpath performed.
-pub fn fastpath_entries(t: &trace_format::Trace) -> usize {
-    t.steps
-        .iter()
-        .filter(|s| s.exit.as_ref().is_some_and(|e| e.fastpath))
-        .count()
+/// The entries of a trace the kernel's IPC fastpath performed: (Calls, ReplyRecvs).
+pub fn fastpath_entries(t: &trace_format::Trace) -> (u64, u64) {
+    let x7 = sel4_abi::gpr_index(sel4_abi::registers::SYSCALL_REGISTER);
+    let mut n = (0, 0);
+    for s in &t.steps {
+        if s.exit.as_ref().is_some_and(|e| e.fastpath) {
+            if s.entry.context[x7] == sel4_abi::Syscall::Call.word() {
+                n.0 += 1;
+            } else {
+                n.1 += 1;
+            }
+        }
+    }
+    n
+}
+
+/// A trace from its words, as the kernel writes them.
+pub fn decode_words(words: &[u64]) -> Result<trace_format::Trace, String> {
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    trace_format::decode(&bytes).map_err(|e| e.to_string())
 }
 
 /// Reads and replays a trace file; the summary line, or why it failed (unreadable,
@@ -1090,7 +1104,10 @@ pub fn replay_file(path: &std::path::Path) -> Result<String, String> {
     Ok(format!(
         "replay: {} kernel entries ({} by the IPC fastpath), {} threads, the states compared after every entry{} ({})",
         r.entries,
-        fastpath_entries(&t),
+        {
+            let (calls, replies) = fastpath_entries(&t);
+            calls + replies
+        },
         threads.len(),
         if r.halted_in_last {
             "; the machine halted in the last"

@@ -21,7 +21,7 @@ use crate::kernel::cspace;
 use crate::kernel::cte::delete_reply_cap;
 use crate::kernel::endpoint::{flags, state, wait_to_receive};
 use crate::kernel::notification;
-use crate::kernel::thread::highest_ready;
+use crate::kernel::thread::{is_highest_prio, prio};
 use crate::machine::Machine;
 use crate::model::queue::Queue;
 use crate::model::tcb::{field, slot as tcb_slot};
@@ -52,11 +52,10 @@ fn short_message(m: &impl Machine, t: Tcb) -> Option<u64> {
     (info & LENGTH_AND_CAPS <= max_length()).then_some(info)
 }
 
-/// seL4's isHighestPrio: no ready thread has a higher priority than `prio`.
+/// seL4's isHighestPrio (with the fastpath's planted bug that inverts it).
 #[inline(always)]
-fn is_highest(ks: &KernelState, prio: u64) -> bool {
-    let highest = highest_ready(ks).is_none_or(|p| prio >= p as u64);
-    highest != mutant::on(Mutant::FastpathPriorityInverted)
+fn is_highest(ks: &KernelState, prio: usize) -> bool {
+    is_highest_prio(ks, prio) != mutant::on(Mutant::FastpathPriorityInverted)
 }
 
 /// The thread's VSpace is one it can run in: a VSpace cap with an ASID assigned (seL4's
@@ -65,10 +64,6 @@ fn is_highest(ks: &KernelState, prio: u64) -> bool {
 #[inline(always)]
 fn has_vspace(m: &impl Machine, t: Tcb) -> bool {
     matches!(t.slot(tcb_slot::VTABLE).raw(m).vspace(), Some((_, Some(_))))
-}
-
-fn priority(m: &impl Machine, t: Tcb) -> u64 {
-    t.priority(m) & 0xff
 }
 
 /// Copies the message registers of a short message and hands over its info and badge.
@@ -127,8 +122,8 @@ pub fn call(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) -> bool {
     if !has_vspace(m, dest) || !dest.slot(tcb_slot::CALLER).raw(m).is_zero() {
         return false;
     }
-    let dest_prio = priority(m, dest);
-    if dest_prio < priority(m, t) && !is_highest(ks, dest_prio) {
+    let dest_prio = prio(m, dest);
+    if dest_prio < prio(m, t) && !is_highest(ks, dest_prio) {
         return false;
     }
 
@@ -187,7 +182,7 @@ pub fn reply_recv(ks: &mut KernelState, m: &mut impl Machine, t: Tcb) -> bool {
     if caller.state(m) != ThreadState::BlockedOnReply
         || caller.get(m, field::FAULT) != 0
         || !has_vspace(m, caller)
-        || !is_highest(ks, priority(m, caller))
+        || !is_highest(ks, prio(m, caller))
     {
         return false;
     }

@@ -11,7 +11,8 @@ use sel4_abi::config::TIME_SLICE;
 use sel4_abi::ipc_buffer::offset;
 use sel4_abi::registers::MSG_REGISTERS;
 
-fn prio(m: &impl Memory, t: Tcb) -> usize {
+/// The thread's priority as the ready queues index it.
+pub fn prio(m: &impl Memory, t: Tcb) -> usize {
     (t.priority(m) & 0xff) as usize
 }
 
@@ -105,6 +106,12 @@ pub fn highest_ready(ks: &KernelState) -> Option<usize> {
     None
 }
 
+/// seL4's isHighestPrio: no ready thread has a higher priority than `prio`.
+#[inline(always)]
+pub fn is_highest_prio(ks: &KernelState, prio: usize) -> bool {
+    highest_ready(ks).is_none_or(|p| prio >= p)
+}
+
 /// True if the current thread (None = idle) is the thread `t`.
 fn is_current(ks: &KernelState, t: Tcb) -> bool {
     ks.current == Some(t)
@@ -195,7 +202,7 @@ fn schedule_choose(ks: &mut KernelState, m: &mut impl Machine) {
                 // A candidate that would not preempt the current thread only runs if no
                 // better thread is ready; an equal priority waits its turn behind it.
                 let fastfail = cur_prio.is_none_or(|p| cand_prio < p);
-                let highest = highest_ready(ks).is_none_or(|p| cand_prio >= p);
+                let highest = is_highest_prio(ks, cand_prio);
                 if fastfail && !highest {
                     sched_enqueue(ks, m, candidate);
                     choose_thread(ks, m);

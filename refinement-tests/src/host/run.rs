@@ -5,6 +5,7 @@
 use super::fixed::fixed_programs;
 use super::program::Step;
 use super::world::{Kernel, TRACING, WINDOW, boot_both, kproj, sproj};
+use crate::replay::decode_words;
 use kernel::model::{Cap as KCap, Tcb};
 use proptest::prelude::*;
 use sel4_abi::Syscall;
@@ -196,32 +197,14 @@ fn cover_reply(label: u64, reply: u64, device_type: Option<u64>) {
     });
 }
 
-/// A step the fastpath performed: a Call or a ReplyRecv.
-fn cover_fastpath(st: &Step) {
-    COVERAGE.with(|c| {
-        let f = &mut c.borrow_mut().fastpath;
-        match st.syscall().map(|s| s.0) {
-            Some(Syscall::Call) => f.0 += 1,
-            _ => f.1 += 1,
-        }
-    });
-}
-
-/// Counts the entries of a recorded trace that the kernel's IPC fastpath performed (a
-/// QEMU run's), by syscall, into the coverage.
+/// Counts the entries of a recorded trace (a host run's or a QEMU run's) that the
+/// kernel's IPC fastpath performed, by syscall, into the coverage.
 pub fn cover_fastpath_trace(t: &trace_format::Trace) {
-    let x7 = gpr_index(sel4_abi::registers::SYSCALL_REGISTER);
+    let (calls, replies) = crate::replay::fastpath_entries(t);
     COVERAGE.with(|c| {
         let f = &mut c.borrow_mut().fastpath;
-        for s in &t.steps {
-            if s.exit.as_ref().is_some_and(|e| e.fastpath) {
-                if s.entry.context[x7] == Syscall::Call.word() {
-                    f.0 += 1;
-                } else {
-                    f.1 += 1;
-                }
-            }
-        }
+        f.0 += calls;
+        f.1 += replies;
     });
 }
 
@@ -437,11 +420,7 @@ pub fn run(
         count(0, 1);
         crate::progress::beat(|| format!("step {n}: {st:?}"));
         let before = thread_states(&s.s);
-        let fast_before = k.ks.fastpath_taken;
         run_step(k, s, n, st, t)?;
-        if k.ks.fastpath_taken != fast_before {
-            cover_fastpath(st);
-        }
         cover_step(&before, &s.s);
         // The kernel runs no idle thread object: None is the spec's idle thread.
         prop_assert_eq!(
@@ -691,10 +670,7 @@ pub fn record_with(
 /// queues, interrupts, address spaces, the scheduler) must be the same. Returns how many
 /// entries the fastpath completed, or the first difference.
 pub fn fastpath_agrees(program: &[Step]) -> Result<u64, TestCaseError> {
-    let decode = |words: Vec<u64>| {
-        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        trace_format::decode(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))
-    };
+    let decode = |words: Vec<u64>| decode_words(&words).map_err(TestCaseError::fail);
     let (fast, taken) = record_with(true, |_, _, _, _| program.to_vec());
     let (general, none) = record_with(false, |_, _, _, _| program.to_vec());
     prop_assert_eq!(none, 0, "the kernel without the fastpath took it");
@@ -746,8 +722,7 @@ pub fn record_fixed(name: &str) -> trace_format::Trace {
             .map(|(_, p)| p)
             .expect("a fixed program of that name")
     });
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    trace_format::decode(&bytes).expect("the kernel writes a trace the decoder reads")
+    decode_words(&words).expect("the kernel writes a trace the decoder reads")
 }
 
 /// Replays the trace the kernel recorded (if it recorded one) on a spec booted from the
@@ -756,9 +731,8 @@ pub fn replay_recorded(k: &Kernel) -> Result<(), TestCaseError> {
     let Some(words) = &k.m.trace else {
         return Ok(());
     };
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let trace = trace_format::decode(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
-    crate::replay::replay(&trace)
-        .map(|_| ())
-        .map_err(|d| TestCaseError::fail(format!("trace replay: {d}")))
+    let trace = decode_words(words).map_err(TestCaseError::fail)?;
+    crate::replay::replay(&trace).map_err(|d| TestCaseError::fail(format!("trace replay: {d}")))?;
+    cover_fastpath_trace(&trace);
+    Ok(())
 }

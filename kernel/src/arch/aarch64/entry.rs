@@ -337,11 +337,10 @@ extern "C" fn el0_syscall() -> ! {
 extern "C" fn el0_exception(kind: u64) -> ! {
     let (ks, m) = user_entry_globals();
     if let Some(t) = ks.current {
-        // seL4's FaultIP: the restart pc. A syscall restarts at its `svc`; an exception at
-        // the instruction that took it; an interrupted thread where it was.
+        // seL4's FaultIP: the restart pc. An exception restarts at the instruction that
+        // took it, an interrupted thread where it was. (Syscalls go to `el0_syscall`.)
         let pc = t.reg(m, tcb::reg::PC);
-        let svc = kind == 0 && esr::class(cpu::esr()) == esr::EC_SVC64;
-        t.set(m, tcb::field::FAULT_IP, if svc { pc - 4 } else { pc });
+        t.set(m, tcb::field::FAULT_IP, pc);
     }
     if kind == 0 {
         let syndrome = cpu::esr();
